@@ -31,7 +31,8 @@ TEST(IdGeneratorTest, IdsSortByTimeAcrossMilliseconds) {
     clock.Advance(absl::Milliseconds(1 + i % 3));
   }
   EXPECT_TRUE(std::is_sorted(made.begin(), made.end()));
-  EXPECT_EQ(IdGenerator::TimeOf(made.back()), clock.Now() - absl::Milliseconds(1 + 99 % 3));
+  EXPECT_EQ(IdGenerator::TimeOf(made.back()),
+            clock.Now() - absl::Milliseconds(1 + 99 % 3));
 }
 
 TEST(IdGeneratorTest, IdsWithinOneMillisecondStillIncrease) {
@@ -54,8 +55,8 @@ TEST(IdGeneratorTest, ClockSteppingBackDoesNotBreakOrder) {
 }
 
 TEST(IdGeneratorTest, GeneratorsWithOsSeedsDoNotCollideUnderThreads) {
-  // Eight generators (as eight processes would have) on eight threads, all in the same
-  // millisecond.
+  // Eight generators (as eight processes would have) on eight threads, all in
+  // the same millisecond.
   FakeClock clock(kStart);
   std::vector<std::vector<std::string>> made(8);
   std::vector<std::thread> threads;
@@ -73,9 +74,12 @@ TEST(IdGeneratorTest, GeneratorsWithOsSeedsDoNotCollideUnderThreads) {
 
 TEST(IdGeneratorTest, IsValidRejectsOtherText) {
   EXPECT_FALSE(IdGenerator::IsValid(""));
-  EXPECT_FALSE(IdGenerator::IsValid("01JD8X3Q4M7Y2K9V5T6R1W0ZP"));    // 25 characters
-  EXPECT_FALSE(IdGenerator::IsValid("01JD8X3Q4M7Y2K9V5T6R1W0ZPU"));   // U is not base32
-  EXPECT_FALSE(IdGenerator::IsValid("81JD8X3Q4M7Y2K9V5T6R1W0ZPN"));   // overflows 128 bits
+  EXPECT_FALSE(
+      IdGenerator::IsValid("01JD8X3Q4M7Y2K9V5T6R1W0ZP"));  // 25 characters
+  EXPECT_FALSE(
+      IdGenerator::IsValid("01JD8X3Q4M7Y2K9V5T6R1W0ZPU"));  // U is not base32
+  EXPECT_FALSE(IdGenerator::IsValid(
+      "81JD8X3Q4M7Y2K9V5T6R1W0ZPN"));  // overflows 128 bits
   EXPECT_TRUE(IdGenerator::IsValid("01JD8X3Q4M7Y2K9V5T6R1W0ZPN"));
   EXPECT_EQ(IdGenerator::TimeOf("nonsense"), absl::InfinitePast());
 }

@@ -10,17 +10,17 @@ namespace {
 TEST(Utf8LengthTest, CountsCodePointsNotBytes) {
   EXPECT_EQ(Utf8Length(""), 0u);
   EXPECT_EQ(Utf8Length("abc"), 3u);
-  EXPECT_EQ(Utf8Length("济宁市科协"), 5u);       // 3 bytes each
-  EXPECT_EQ(Utf8Length("é"), 1u);                // 2 bytes
-  EXPECT_EQ(Utf8Length("\xF0\x9F\x94\xAC"), 1u); // U+1F52C, 4 bytes
+  EXPECT_EQ(Utf8Length("济宁市科协"), 5u);        // 3 bytes each
+  EXPECT_EQ(Utf8Length("é"), 1u);                 // 2 bytes
+  EXPECT_EQ(Utf8Length("\xF0\x9F\x94\xAC"), 1u);  // U+1F52C, 4 bytes
 }
 
 TEST(Utf8LengthTest, RejectsInvalidSequences) {
   EXPECT_FALSE(Utf8Length("\xFF").has_value());
-  EXPECT_FALSE(Utf8Length("\xE6\xB5").has_value());          // truncated
-  EXPECT_FALSE(Utf8Length("a\x80").has_value());             // stray continuation
-  EXPECT_FALSE(Utf8Length("\xC0\xAF").has_value());          // overlong '/'
-  EXPECT_FALSE(Utf8Length("\xED\xA0\x80").has_value());      // surrogate U+D800
+  EXPECT_FALSE(Utf8Length("\xE6\xB5").has_value());      // truncated
+  EXPECT_FALSE(Utf8Length("a\x80").has_value());         // stray continuation
+  EXPECT_FALSE(Utf8Length("\xC0\xAF").has_value());      // overlong '/'
+  EXPECT_FALSE(Utf8Length("\xED\xA0\x80").has_value());  // surrogate U+D800
   EXPECT_FALSE(Utf8Length("\xF4\x90\x80\x80").has_value());  // above U+10FFFF
 }
 
@@ -43,9 +43,11 @@ TEST(MobileTest, NormalizesTheAcceptedForms) {
 
 TEST(MobileTest, RejectsEverythingElse) {
   EXPECT_FALSE(NormalizeMainlandMobile("").has_value());
-  EXPECT_FALSE(NormalizeMainlandMobile("12812345678").has_value());   // 12x is not mobile
-  EXPECT_FALSE(NormalizeMainlandMobile("1381234567").has_value());    // 10 digits
-  EXPECT_FALSE(NormalizeMainlandMobile("138123456789").has_value());  // 12 digits
+  EXPECT_FALSE(
+      NormalizeMainlandMobile("12812345678").has_value());  // 12x is not mobile
+  EXPECT_FALSE(NormalizeMainlandMobile("1381234567").has_value());  // 10 digits
+  EXPECT_FALSE(
+      NormalizeMainlandMobile("138123456789").has_value());  // 12 digits
   EXPECT_FALSE(NormalizeMainlandMobile("138 1234 5678").has_value());
   EXPECT_FALSE(NormalizeMainlandMobile("+85213812345678").has_value());
   EXPECT_FALSE(NormalizeMainlandMobile("1381234567a").has_value());

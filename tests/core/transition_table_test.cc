@@ -1,11 +1,11 @@
-// Walks every (state, action, role) triple through DecideMove and compares it with the
-// lifecycle written out independently below (from ARCHITECTURE §2), so a change to the table
-// that the lifecycle does not allow fails here.
+// Walks every (state, action, role) triple through DecideMove and compares it
+// with the lifecycle written out independently below (from ARCHITECTURE §2), so
+// a change to the table that the lifecycle does not allow fails here.
 #include "services/core/transition_table.h"
 
 #include <map>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 
@@ -19,8 +19,8 @@ using v1::OrderAction;
 using v1::OrderState;
 using v1::Role;
 
-// Each line: action, role, from-state, to-state, with the names of the protos. "-" as from means
-// no order yet; "=" as to means the state does not change.
+// Each line: action, role, from-state, to-state, with the names of the protos.
+// "-" as from means no order yet; "=" as to means the state does not change.
 constexpr const char* kLegalMoves[] = {
     "CREATE RESIDENT - SUBMITTED",
     "CREATE COMMUNITY_WORKER - SUBMITTED",
@@ -120,15 +120,17 @@ TEST(TransitionTableTest, EveryStateActionRoleTripleDecidesAsTheLifecycleSays) {
     // Which roles may make the action at all, according to the lifecycle.
     std::set<Role> allowed_roles;
     for (const auto& [triple, to] : expected) {
-      if (std::get<0>(triple) == action) allowed_roles.insert(std::get<1>(triple));
+      if (std::get<0>(triple) == action)
+        allowed_roles.insert(std::get<1>(triple));
     }
     for (int r = 0; r < roles->value_count(); ++r) {
       const auto role = static_cast<Role>(roles->value(r)->number());
       for (int s = 0; s < states->value_count(); ++s) {
         const auto from = static_cast<OrderState>(states->value(s)->number());
         ++checked;
-        SCOPED_TRACE(actions->value(a)->name() + " by " + roles->value(r)->name() +
-                     " from " + states->value(s)->name());
+        SCOPED_TRACE(actions->value(a)->name() + " by " +
+                     roles->value(r)->name() + " from " +
+                     states->value(s)->name());
         absl::StatusOr<OrderState> decided = DecideMove(action, role, from);
         auto it = expected.find({action, role, from});
         if (it != expected.end()) {
@@ -136,9 +138,11 @@ TEST(TransitionTableTest, EveryStateActionRoleTripleDecidesAsTheLifecycleSays) {
           ASSERT_TRUE(decided.ok()) << decided.status();
           EXPECT_EQ(*decided, it->second);
         } else if (!allowed_roles.contains(role)) {
-          EXPECT_EQ(decided.status().code(), absl::StatusCode::kPermissionDenied);
+          EXPECT_EQ(decided.status().code(),
+                    absl::StatusCode::kPermissionDenied);
         } else {
-          EXPECT_EQ(decided.status().code(), absl::StatusCode::kFailedPrecondition);
+          EXPECT_EQ(decided.status().code(),
+                    absl::StatusCode::kFailedPrecondition);
         }
       }
     }
@@ -153,7 +157,8 @@ TEST(TransitionTableTest, EveryActionHasExactlyOneRule) {
   for (int a = 0; a < actions->value_count(); ++a) {
     const auto action = static_cast<OrderAction>(actions->value(a)->number());
     int rules = 0;
-    for (const TransitionRule& rule : TransitionTable()) rules += rule.action == action;
+    for (const TransitionRule& rule : TransitionTable())
+      rules += rule.action == action;
     EXPECT_EQ(rules, action == v1::ORDER_ACTION_UNSPECIFIED ? 0 : 1)
         << actions->value(a)->name();
   }
@@ -173,9 +178,11 @@ TEST(TransitionTableTest, UnknownActionIsInvalidArgument) {
 }
 
 TEST(TransitionTableTest, MessagesSayWhatWasTriedAndWhy) {
-  absl::StatusOr<OrderState> wrong_state = DecideMove(
-      v1::ORDER_ACTION_CLAIM, v1::ROLE_DEPARTMENT_STAFF, v1::ORDER_STATE_CLAIMED);
-  EXPECT_EQ(wrong_state.status().message(), "cannot claim an order that is claimed");
+  absl::StatusOr<OrderState> wrong_state =
+      DecideMove(v1::ORDER_ACTION_CLAIM, v1::ROLE_DEPARTMENT_STAFF,
+                 v1::ORDER_STATE_CLAIMED);
+  EXPECT_EQ(wrong_state.status().message(),
+            "cannot claim an order that is claimed");
   absl::StatusOr<OrderState> wrong_role = DecideMove(
       v1::ORDER_ACTION_CLAIM, v1::ROLE_RESIDENT, v1::ORDER_STATE_DISPATCHED);
   EXPECT_THAT(std::string(wrong_role.status().message()),
@@ -185,7 +192,8 @@ TEST(TransitionTableTest, MessagesSayWhatWasTriedAndWhy) {
 TEST(TransitionTableTest, FinalStatesHaveNoWayOut) {
   for (const TransitionRule& rule : TransitionTable()) {
     for (OrderState from : rule.from) {
-      EXPECT_FALSE(IsFinal(from)) << ActionName(rule.action) << " leaves a final state";
+      EXPECT_FALSE(IsFinal(from))
+          << ActionName(rule.action) << " leaves a final state";
     }
   }
 }

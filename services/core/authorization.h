@@ -1,0 +1,45 @@
+// Who may see and act on which order: roles and their scopes (ARCHITECTURE §1).
+// The rules that decide a move are in transition_table.h; this file decides
+// over which orders a role reaches.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "kepu/v1/common.pb.h"
+#include "kepu/v1/identity.pb.h"
+#include "kepu/v1/order.pb.h"
+#include "services/core/transition_table.h"
+
+namespace kepu {
+
+// Whether `grant` reaches `order`:
+//   resident:          the order is theirs (resident_id);
+//   community worker:  the order is for their community;
+//   department staff:  the order is dispatched to their department;
+//   team leader, volunteer: the order is held or offered to their team;
+//   admin:             the order lies in their county, or their scope is the
+//   city (the tenant); system:            every order.
+bool GrantCovers(const v1::Principal& principal, const v1::RoleGrant& grant,
+                 const v1::Order& order);
+
+// Whether any of the principal's grants reaches the order.
+bool CanSee(const v1::Principal& principal, const v1::Order& order);
+
+// The role in which `principal` makes the move of `rule` on `order`: the first
+// of the rule's roles that the principal holds over the order.
+//   kPermissionDenied: the principal holds none of the rule's roles at all;
+//   kNotFound:         it holds one, but not over this order (existence is not
+//   revealed).
+absl::StatusOr<v1::Actor> ActingAs(const v1::Principal& principal,
+                                   const TransitionRule& rule,
+                                   const v1::Order& order);
+
+// The Actor recorded for `principal` acting in `role`.
+v1::Actor ActorOf(const v1::Principal& principal, Role role);
+
+// Whether the principal holds `role` (over any scope); with `scope_id`, over
+// that scope.
+bool HasRole(const v1::Principal& principal, Role role);
+bool HasRole(const v1::Principal& principal, Role role,
+             absl::string_view scope_id);
+
+}  // namespace kepu

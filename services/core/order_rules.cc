@@ -1,0 +1,266 @@
+#include "services/core/order_rules.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/core/field_checks.h"
+#include "services/core/status_macros.h"
+#include "services/core/time_util.h"
+
+namespace kepu {
+namespace {
+
+// Checks that `command` carries what `rule` needs.
+absl::Status CheckNeeds(const TransitionRule& rule, const Command& command,
+                        const v1::Order& before, absl::Time now) {
+  const uint32_t needs = rule.needs;
+  if ((needs & kNeedDraft) && command.draft.service_line_id().empty()) {
+    return FieldError("draft", "is required");
+  }
+  if ((needs & kNeedReason) && command.reason.empty()) {
+    return FieldError("reason", "is required");
+  }
+  if ((needs & kNeedDepartment) && command.department_id.empty()) {
+    return FieldError("department_id", "is required");
+  }
+  if ((needs & kNeedTeam) && command.team_id.empty()) {
+    return FieldError("team_id", "is required");
+  }
+  if ((needs & kNeedOfferExpiry) && command.offer_expires_at <= now) {
+    return absl::FailedPreconditionError("the offer must expire in the future");
+  }
+  if ((needs & kNeedSchedule) && !command.schedule.has_value()) {
+    return FieldError("schedule", "is required");
+  }
+  if ((needs & kNeedCompletion) && command.completion.summary().empty()) {
+    return FieldError("summary", "is required");
+  }
+  if ((needs & kNeedRating) &&
+      (command.rating.overall() < 1 || command.rating.overall() > 5)) {
+    return FieldError("rating.overall", "is required");
+  }
+  if ((needs & kNeedDuplicateOf) && command.duplicate_of.empty()) {
+    return FieldError("duplicate_of_order_id", "is required");
+  }
+  if ((needs & kNeedEscalation) &&
+      command.escalation_level <= before.escalation_level()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the order is already escalated to level ", before.escalation_level()));
+  }
+  return absl::OkStatus();
+}
+
+bool Excluded(const v1::Order& order, const std::string& team_id) {
+  return std::find(order.excluded_team_ids().begin(),
+                   order.excluded_team_ids().end(),
+                   team_id) != order.excluded_team_ids().end();
+}
+
+// The order leaves its team: the team is not offered the order again, and the
+// order goes back to whoever chose the team (the matching engine, or the
+// department).
+void ReleaseTeam(v1::Order& order, bool& enqueue_matching) {
+  if (!order.team_id().empty() && !Excluded(order, order.team_id())) {
+    order.add_excluded_team_ids(order.team_id());
+  }
+  enqueue_matching = order.has_offer() && !order.offer().direct_assignment();
+  order.set_awaiting_match(enqueue_matching);
+  order.clear_team_id();
+  order.clear_offer();
+  order.clear_schedule();
+}
+
+}  // namespace
+
+absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
+                              const v1::Actor& actor, absl::Time now,
+                              const LifecyclePolicy& policy) {
+  const bool create = command.action == v1::ORDER_ACTION_CREATE;
+  const OrderState from = create ? v1::ORDER_STATE_UNSPECIFIED : before.state();
+  ASSIGN_OR_RETURN(const OrderState to,
+                   DecideMove(command.action, actor.role(), from));
+  const TransitionRule& rule = *FindRule(command.action);
+  RETURN_IF_ERROR(CheckNeeds(rule, command, before, now));
+
+  Move move;
+  v1::Order& order = move.after;
+  if (create) {
+    order.set_id(command.order_id);
+    order.set_version(1);
+    *order.mutable_created_at() = ToProto(now);
+    *order.mutable_created_by() = actor;
+    if (command.assisted.has_value()) {
+      *order.mutable_assisted() = *command.assisted;
+    } else {
+      order.set_resident_id(actor.user_id());
+    }
+  } else {
+    order = before;
+    order.set_version(before.version() + 1);
+  }
+
+  switch (command.action) {
+    case v1::ORDER_ACTION_CREATE:
+    case v1::ORDER_ACTION_EDIT:
+      *order.mutable_draft() = command.draft;
+      break;
+    case v1::ORDER_ACTION_REQUEST_INFO:
+    case v1::ORDER_ACTION_RESUBMIT:
+    case v1::ORDER_ACTION_REJECT:
+    case v1::ORDER_ACTION_CANCEL:
+      order.set_last_reason(command.reason);
+      order.set_awaiting_match(false);
+      break;
+    case v1::ORDER_ACTION_MARK_DUPLICATE:
+      if (command.duplicate_of == before.id()) {
+        return FieldError("duplicate_of_order_id", "must be another order");
+      }
+      order.set_duplicate_of(command.duplicate_of);
+      order.set_last_reason(command.reason);
+      break;
+    case v1::ORDER_ACTION_DISPATCH:
+      order.set_department_id(command.department_id);
+      order.set_last_reason(command.reason);
+      break;
+    case v1::ORDER_ACTION_RETURN:
+      order.clear_department_id();
+      order.set_awaiting_match(false);
+      order.set_last_reason(command.reason);
+      break;
+    case v1::ORDER_ACTION_CLAIM:
+      break;
+    case v1::ORDER_ACTION_ASSIGN_TEAM:
+    case v1::ORDER_ACTION_OFFER: {
+      if (Excluded(before, command.team_id)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "team ", command.team_id,
+            " declined, let lapse or withdrew from this order before"));
+      }
+      order.set_team_id(command.team_id);
+      order.set_awaiting_match(false);
+      order.set_offer_attempts(before.offer_attempts() + 1);
+      v1::Offer& offer = *order.mutable_offer();
+      offer.Clear();
+      offer.set_team_id(command.team_id);
+      *offer.mutable_offered_at() = ToProto(now);
+      *offer.mutable_expires_at() = ToProto(command.offer_expires_at);
+      offer.set_direct_assignment(command.action ==
+                                  v1::ORDER_ACTION_ASSIGN_TEAM);
+      if (command.action == v1::ORDER_ACTION_OFFER) {
+        *offer.mutable_explanation() = command.explanation;
+      }
+      break;
+    }
+    case v1::ORDER_ACTION_RELEASE_TO_MATCHING:
+      order.set_awaiting_match(true);
+      move.enqueue_matching = true;
+      break;
+    case v1::ORDER_ACTION_ACCEPT:
+      break;
+    case v1::ORDER_ACTION_DECLINE:
+    case v1::ORDER_ACTION_EXPIRE_OFFER:
+    case v1::ORDER_ACTION_WITHDRAW:
+      ReleaseTeam(order, move.enqueue_matching);
+      order.set_last_reason(command.reason);
+      break;
+    case v1::ORDER_ACTION_SCHEDULE:
+      *order.mutable_schedule() = *command.schedule;
+      break;
+    case v1::ORDER_ACTION_CHECK_IN: {
+      v1::CheckIn& check_in = *order.mutable_check_in();
+      *check_in.mutable_at() = ToProto(now);
+      if (command.check_in_location.has_value()) {
+        *check_in.mutable_location() = *command.check_in_location;
+      }
+      break;
+    }
+    case v1::ORDER_ACTION_COMPLETE: {
+      v1::Completion& completion = *order.mutable_completion();
+      completion = command.completion;
+      *completion.mutable_at() = ToProto(now);
+      for (int i = 0; i < completion.hours_size(); ++i) {
+        v1::VolunteerHours& hours = *completion.mutable_hours(i);
+        hours.set_id(
+            absl::StrCat(order.id(), "-", order.version(), "-", i + 1));
+        hours.set_order_id(order.id());
+        hours.set_team_id(order.team_id());
+        hours.set_status(v1::VolunteerHours::STATUS_PENDING);
+        *hours.mutable_recorded_at() = ToProto(now);
+      }
+      break;
+    }
+    case v1::ORDER_ACTION_RATE:
+      *order.mutable_rating() = command.rating;
+      *order.mutable_rating()->mutable_at() = ToProto(now);
+      break;
+    case v1::ORDER_ACTION_REOPEN: {
+      const absl::Time completed = FromProto(before.completion().at());
+      if (now > completed + policy.reopen_window) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "an order can only be reopened within ",
+            absl::FormatDuration(policy.reopen_window), " of completion"));
+      }
+      order.set_reopen_count(before.reopen_count() + 1);
+      order.set_last_reason(command.reason);
+      order.clear_check_in();
+      order.clear_completion();
+      break;
+    }
+    case v1::ORDER_ACTION_CLOSE:
+      break;
+    case v1::ORDER_ACTION_ESCALATE:
+      order.set_escalation_level(command.escalation_level);
+      break;
+    default:
+      return absl::InvalidArgumentError("action: unknown order action");
+  }
+
+  order.set_state(to);
+  *order.mutable_updated_at() = ToProto(now);
+  if (create || to != from) {
+    *order.mutable_state_entered_at() = ToProto(now);
+    if (!create)
+      order.set_escalation_level(0);  // a new stage starts unescalated
+  }
+
+  v1::OrderEvent& event = move.event;
+  event.set_order_id(order.id());
+  event.set_version(order.version());
+  event.set_action(command.action);
+  event.set_from_state(from);
+  event.set_to_state(to);
+  *event.mutable_actor() = actor;
+  *event.mutable_at() = ToProto(now);
+  event.set_request_id(command.request_id);
+  event.set_reason(command.reason);
+  event.set_community_id(order.draft().community_id());
+  // Routing: an event about leaving a department or team still reaches it.
+  event.set_department_id(order.department_id().empty()
+                              ? before.department_id()
+                              : order.department_id());
+  event.set_team_id(order.team_id().empty() ? before.team_id()
+                                            : order.team_id());
+  event.set_resident_id(order.resident_id());
+  event.set_duplicate_of(order.duplicate_of());
+  if (command.action == v1::ORDER_ACTION_ASSIGN_TEAM ||
+      command.action == v1::ORDER_ACTION_OFFER) {
+    *event.mutable_offer() = order.offer();
+  }
+  if (command.action == v1::ORDER_ACTION_SCHEDULE)
+    *event.mutable_schedule() = order.schedule();
+  if (command.action == v1::ORDER_ACTION_CHECK_IN)
+    *event.mutable_check_in() = order.check_in();
+  if (command.action == v1::ORDER_ACTION_COMPLETE) {
+    *event.mutable_completion() = order.completion();
+  }
+  if (command.action == v1::ORDER_ACTION_RATE)
+    *event.mutable_rating() = order.rating();
+  if (command.action == v1::ORDER_ACTION_ESCALATE) {
+    event.set_escalation_level(command.escalation_level);
+  }
+  event.set_outside_suggested(command.action == v1::ORDER_ACTION_DISPATCH &&
+                              command.outside_suggested);
+  return move;
+}
+
+}  // namespace kepu

@@ -1,0 +1,79 @@
+// Planning a move: given an order, a command and who makes it, what the order
+// becomes and what its history records. Pure: no I/O, the time is given.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "kepu/v1/common.pb.h"
+#include "kepu/v1/order.pb.h"
+#include "services/core/transition_table.h"
+
+namespace kepu {
+
+// What someone wants done to an order, with what the move needs (see
+// TransitionRule::needs).
+struct Command {
+  OrderAction action = v1::ORDER_ACTION_UNSPECIFIED;
+  // Empty for create.
+  std::string order_id;
+  std::string request_id;
+  // 32 hex characters identifying the request's content (see Fingerprint()).
+  std::string fingerprint;
+  // The version the caller last saw; 0 for create.
+  int64_t expected_version = 0;
+
+  v1::OrderDraft draft;  // create, edit
+  // The order is placed on behalf of a resident by a community worker (create
+  // only).
+  std::optional<v1::AssistedOrder> assisted;
+  // Reason, question, answer or note.
+  std::string reason;
+  std::string department_id;
+  // The department is not among the catalog's responsible departments.
+  bool outside_suggested = false;
+  std::string team_id;
+  absl::Time offer_expires_at = absl::InfinitePast();
+  v1::OfferExplanation explanation;
+  std::optional<v1::TimeWindow> schedule;
+  std::optional<v1::GeoPoint> check_in_location;
+  // actual_attendees, summary and hours (volunteer_id, hours) of a completion.
+  v1::Completion completion;
+  v1::Rating rating;
+  std::string duplicate_of;
+  int32_t escalation_level = 0;
+};
+
+// Rules of the lifecycle that depend on time.
+struct LifecyclePolicy {
+  // A completed order can be reopened for this long after completion.
+  absl::Duration reopen_window = absl::Hours(24 * 7);
+};
+
+struct Move {
+  // The order after the move: version one more, state per the table.
+  v1::Order after;
+  // The history entry (event_id empty: the store assigns it).
+  v1::OrderEvent event;
+  // The order must go (back) onto the matching engine's queue.
+  bool enqueue_matching = false;
+};
+
+// Plans `command` made by `actor` (acting in actor.role()) on `before` at
+// `now`. `before` is ignored for create. Checks the move with DecideMove, that
+// the command supplies what the rule needs, and the time and consistency rules
+// below; does not check scope (who may touch which order: see authorization.h)
+// nor the version (the store does).
+//   kInvalidArgument:    the command lacks what the move needs (message names
+//   the field); kPermissionDenied:   actor.role() may never make the move;
+//   kFailedPrecondition: not from this state, or a rule forbids it now (reopen
+//   window passed,
+//                        team excluded, offer expiry not in the future).
+absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
+                              const v1::Actor& actor, absl::Time now,
+                              const LifecyclePolicy& policy = {});
+
+}  // namespace kepu

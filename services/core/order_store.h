@@ -1,0 +1,133 @@
+// The order store: what Redis does for the order domain, as an interface
+// (implementations: RedisOrderStore, and FakeOrderStore for domain tests).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "kepu/v1/order.pb.h"
+
+namespace kepu {
+
+// Identifies a mutating request for idempotency. Request ids are scoped to the
+// account that sends them, so two accounts cannot collide or see each other's
+// results.
+struct RequestKey {
+  std::string actor_id;
+  std::string request_id;
+  // 32 hex characters (Fingerprint() of the request).
+  std::string fingerprint;
+};
+
+// One move of one order, planned by the domain.
+struct Transition {
+  RequestKey request;
+  // The order as the domain read it; nullopt when the move creates the order.
+  // The store applies the move only if the stored order still has
+  // before->version() (and before->state()).
+  std::optional<v1::Order> before;
+  // The whole order after the move (version = before's + 1, or 1 when created).
+  v1::Order after;
+  // The history entry; its event_id is assigned by the store.
+  v1::OrderEvent event;
+  // Put the order on the matching engine's queue.
+  bool enqueue_matching = false;
+};
+
+struct Applied {
+  // The order after the move; on a replay, the order as the first call left it.
+  v1::Order order;
+  // The event's id in the tenant's event stream; empty on a replay.
+  std::string event_id;
+  // The request had been applied before: nothing was written now.
+  bool replayed = false;
+};
+
+// What a caller reads before deciding a move.
+struct LoadedOrder {
+  // The first result, when the request was applied before (same fingerprint).
+  std::optional<v1::Order> replay;
+  // The order as stored now; nullopt when there is no such order.
+  std::optional<v1::Order> current;
+};
+
+// Where to look for orders.
+enum class OrderIndex {
+  kResident,    // a resident's orders (scope_id = user id), any state
+  kCommunity,   // a community's orders in given states
+  kDepartment,  // a department's orders in given states
+  kTeam,        // a team's orders in given states
+  kState,       // all orders in given states (scope_id unused)
+};
+
+struct OrderQuery {
+  OrderIndex index = OrderIndex::kState;
+  std::string scope_id;
+  // Required for every index but kResident, where it filters (empty: every
+  // state).
+  std::vector<v1::OrderState> states;
+  // Order of the results: by the time the order entered its state (kResident:
+  // by creation), oldest first unless newest_first.
+  bool newest_first = false;
+  // 1 to 100.
+  int limit = 20;
+  // From OrderPage::next_cursor; empty for the first page.
+  std::string cursor;
+};
+
+struct OrderPage {
+  std::vector<v1::Order> orders;
+  // Empty when there are no more.
+  std::string next_cursor;
+  // Orders matching in all (for kResident with a state filter: the resident's
+  // orders in all).
+  int64_t total = 0;
+};
+
+// Thread-safe. Every method answers kUnavailable when the store cannot be
+// reached (and recovers by itself when it can again), kInvalidArgument for a
+// malformed argument.
+class OrderStore {
+ public:
+  virtual ~OrderStore() = default;
+
+  // The order. kNotFound: no such order.
+  virtual absl::StatusOr<v1::Order> Get(absl::string_view order_id) = 0;
+
+  // Reads the order and whether `request` was applied before, together.
+  //   kInvalidArgument: request.request_id was used before with other content.
+  virtual absl::StatusOr<LoadedOrder> LoadForUpdate(
+      absl::string_view order_id, const RequestKey& request) = 0;
+
+  // Applies `transition` atomically: checks the request key, the version and
+  // the state, writes the order, moves it between indexes, appends the event to
+  // the order's history and to the tenant's event stream, queues follow-up work
+  // — all or nothing. A request key applied before with the same fingerprint
+  // returns the first result and writes nothing (Applied::replayed).
+  //   kInvalidArgument:    the request id was used before with other content;
+  //   kAlreadyExists:      create, but an order with that id exists;
+  //   kNotFound:           no such order;
+  //   kAborted:            the order's version moved on (read again and retry);
+  //   kFailedPrecondition: the order is not in before->state();
+  //   kUnavailable:        the store could not be reached; the move may or may
+  //   not have been
+  //                        applied — retry with the same request key to find
+  //                        out.
+  virtual absl::StatusOr<Applied> Apply(const Transition& transition) = 0;
+
+  // The order's history after `after_event_id` (exclusive; empty: from the
+  // start), oldest first, at most `limit` entries. An order without history
+  // gives an empty list.
+  virtual absl::StatusOr<std::vector<v1::OrderEvent>> History(
+      absl::string_view order_id, absl::string_view after_event_id,
+      int limit) = 0;
+
+  // One page of an index.
+  virtual absl::StatusOr<OrderPage> List(const OrderQuery& query) = 0;
+};
+
+}  // namespace kepu

@@ -1,0 +1,52 @@
+// An in-memory OrderStore for domain tests, with a fault switch. Same contract
+// as the Redis store (order_store.h); never used in integration tests.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "services/core/order_store.h"
+
+namespace kepu {
+
+class FakeOrderStore : public OrderStore {
+ public:
+  absl::StatusOr<v1::Order> Get(absl::string_view order_id) override;
+  absl::StatusOr<LoadedOrder> LoadForUpdate(absl::string_view order_id,
+                                            const RequestKey& request) override;
+  absl::StatusOr<Applied> Apply(const Transition& transition) override;
+  absl::StatusOr<std::vector<v1::OrderEvent>> History(
+      absl::string_view order_id, absl::string_view after_event_id,
+      int limit) override;
+  absl::StatusOr<OrderPage> List(const OrderQuery& query) override;
+
+  // While set, every call answers kUnavailable, as a store that is down.
+  void SetUnavailable(bool unavailable);
+  // Every Apply that wrote something, in order.
+  int writes() const;
+  // The ids of orders put on the matching queue, in order.
+  std::vector<std::string> matching_queue() const;
+
+ private:
+  struct StoredRequest {
+    std::string fingerprint;
+    v1::Order result;
+  };
+
+  absl::Status CheckAvailable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
+  int writes_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t next_event_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<std::string, v1::Order> orders_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<v1::OrderEvent>> history_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StoredRequest> requests_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> matching_queue_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace kepu
