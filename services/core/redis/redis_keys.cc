@@ -1,0 +1,81 @@
+#include "services/core/redis/redis_keys.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace kepu {
+
+absl::Status CheckTenant(absl::string_view tenant) {
+  if (tenant.empty() || tenant.size() > 32) {
+    return absl::InvalidArgumentError("tenant: must be 1 to 32 characters");
+  }
+  for (char c : tenant) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return absl::InvalidArgumentError(
+          "tenant: may only hold a-z, 0-9 and '-'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string ShortStateName(v1::OrderState state) {
+  const std::string& name = v1::OrderState_Name(state);
+  constexpr absl::string_view kPrefix = "ORDER_STATE_";
+  return name.size() > kPrefix.size() ? name.substr(kPrefix.size())
+                                      : absl::StrCat(state);
+}
+
+RedisKeys::RedisKeys(absl::string_view tenant)
+    : prefix_(absl::StrCat("kepu:{", tenant, "}:")) {}
+
+std::string RedisKeys::Order(absl::string_view order_id) const {
+  return absl::StrCat(prefix_, "order:", order_id);
+}
+
+std::string RedisKeys::History(absl::string_view order_id) const {
+  return absl::StrCat(prefix_, "order:", order_id, ":history");
+}
+
+std::string RedisKeys::Events() const {
+  return absl::StrCat(prefix_, "events");
+}
+
+std::string RedisKeys::Request(absl::string_view actor_id,
+                               absl::string_view request_id) const {
+  return absl::StrCat(prefix_, "request:", actor_id, ":", request_id);
+}
+
+std::string RedisKeys::MatchingQueue() const {
+  return absl::StrCat(prefix_, "queue:matching");
+}
+
+std::string RedisKeys::StateIndex(v1::OrderState state) const {
+  return absl::StrCat(prefix_, "index:state:", ShortStateName(state));
+}
+
+std::string RedisKeys::CommunityIndex(absl::string_view community_id,
+                                      v1::OrderState state) const {
+  return absl::StrCat(prefix_, "index:community:", community_id, ":",
+                      ShortStateName(state));
+}
+
+std::string RedisKeys::DepartmentIndex(absl::string_view department_id,
+                                       v1::OrderState state) const {
+  return absl::StrCat(prefix_, "index:department:", department_id, ":",
+                      ShortStateName(state));
+}
+
+std::string RedisKeys::TeamIndex(absl::string_view team_id,
+                                 v1::OrderState state) const {
+  return absl::StrCat(prefix_, "index:team:", team_id, ":",
+                      ShortStateName(state));
+}
+
+std::string RedisKeys::ResidentIndex(absl::string_view user_id) const {
+  return absl::StrCat(prefix_, "index:resident:", user_id);
+}
+
+std::string RedisKeys::Session(absl::string_view token_hash) const {
+  return absl::StrCat(prefix_, "session:", token_hash);
+}
+
+}  // namespace kepu

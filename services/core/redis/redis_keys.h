@@ -1,0 +1,64 @@
+// The Redis key layout of one tenant. Every key carries the tenant in a hash
+// tag
+// ("kepu:{jining}:..."), so all keys of a tenant live in one Redis Cluster slot
+// and every Lua script runs unchanged on one Redis, on Sentinel and on a
+// Cluster.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "kepu/v1/order.pb.h"
+
+namespace kepu {
+
+// Whether `tenant` can name a tenant: 1 to 32 characters of [a-z0-9-].
+absl::Status CheckTenant(absl::string_view tenant);
+
+class RedisKeys {
+ public:
+  // `tenant` must pass CheckTenant.
+  explicit RedisKeys(absl::string_view tenant);
+
+  const std::string& prefix() const { return prefix_; }
+
+  // Hash {v: version, s: state number, r: serialized Order}.
+  std::string Order(absl::string_view order_id) const;
+  // Stream of the order's events (entry ids equal to the tenant event
+  // stream's).
+  std::string History(absl::string_view order_id) const;
+  // Stream of every order event of the tenant: {o: order id, e: serialized
+  // OrderEvent}.
+  std::string Events() const;
+  // String: the fingerprint and first result of a request (expires).
+  std::string Request(absl::string_view actor_id,
+                      absl::string_view request_id) const;
+  // Stream of orders waiting for the matching engine: {o: order id, v:
+  // version}.
+  std::string MatchingQueue() const;
+
+  // Sorted sets of order ids, scored by the time (ms) the order entered its
+  // state.
+  std::string StateIndex(v1::OrderState state) const;
+  std::string CommunityIndex(absl::string_view community_id,
+                             v1::OrderState state) const;
+  std::string DepartmentIndex(absl::string_view department_id,
+                              v1::OrderState state) const;
+  std::string TeamIndex(absl::string_view team_id, v1::OrderState state) const;
+  // Sorted set of a resident's order ids in any state, scored by creation time
+  // (ms).
+  std::string ResidentIndex(absl::string_view user_id) const;
+
+  // String: the serialized Principal of a session, under a keyed hash of its
+  // token (expires).
+  std::string Session(absl::string_view token_hash) const;
+
+ private:
+  std::string prefix_;
+};
+
+// "SUBMITTED" for ORDER_STATE_SUBMITTED.
+std::string ShortStateName(v1::OrderState state);
+
+}  // namespace kepu

@@ -1,0 +1,53 @@
+// OrderStore on Redis: each order a hash, each move one Lua script
+// (lua/apply_transition.lua), indexes as sorted sets, histories and the
+// tenant's event stream as Redis streams.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "services/core/order_store.h"
+#include "services/core/redis/redis_client.h"
+#include "services/core/redis/redis_keys.h"
+
+namespace kepu {
+
+struct RedisOrderStoreOptions {
+  // How long a request id is remembered (a retry after that is a new request).
+  absl::Duration request_ttl = absl::Hours(24 * 7);
+  // The tenant event stream is trimmed to about this many entries.
+  int64_t event_stream_length = 1'000'000;
+};
+
+// Thread-safe; see OrderStore for the contract.
+class RedisOrderStore : public OrderStore {
+ public:
+  // `tenant` must pass CheckTenant; `redis` must outlive the store.
+  RedisOrderStore(RedisClient& redis, absl::string_view tenant,
+                  RedisOrderStoreOptions options = {});
+
+  absl::StatusOr<v1::Order> Get(absl::string_view order_id) override;
+  absl::StatusOr<LoadedOrder> LoadForUpdate(absl::string_view order_id,
+                                            const RequestKey& request) override;
+  absl::StatusOr<Applied> Apply(const Transition& transition) override;
+  absl::StatusOr<std::vector<v1::OrderEvent>> History(
+      absl::string_view order_id, absl::string_view after_event_id,
+      int limit) override;
+  absl::StatusOr<OrderPage> List(const OrderQuery& query) override;
+
+  const RedisKeys& keys() const { return keys_; }
+
+  // The index keys an order is listed under (state, community, department and
+  // team indexes for its state; the resident's index).
+  std::vector<std::string> IndexKeysOf(const v1::Order& order) const;
+
+ private:
+  absl::StatusOr<OrderPage> ListResident(const OrderQuery& query);
+
+  RedisClient& redis_;
+  const RedisKeys keys_;
+  const RedisOrderStoreOptions options_;
+};
+
+}  // namespace kepu

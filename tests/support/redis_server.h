@@ -1,0 +1,44 @@
+// A real redis-server for integration tests: started on a free loopback port
+// with a fresh temporary folder, the project's durability settings (AOF,
+// appendfsync always), and removed with the folder when the test is done.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/core/redis/redis_client.h"
+#include "tests/support/subprocess.h"
+
+namespace kepu::testing {
+
+class RedisServer {
+ public:
+  // Starts redis-server and waits until it accepts connections.
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start();
+  // Stops the server and removes its folder.
+  ~RedisServer();
+
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  std::string address() const;
+  // Client options pointing at this server, with short timeouts for tests.
+  RedisOptions ClientOptions(int pool_size = 4) const;
+
+  // Kills the server with SIGKILL (no chance to save anything but what AOF
+  // already has).
+  absl::Status Kill();
+  // Starts it again on the same port and folder, loading the AOF; waits until
+  // ready.
+  absl::Status Restart();
+
+ private:
+  RedisServer() = default;
+  absl::Status Launch();
+
+  int port_ = 0;
+  std::string dir_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+}  // namespace kepu::testing
