@@ -1,0 +1,25 @@
+// Structured logs: one JSON object per line on stderr, e.g.
+//   {"ts":"2026-11-29T10:00:00.123Z","level":"info","event":"kepud.listening","address":"..."}
+// Never log a raw phone number, password or token.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "absl/strings/string_view.h"
+
+namespace kepu {
+
+enum class LogLevel { kInfo, kWarning, kError };
+
+using LogField = std::pair<absl::string_view, std::string>;
+
+// Thread-safe: each line is written with one call.
+void Log(LogLevel level, absl::string_view event,
+         std::initializer_list<LogField> fields = {});
+
+// `text` escaped for a JSON string (without the quotes).
+std::string JsonEscape(absl::string_view text);
+
+}  // namespace kepu

@@ -1,0 +1,236 @@
+// kepud: one server binary hosting every Kepu service (or those named by
+// --services), with gRPC health checking and server reflection, over one Redis.
+//
+//   kepud --listen=127.0.0.1:7070 --redis=127.0.0.1:6379 --services=all
+//
+// Ready when it logs event "kepud.listening" with the address it listens on
+// (port 0 picks a free port). SIGTERM or SIGINT: health turns NOT_SERVING, new
+// calls are refused after --drain_delay, calls in flight finish (up to
+// --shutdown_timeout), then it exits 0.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "kepu/v1/claims.grpc.pb.h"
+#include "kepu/v1/directory.grpc.pb.h"
+#include "kepu/v1/dispatch.grpc.pb.h"
+#include "kepu/v1/fulfilment.grpc.pb.h"
+#include "kepu/v1/identity.grpc.pb.h"
+#include "kepu/v1/matching.grpc.pb.h"
+#include "kepu/v1/report.grpc.pb.h"
+#include "kepu/v1/watchdog.grpc.pb.h"
+#include "services/core/clock.h"
+#include "services/core/ids.h"
+#include "services/core/log.h"
+#include "services/core/redis/redis_client.h"
+#include "services/core/redis/redis_sessions.h"
+#include "services/orders/orders_service.h"
+#include "services/rpc/call_tracker.h"
+#include "services/rpc/serve_unary.h"
+#include "services/rpc/tenants.h"
+#include "services/rpc/work_pool.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
+          "host:port to serve gRPC on; port 0 picks a free port");
+ABSL_FLAG(std::string, redis, "127.0.0.1:6379", "host:port of Redis");
+ABSL_FLAG(std::vector<std::string>, services, {"all"},
+          "services to run: all, or a list of identity, directory, orders, "
+          "dispatch, claims, "
+          "fulfilment, matching, watchdog, report");
+ABSL_FLAG(int, workers, 16,
+          "worker threads for Redis work (and Redis connections)");
+ABSL_FLAG(int, queue, 4096,
+          "calls that may wait for a worker before RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
+          "after SIGTERM, how long to keep serving while health says "
+          "NOT_SERVING (give load "
+          "balancers time to notice)");
+ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
+          "how long calls in flight may take to finish after SIGTERM");
+ABSL_FLAG(int, max_message_bytes, 1 << 20,
+          "largest request accepted, in bytes");
+
+namespace kepu {
+namespace {
+
+constexpr char kTokenKeyEnv[] = "KEPU_TOKEN_KEY";
+constexpr char kRedisPasswordEnv[] = "KEPU_REDIS_PASSWORD";
+
+const std::vector<std::string>& AllServiceNames() {
+  static const auto* const kNames = new std::vector<std::string>{
+      "identity",   "directory", "orders",   "dispatch", "claims",
+      "fulfilment", "matching",  "watchdog", "report"};
+  return *kNames;
+}
+
+// The gRPC service of `name`. Services whose issue has not landed yet are the
+// generated bases, whose every RPC answers UNIMPLEMENTED.
+std::unique_ptr<grpc::Service> MakeService(const std::string& name,
+                                           const ServiceEnv& env) {
+  if (name == "orders") return std::make_unique<OrdersService>(env);
+  if (name == "identity")
+    return std::make_unique<v1::IdentityService::CallbackService>();
+  if (name == "directory")
+    return std::make_unique<v1::DirectoryService::CallbackService>();
+  if (name == "dispatch")
+    return std::make_unique<v1::DispatchService::CallbackService>();
+  if (name == "claims")
+    return std::make_unique<v1::ClaimService::CallbackService>();
+  if (name == "fulfilment")
+    return std::make_unique<v1::FulfilmentService::CallbackService>();
+  if (name == "matching")
+    return std::make_unique<v1::MatchingService::CallbackService>();
+  if (name == "watchdog")
+    return std::make_unique<v1::WatchdogService::CallbackService>();
+  if (name == "report")
+    return std::make_unique<v1::ReportService::CallbackService>();
+  return nullptr;
+}
+
+// The full gRPC name of a service object, e.g. "kepu.v1.OrderService".
+const char* GrpcNameOf(const std::string& name) {
+  static const auto* const kNames = new std::map<std::string, const char*>{
+      {"identity", v1::IdentityService::service_full_name()},
+      {"directory", v1::DirectoryService::service_full_name()},
+      {"orders", v1::OrderService::service_full_name()},
+      {"dispatch", v1::DispatchService::service_full_name()},
+      {"claims", v1::ClaimService::service_full_name()},
+      {"fulfilment", v1::FulfilmentService::service_full_name()},
+      {"matching", v1::MatchingService::service_full_name()},
+      {"watchdog", v1::WatchdogService::service_full_name()},
+      {"report", v1::ReportService::service_full_name()}};
+  return kNames->at(name);
+}
+
+int Fail(absl::string_view why) {
+  Log(LogLevel::kError, "kepud.failed", {{"error", std::string(why)}});
+  return 1;
+}
+
+int Run() {
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::vector<std::string> names = absl::GetFlag(FLAGS_services);
+  if (names.size() == 1 && names[0] == "all") names = AllServiceNames();
+
+  absl::StatusOr<RedisOptions> redis_options =
+      ParseRedisAddress(absl::GetFlag(FLAGS_redis));
+  if (!redis_options.ok()) return Fail(redis_options.status().message());
+  redis_options->pool_size = absl::GetFlag(FLAGS_workers);
+  if (const char* password = std::getenv(kRedisPasswordEnv))
+    redis_options->password = password;
+
+  std::string token_key_hex;
+  if (const char* key = std::getenv(kTokenKeyEnv)) {
+    token_key_hex = key;
+  } else {
+    token_key_hex = NewTokenKeyHex();
+    Log(LogLevel::kWarning, "kepud.ephemeral_token_key",
+        {{"detail", absl::StrCat(kTokenKeyEnv,
+                                 " is not set: sessions will not survive a "
+                                 "restart nor work across replicas")}});
+  }
+  absl::StatusOr<std::string> token_key = ParseTokenKey(token_key_hex);
+  if (!token_key.ok()) return Fail(token_key.status().message());
+
+  RedisClient redis(*redis_options);
+  const Clock& clock = Clock::Real();
+  IdGenerator ids(clock);
+  RedisSessions sessions(redis, *token_key, clock);
+  Tenants tenants(redis, clock, ids);
+  WorkPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_queue));
+  CallTracker calls;
+  const ServiceEnv env{pool, sessions, tenants, clock, calls};
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
+                           grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  for (const std::string& name : names) {
+    std::unique_ptr<grpc::Service> service = MakeService(name, env);
+    if (service == nullptr) return Fail(absl::StrCat("unknown service ", name));
+    builder.RegisterService(service.get());
+    services.push_back(std::move(service));
+  }
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail(absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen)));
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const std::string& name : names)
+    health->SetServingStatus(GrpcNameOf(name), true);
+
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const std::string address =
+      absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  Log(LogLevel::kInfo, "kepud.listening",
+      {{"address", address},
+       {"redis", absl::StrCat(redis_options->host, ":", redis_options->port)},
+       {"services", absl::StrJoin(names, ",")}});
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  Log(LogLevel::kInfo, "kepud.stopping", {{"signal", absl::StrCat(signal)}});
+  health->Shutdown();  // every service NOT_SERVING from now on
+  Log(LogLevel::kInfo, "kepud.draining",
+      {{"drain_delay", absl::FormatDuration(absl::GetFlag(FLAGS_drain_delay))},
+       {"calls_in_progress", absl::StrCat(calls.in_progress())}});
+  absl::SleepFor(absl::GetFlag(FLAGS_drain_delay));
+
+  // Server::Shutdown stops new calls at once, but then also waits (up to its
+  // deadline) for clients to close idle connections. Run it aside and end as
+  // soon as the calls that were in flight have finished.
+  const absl::Time deadline =
+      absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout);
+  absl::Notification shut_down;
+  std::thread shutdown([&] {
+    server->Shutdown(absl::ToChronoTime(deadline));
+    shut_down.Notify();
+  });
+  const bool finished = calls.WaitIdle(deadline);
+  Log(LogLevel::kInfo, "kepud.stopped",
+      {{"unfinished_calls", absl::StrCat(finished ? 0 : calls.in_progress())}});
+  if (!shut_down.WaitForNotificationWithDeadline(absl::Now() +
+                                                 absl::Milliseconds(200))) {
+    // Only idle connections are left: nothing to finish, nothing to save.
+    std::_Exit(0);
+  }
+  shutdown.join();
+  server->Wait();
+  return 0;
+}
+
+}  // namespace
+}  // namespace kepu
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "kepud: the Kepu server (all services in one process)");
+  absl::ParseCommandLine(argc, argv);
+  return kepu::Run();
+}

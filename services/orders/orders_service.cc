@@ -1,0 +1,74 @@
+#include "services/orders/orders_service.h"
+
+#include "services/core/field_checks.h"
+#include "services/core/status_macros.h"
+
+namespace kepu {
+namespace {
+
+constexpr int kDefaultPageSize = 20;
+
+}  // namespace
+
+grpc::ServerUnaryReactor* OrdersService::CreateOrder(
+    grpc::CallbackServerContext* context, const v1::CreateOrderRequest* request,
+    v1::Order* response) {
+  return ServeUnary(context, *request, env_,
+                    [this, request,
+                     response](const v1::Principal& principal) -> absl::Status {
+                      ASSIGN_OR_RETURN(OrderWorkflow * orders,
+                                       env_.tenants.Orders(principal.tenant()));
+                      ASSIGN_OR_RETURN(*response,
+                                       orders->Create(principal, *request));
+                      return absl::OkStatus();
+                    });
+}
+
+grpc::ServerUnaryReactor* OrdersService::GetOrder(
+    grpc::CallbackServerContext* context, const v1::GetOrderRequest* request,
+    v1::Order* response) {
+  return ServeUnary(context, *request, env_,
+                    [this, request,
+                     response](const v1::Principal& principal) -> absl::Status {
+                      ASSIGN_OR_RETURN(OrderWorkflow * orders,
+                                       env_.tenants.Orders(principal.tenant()));
+                      ASSIGN_OR_RETURN(
+                          *response,
+                          orders->Get(principal, request->order_id()));
+                      return absl::OkStatus();
+                    });
+}
+
+grpc::ServerUnaryReactor* OrdersService::GetOrderHistory(
+    grpc::CallbackServerContext* context,
+    const v1::GetOrderHistoryRequest* request,
+    v1::GetOrderHistoryResponse* response) {
+  return ServeUnary(
+      context, *request, env_,
+      [this, request,
+       response](const v1::Principal& principal) -> absl::Status {
+        // The page token of a history is the id of the last event of the
+        // previous page.
+        RETURN_IF_ERROR(
+            CheckEventId(request->page().page_token(), "page.page_token"));
+        const int size = request->page().page_size() > 0
+                             ? request->page().page_size()
+                             : kDefaultPageSize;
+        ASSIGN_OR_RETURN(OrderWorkflow * orders,
+                         env_.tenants.Orders(principal.tenant()));
+        ASSIGN_OR_RETURN(
+            std::vector<v1::OrderEvent> events,
+            orders->History(principal, request->order_id(),
+                            request->page().page_token(), size + 1));
+        const bool more = static_cast<int>(events.size()) > size;
+        if (more) events.resize(size);
+        for (v1::OrderEvent& event : events)
+          *response->add_events() = std::move(event);
+        if (more)
+          response->set_next_page_token(
+              response->events().rbegin()->event_id());
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace kepu

@@ -1,0 +1,31 @@
+// OrderService over gRPC: the resident's side. A thin adapter over
+// OrderWorkflow.
+#pragma once
+
+#include "kepu/v1/orders.grpc.pb.h"
+#include "services/rpc/serve_unary.h"
+
+namespace kepu {
+
+// RPCs not overridden here answer UNIMPLEMENTED until their issue lands (see
+// README).
+class OrdersService final : public v1::OrderService::CallbackService {
+ public:
+  explicit OrdersService(const ServiceEnv& env) : env_(env) {}
+
+  grpc::ServerUnaryReactor* CreateOrder(grpc::CallbackServerContext* context,
+                                        const v1::CreateOrderRequest* request,
+                                        v1::Order* response) override;
+  grpc::ServerUnaryReactor* GetOrder(grpc::CallbackServerContext* context,
+                                     const v1::GetOrderRequest* request,
+                                     v1::Order* response) override;
+  grpc::ServerUnaryReactor* GetOrderHistory(
+      grpc::CallbackServerContext* context,
+      const v1::GetOrderHistoryRequest* request,
+      v1::GetOrderHistoryResponse* response) override;
+
+ private:
+  const ServiceEnv env_;
+};
+
+}  // namespace kepu

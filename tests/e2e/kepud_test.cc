@@ -1,0 +1,340 @@
+// kepud as users meet it: a real process on a free port against a real
+// redis-server, driven over gRPC.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "kepu/v1/dispatch.grpc.pb.h"
+#include "kepu/v1/orders.grpc.pb.h"
+#include "services/core/clock.h"
+#include "services/core/redis/redis_sessions.h"
+#include "services/core/time_util.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/subprocess.h"
+
+namespace kepu {
+namespace {
+
+// A fixed key so the test can issue tokens that kepud accepts.
+constexpr char kTokenKey[] =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+// The value of `"key":"..."` in a JSON log line.
+std::string JsonField(const std::string& line, const std::string& key) {
+  const std::string marker = absl::StrCat("\"", key, "\":\"");
+  const size_t start = line.find(marker);
+  if (start == std::string::npos) return "";
+  const size_t from = start + marker.size();
+  return line.substr(from, line.find('"', from) - from);
+}
+
+class KepudTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+
+  void Start(const std::vector<std::string>& extra_flags) {
+    auto redis = testing::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+    std::vector<std::string> argv = {
+        KEPUD_PATH, "--listen=127.0.0.1:0",
+        absl::StrCat("--redis=", redis_->address()), "--workers=4"};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    auto kepud = testing::Subprocess::Start(
+        argv, {absl::StrCat("KEPU_TOKEN_KEY=", kTokenKey)});
+    ASSERT_TRUE(kepud.ok()) << kepud.status();
+    kepud_ = std::move(*kepud);
+    absl::StatusOr<std::string> ready =
+        kepud_->WaitForText("\"event\":\"kepud.listening\"", absl::Seconds(30));
+    ASSERT_TRUE(ready.ok()) << ready.status();
+    address_ = JsonField(*ready, "address");
+    ASSERT_FALSE(address_.empty()) << *ready;
+    channel_ =
+        grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+    orders_ = v1::OrderService::NewStub(channel_);
+
+    client_ = std::make_unique<RedisClient>(redis_->ClientOptions());
+    sessions_ = std::make_unique<RedisSessions>(
+        *client_, *ParseTokenKey(kTokenKey), Clock::Real());
+    v1::Principal resident;
+    resident.set_user_id("resident-e2e");
+    resident.set_tenant("jining");
+    resident.set_display_name("王阿姨");
+    resident.add_grants()->set_role(v1::ROLE_RESIDENT);
+    absl::StatusOr<std::string> token =
+        sessions_->Create(resident, absl::Hours(1));
+    ASSERT_TRUE(token.ok()) << token.status();
+    token_ = *token;
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(bool with_token = true) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(10));
+    if (with_token)
+      context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+    return context;
+  }
+
+  v1::CreateOrderRequest NewOrder(const std::string& request_id) {
+    v1::CreateOrderRequest request;
+    request.set_request_id(request_id);
+    v1::OrderDraft& draft = *request.mutable_draft();
+    draft.set_service_line_id("elderly-smart-help");
+    draft.set_service_name("智能手机使用教学");
+    draft.set_community_id("yanzhou-gulou-xinglong");
+    draft.set_address("兖州区鼓楼街道兴隆社区活动室");
+    draft.set_audience(v1::AUDIENCE_ELDERLY);
+    draft.set_expected_attendees(25);
+    v1::TimeWindow& window = *draft.add_preferred_windows();
+    *window.mutable_start() = ToProto(absl::Now() + absl::Hours(24));
+    *window.mutable_end() = ToProto(absl::Now() + absl::Hours(26));
+    draft.mutable_contact()->set_name("王阿姨");
+    draft.mutable_contact()->set_phone("13712345678");
+    return request;
+  }
+
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+      const std::string& service) {
+    auto stub = grpc::health::v1::Health::NewStub(channel_);
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = stub->Check(Context(false).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.status();
+  }
+
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::unique_ptr<testing::Subprocess> kepud_;
+  std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::OrderService::Stub> orders_;
+  std::unique_ptr<RedisClient> client_;
+  std::unique_ptr<RedisSessions> sessions_;
+  std::string token_;
+  grpc::Status status_;
+};
+
+TEST_F(KepudTest, CreateAnOrderReadItBackAndStopCleanly) {
+  EXPECT_EQ(Health(""), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health("kepu.v1.OrderService"),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+
+  v1::Order created;
+  grpc::Status status =
+      orders_->CreateOrder(Context().get(), NewOrder("e2e-create-1"), &created);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " "
+                           << status.error_message();
+  EXPECT_EQ(created.state(), v1::ORDER_STATE_SUBMITTED);
+  EXPECT_EQ(created.version(), 1);
+  EXPECT_EQ(created.resident_id(), "resident-e2e");
+
+  v1::GetOrderRequest get;
+  get.set_order_id(created.id());
+  v1::Order read;
+  status = orders_->GetOrder(Context().get(), get, &read);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(read.SerializeAsString(), created.SerializeAsString());
+
+  v1::GetOrderHistoryRequest history_request;
+  history_request.set_order_id(created.id());
+  v1::GetOrderHistoryResponse history;
+  status = orders_->GetOrderHistory(Context().get(), history_request, &history);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(history.events_size(), 1);
+  EXPECT_EQ(history.events(0).action(), v1::ORDER_ACTION_CREATE);
+  EXPECT_EQ(history.events(0).actor().display_name(), "王阿姨");
+
+  // A retried create (the phone lost the answer) returns the same order.
+  v1::Order again;
+  status =
+      orders_->CreateOrder(Context().get(), NewOrder("e2e-create-1"), &again);
+  // The windows were computed from a later now(): other content, same request
+  // id.
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  kepud_->Signal(SIGTERM);
+  absl::StatusOr<int> exit_status = kepud_->Wait(absl::Seconds(30));
+  ASSERT_TRUE(exit_status.ok()) << exit_status.status();
+  EXPECT_TRUE(WIFEXITED(*exit_status));
+  EXPECT_EQ(WEXITSTATUS(*exit_status), 0);
+  EXPECT_TRUE(
+      absl::StrContains(kepud_->Output(), "\"event\":\"kepud.stopped\""));
+}
+
+// A second fixture whose kepud keeps serving for a moment after SIGTERM (as
+// behind a load balancer) and lets calls in flight take long.
+class KepudShutdownTest : public KepudTest {
+ protected:
+  void SetUp() override {
+    Start({"--drain_delay=1s", "--shutdown_timeout=20s"});
+  }
+};
+
+TEST_F(KepudShutdownTest, SigtermReportsNotServingAndFinishesCallsInFlight) {
+  // Hold every Redis write for 3 seconds, so the next CreateOrder is in flight
+  // for that long.
+  ASSERT_TRUE(client_->Command({"CLIENT", "PAUSE", "3000", "WRITE"}).ok());
+  grpc::Status in_flight_status;
+  v1::Order in_flight_order;
+  std::thread call([&] {
+    in_flight_status = orders_->CreateOrder(
+        Context().get(), NewOrder("e2e-inflight-1"), &in_flight_order);
+  });
+  // Wait until kepud's write is parked in Redis.
+  while (true) {
+    absl::StatusOr<RedisReply> info = client_->Command({"INFO", "clients"});
+    ASSERT_TRUE(info.ok());
+    if (absl::StrContains(info->Str(), "blocked_clients:1")) break;
+    std::this_thread::yield();
+  }
+
+  kepud_->Signal(SIGTERM);
+  ASSERT_TRUE(
+      kepud_->WaitForText("\"event\":\"kepud.draining\"", absl::Seconds(10))
+          .ok());
+  EXPECT_EQ(Health(""), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health("kepu.v1.OrderService"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  call.join();
+  EXPECT_TRUE(in_flight_status.ok()) << in_flight_status.error_message();
+  EXPECT_EQ(in_flight_order.state(), v1::ORDER_STATE_SUBMITTED);
+  absl::StatusOr<int> exit_status = kepud_->Wait(absl::Seconds(30));
+  ASSERT_TRUE(exit_status.ok()) << exit_status.status();
+  EXPECT_TRUE(WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 0)
+      << *exit_status;
+  EXPECT_TRUE(absl::StrContains(kepud_->Output(), "\"unfinished_calls\":\"0\""))
+      << kepud_->Output();
+  // The order the call acknowledged is stored.
+  absl::StatusOr<RedisReply> stored = client_->Command(
+      {"HGET", absl::StrCat("kepu:{jining}:order:", in_flight_order.id()),
+       "v"});
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->Str(), "1");
+}
+
+TEST_F(KepudTest, RetryWithTheSameRequestReturnsTheSameOrder) {
+  const v1::CreateOrderRequest request = NewOrder("e2e-retry-1");
+  v1::Order first;
+  v1::Order second;
+  ASSERT_TRUE(orders_->CreateOrder(Context().get(), request, &first).ok());
+  grpc::Status status = orders_->CreateOrder(Context().get(), request, &second);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(first.id(), second.id());
+}
+
+TEST_F(KepudTest, CallsWithoutAValidTokenAreUnauthenticated) {
+  v1::Order order;
+  grpc::Status status = orders_->CreateOrder(Context(false).get(),
+                                             NewOrder("e2e-anon-1"), &order);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  auto context = Context(false);
+  context->AddMetadata(
+      "authorization",
+      "Bearer jining.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  status = orders_->CreateOrder(context.get(), NewOrder("e2e-anon-2"), &order);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(KepudTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
+  v1::CreateOrderRequest request = NewOrder("e2e-bad-1");
+  request.mutable_draft()->mutable_contact()->set_phone("12345");
+  v1::Order order;
+  grpc::Status status = orders_->CreateOrder(Context().get(), request, &order);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "draft.contact.phone:"))
+      << status.error_message();
+  absl::StatusOr<RedisReply> keys =
+      client_->Command({"KEYS", "kepu:{jining}:order:*"});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->Size(), 0u);
+}
+
+TEST_F(KepudTest, RpcsOfLaterIssuesAnswerUnimplemented) {
+  v1::CancelOrderRequest cancel;
+  v1::Order order;
+  EXPECT_EQ(orders_->CancelOrder(Context().get(), cancel, &order).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  auto dispatch = v1::DispatchService::NewStub(channel_);
+  v1::ListQueueRequest queue;
+  v1::ListOrdersResponse listed;
+  EXPECT_EQ(dispatch->ListQueue(Context().get(), queue, &listed).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(KepudTest, ReflectionListsTheServices) {
+  // grpc.reflection.v1alpha ServerReflectionRequest{list_services: "*"},
+  // encoded by hand.
+  grpc::GenericStub stub(channel_);
+  grpc::ClientContext context;
+  grpc::CompletionQueue queue;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(
+      &context,
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  const std::string request("\x3a\x01*", 3);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer buffer(&slice, 1);
+  call->Write(buffer, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  grpc::ByteBuffer reply;
+  call->Read(&reply, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_TRUE(absl::StrContains(bytes, "kepu.v1.OrderService"));
+  EXPECT_TRUE(absl::StrContains(bytes, "kepu.v1.ClaimService"));
+  EXPECT_TRUE(absl::StrContains(bytes, "grpc.health.v1.Health"));
+  context.TryCancel();
+  call->Finish(&status_, reinterpret_cast<void*>(4));
+  while (queue.Next(&tag, &ok) && tag != reinterpret_cast<void*>(4)) {
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+}
+
+TEST_F(KepudTest, RedisDownAnswersUnavailableAndRecoversByItself) {
+  v1::Order order;
+  ASSERT_TRUE(
+      orders_->CreateOrder(Context().get(), NewOrder("e2e-down-0"), &order)
+          .ok());
+  ASSERT_TRUE(redis_->Kill().ok());
+  const absl::Time started = absl::Now();
+  grpc::Status status =
+      orders_->CreateOrder(Context().get(), NewOrder("e2e-down-1"), &order);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << status.error_message();
+  EXPECT_LT(absl::Now() - started, absl::Seconds(5));  // no hang
+  ASSERT_TRUE(redis_->Restart().ok());
+  // No restart of kepud: calls find Redis again once its short reconnect
+  // backoff has passed, as a client retrying UNAVAILABLE would.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  do {
+    status =
+        orders_->CreateOrder(Context().get(), NewOrder("e2e-down-2"), &order);
+  } while (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+           absl::Now() < deadline);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+}  // namespace
+}  // namespace kepu
