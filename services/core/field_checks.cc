@@ -103,10 +103,9 @@ absl::Status CheckText(absl::string_view value, absl::string_view path,
         path, multiline ? "holds control characters"
                         : "must be one line without control characters");
   }
-  if (min_chars > 0 && absl::StripAsciiWhitespace(value).empty()) {
-    return FieldError(path, "is required");
-  }
-  if (*length < min_chars || *length > max_chars) {
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+  if (min_chars > 0 && trimmed.empty()) return FieldError(path, "is required");
+  if (*Utf8Length(trimmed) < min_chars || *length > max_chars) {
     return FieldError(path,
                       absl::StrCat("must be ", min_chars, " to ", max_chars,
                                    " characters (has ", *length, ")"));
@@ -229,13 +228,16 @@ absl::Status CheckPage(const v1::PageRequest& page, absl::string_view path) {
 
 absl::Status CheckEventId(absl::string_view value, absl::string_view path) {
   if (value.empty()) return absl::OkStatus();
-  std::vector<absl::string_view> parts = absl::StrSplit(value, '-');
-  uint64_t number;
-  if (value.size() > 41 || parts.size() != 2 || parts[0].empty() ||
-      parts[1].empty() || !absl::SimpleAtoi(parts[0], &number) ||
-      !absl::SimpleAtoi(parts[1], &number) ||
-      !absl::ascii_isdigit(static_cast<unsigned char>(parts[0][0])) ||
-      !absl::ascii_isdigit(static_cast<unsigned char>(parts[1][0]))) {
+  const size_t dash = value.find('-');
+  auto all_digits = [](absl::string_view part) {
+    if (part.empty() || part.size() > 20) return false;
+    for (char c : part) {
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+    }
+    return true;
+  };
+  if (dash == absl::string_view::npos || !all_digits(value.substr(0, dash)) ||
+      !all_digits(value.substr(dash + 1))) {
     return FieldError(path,
                       "is not an event id (\"<milliseconds>-<sequence>\")");
   }

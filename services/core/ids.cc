@@ -8,8 +8,9 @@ namespace {
 constexpr absl::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 constexpr int kIdLength = 26;
 
+// The value of an upper-case Crockford base32 digit (the only form ids are made
+// and stored in); -1 for anything else.
 int DecodeChar(char c) {
-  if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   size_t pos = kAlphabet.find(c);
   return pos == absl::string_view::npos ? -1 : static_cast<int>(pos);
 }

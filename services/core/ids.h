@@ -31,7 +31,7 @@ class IdGenerator {
   // The time encoded in an id made by Next(); InfinitePast() if `id` is not
   // such an id.
   static absl::Time TimeOf(absl::string_view id);
-  // Whether `id` has the form Next() makes.
+  // Whether `id` has the form Next() makes (upper case only: ids are keys).
   static bool IsValid(absl::string_view id);
 
  private:

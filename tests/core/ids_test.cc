@@ -81,6 +81,8 @@ TEST(IdGeneratorTest, IsValidRejectsOtherText) {
   EXPECT_FALSE(IdGenerator::IsValid(
       "81JD8X3Q4M7Y2K9V5T6R1W0ZPN"));  // overflows 128 bits
   EXPECT_TRUE(IdGenerator::IsValid("01JD8X3Q4M7Y2K9V5T6R1W0ZPN"));
+  EXPECT_FALSE(IdGenerator::IsValid(
+      "01jd8x3q4m7y2k9v5t6r1w0zpn"));  // ids are stored upper case
   EXPECT_EQ(IdGenerator::TimeOf("nonsense"), absl::InfinitePast());
 }
 
