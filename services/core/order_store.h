@@ -61,11 +61,10 @@ enum class OrderIndex {
   kCommunity,   // a community's orders in given states
   kDepartment,  // a department's orders in given states
   kTeam,        // a team's orders in given states
-  kState,       // all orders in given states (scope_id unused)
 };
 
 struct OrderQuery {
-  OrderIndex index = OrderIndex::kState;
+  OrderIndex index = OrderIndex::kCommunity;
   std::string scope_id;
   // Required for every index but kResident, where it filters (empty: every
   // state).

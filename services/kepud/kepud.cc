@@ -53,7 +53,10 @@ ABSL_FLAG(std::vector<std::string>, services, {"all"},
           "dispatch, claims, "
           "fulfilment, matching, watchdog, report");
 ABSL_FLAG(int, workers, 16,
-          "worker threads for Redis work (and Redis connections)");
+          "worker threads that run calls (they wait on Redis)");
+ABSL_FLAG(
+    int, redis_connections, 4,
+    "connections to Redis, shared by the workers (commands are pipelined)");
 ABSL_FLAG(int, queue, 4096,
           "calls that may wait for a worker before RESOURCE_EXHAUSTED");
 ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
@@ -136,7 +139,7 @@ int Run() {
   absl::StatusOr<RedisOptions> redis_options =
       ParseRedisAddress(absl::GetFlag(FLAGS_redis));
   if (!redis_options.ok()) return Fail(redis_options.status().message());
-  redis_options->pool_size = absl::GetFlag(FLAGS_workers);
+  redis_options->connections = absl::GetFlag(FLAGS_redis_connections);
   if (const char* password = std::getenv(kRedisPasswordEnv))
     redis_options->password = password;
 

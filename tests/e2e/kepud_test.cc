@@ -183,9 +183,10 @@ class KepudShutdownTest : public KepudTest {
 };
 
 TEST_F(KepudShutdownTest, SigtermReportsNotServingAndFinishesCallsInFlight) {
-  // Hold every Redis write for 3 seconds, so the next CreateOrder is in flight
-  // for that long.
-  ASSERT_TRUE(client_->Command({"CLIENT", "PAUSE", "3000", "WRITE"}).ok());
+  // Hold every Redis write for 1.5 seconds (less than kepud's Redis timeout),
+  // so the next CreateOrder is in flight for that long: past the 1 second
+  // drain.
+  ASSERT_TRUE(client_->Command({"CLIENT", "PAUSE", "1500", "WRITE"}).ok());
   grpc::Status in_flight_status;
   v1::Order in_flight_order;
   std::thread call([&] {
@@ -201,9 +202,11 @@ TEST_F(KepudShutdownTest, SigtermReportsNotServingAndFinishesCallsInFlight) {
   }
 
   kepud_->Signal(SIGTERM);
-  ASSERT_TRUE(
-      kepud_->WaitForText("\"event\":\"kepud.draining\"", absl::Seconds(10))
-          .ok());
+  absl::StatusOr<std::string> draining =
+      kepud_->WaitForText("\"event\":\"kepud.draining\"", absl::Seconds(10));
+  ASSERT_TRUE(draining.ok()) << draining.status();
+  // The call was in progress when the signal came.
+  EXPECT_EQ(JsonField(*draining, "calls_in_progress"), "1") << *draining;
   EXPECT_EQ(Health(""), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(Health("kepu.v1.OrderService"),
             grpc::health::v1::HealthCheckResponse::NOT_SERVING);

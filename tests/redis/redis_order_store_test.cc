@@ -115,13 +115,27 @@ class RedisOrderStoreTest : public ::testing::Test {
     return reply.ok() ? reply->Integer() : -1;
   }
 
+  // Every member of a sorted set, by score.
   std::vector<std::string> Members(const std::string& key) {
+    return Range(key, "-inf", "+inf");
+  }
+
+  // The orders an index lists in `state`, oldest first.
+  std::vector<std::string> Members(const std::string& key,
+                                   v1::OrderState state) {
+    return Range(key, absl::StrCat(IndexScore(state, 0)),
+                 absl::StrCat("(", IndexScore(state, kStateScoreSpan)));
+  }
+
+  std::vector<std::string> Range(const std::string& key, const std::string& low,
+                                 const std::string& high) {
     std::vector<std::string> members;
     absl::StatusOr<RedisReply> reply =
-        redis_->Command({"ZRANGE", key, "0", "-1"});
+        redis_->Command({"ZRANGE", key, low, high, "BYSCORE"});
     if (!reply.ok()) return members;
-    for (size_t i = 0; i < reply->Size(); ++i)
+    for (size_t i = 0; i < reply->Size(); ++i) {
       members.emplace_back((*reply)[i].Str());
+    }
     return members;
   }
 
@@ -163,10 +177,11 @@ TEST_F(RedisOrderStoreTest,
        EveryMoveOfTheLifecycleIsStoredWithIndexesAndHistory) {
   const RedisKeys& keys = store_->keys();
   v1::Order a = Create(resident_, "a-create");
-  EXPECT_THAT(Members(keys.StateIndex(v1::ORDER_STATE_SUBMITTED)),
-              ElementsAre(a.id()));
   EXPECT_THAT(
-      Members(keys.CommunityIndex(kCommunity, v1::ORDER_STATE_SUBMITTED)),
+      Members(keys.CommunityIndex(kCommunity), v1::ORDER_STATE_SUBMITTED),
+      ElementsAre(a.id()));
+  EXPECT_THAT(
+      Members(keys.CommunityIndex(kCommunity), v1::ORDER_STATE_SUBMITTED),
       ElementsAre(a.id()));
   EXPECT_THAT(Members(keys.ResidentIndex("resident-1")), ElementsAre(a.id()));
 
@@ -177,10 +192,12 @@ TEST_F(RedisOrderStoreTest,
   EXPECT_EQ(a.draft().expected_attendees(), 60);
   a = Do(worker_, WithReason(Make(v1::ORDER_ACTION_REQUEST_INFO, a, "a-ask"),
                              "几点开始？"));
-  EXPECT_THAT(Members(keys.StateIndex(v1::ORDER_STATE_SUBMITTED)),
-              ElementsAre());
-  EXPECT_THAT(Members(keys.StateIndex(v1::ORDER_STATE_NEEDS_INFO)),
-              ElementsAre(a.id()));
+  EXPECT_THAT(
+      Members(keys.CommunityIndex(kCommunity), v1::ORDER_STATE_SUBMITTED),
+      ElementsAre());
+  EXPECT_THAT(
+      Members(keys.CommunityIndex(kCommunity), v1::ORDER_STATE_NEEDS_INFO),
+      ElementsAre(a.id()));
   edit = Make(v1::ORDER_ACTION_EDIT, a, "a-edit-2");
   edit.draft = a.draft();
   edit.draft.set_description("下午三点");
@@ -191,12 +208,12 @@ TEST_F(RedisOrderStoreTest,
   dispatch.department_id = "weijian";
   a = Do(worker_, dispatch);
   EXPECT_THAT(
-      Members(keys.DepartmentIndex("weijian", v1::ORDER_STATE_DISPATCHED)),
+      Members(keys.DepartmentIndex("weijian"), v1::ORDER_STATE_DISPATCHED),
       ElementsAre(a.id()));
   a = Do(clerk_, WithReason(Make(v1::ORDER_ACTION_RETURN, a, "a-return"),
                             "请改派教育局"));
   EXPECT_THAT(
-      Members(keys.DepartmentIndex("weijian", v1::ORDER_STATE_DISPATCHED)),
+      Members(keys.DepartmentIndex("weijian"), v1::ORDER_STATE_DISPATCHED),
       ElementsAre());
   EXPECT_TRUE(a.department_id().empty());
   dispatch = Make(v1::ORDER_ACTION_DISPATCH, a, "a-dispatch-2");
@@ -206,10 +223,10 @@ TEST_F(RedisOrderStoreTest,
   a = Do(clerk_, Make(v1::ORDER_ACTION_RELEASE_TO_MATCHING, a, "a-release"));
   EXPECT_EQ(Length(keys.MatchingQueue()), 1);
   a = Do(system_, Offer(a, "a-offer", "team-a", v1::ORDER_ACTION_OFFER));
-  EXPECT_THAT(Members(keys.TeamIndex("team-a", v1::ORDER_STATE_OFFERED)),
+  EXPECT_THAT(Members(keys.TeamIndex("team-a"), v1::ORDER_STATE_OFFERED),
               ElementsAre(a.id()));
   a = Do(system_, Make(v1::ORDER_ACTION_EXPIRE_OFFER, a, "a-expire"));
-  EXPECT_THAT(Members(keys.TeamIndex("team-a", v1::ORDER_STATE_OFFERED)),
+  EXPECT_THAT(Members(keys.TeamIndex("team-a"), v1::ORDER_STATE_OFFERED),
               ElementsAre());
   EXPECT_EQ(Length(keys.MatchingQueue()),
             2);  // back to the engine, team-a excluded
@@ -220,14 +237,14 @@ TEST_F(RedisOrderStoreTest,
   EXPECT_THAT(a.excluded_team_ids(), ElementsAre("team-a", "team-b"));
   a = Do(clerk_, Offer(a, "a-assign", "team-c"));
   a = Do(team_c_, Make(v1::ORDER_ACTION_ACCEPT, a, "a-accept"));
-  EXPECT_THAT(Members(keys.TeamIndex("team-c", v1::ORDER_STATE_ACCEPTED)),
+  EXPECT_THAT(Members(keys.TeamIndex("team-c"), v1::ORDER_STATE_ACCEPTED),
               ElementsAre(a.id()));
   Command schedule = Make(v1::ORDER_ACTION_SCHEDULE, a, "a-schedule");
   schedule.schedule = a.draft().preferred_windows(0);
   a = Do(team_c_, schedule);
   a = Do(team_c_, WithReason(Make(v1::ORDER_ACTION_WITHDRAW, a, "a-withdraw"),
                              "车坏了"));
-  EXPECT_THAT(Members(keys.TeamIndex("team-c", v1::ORDER_STATE_ACCEPTED)),
+  EXPECT_THAT(Members(keys.TeamIndex("team-c"), v1::ORDER_STATE_ACCEPTED),
               ElementsAre());
   EXPECT_EQ(Length(keys.MatchingQueue()),
             3);  // a direct assignment goes back to the clerk
@@ -253,9 +270,9 @@ TEST_F(RedisOrderStoreTest,
   rate.rating.set_attitude(5);
   a = Do(resident_, rate);
   EXPECT_EQ(a.state(), v1::ORDER_STATE_RATED);
-  EXPECT_THAT(Members(keys.StateIndex(v1::ORDER_STATE_RATED)),
+  EXPECT_THAT(Members(keys.CommunityIndex(kCommunity), v1::ORDER_STATE_RATED),
               ElementsAre(a.id()));
-  EXPECT_THAT(Members(keys.TeamIndex("team-d", v1::ORDER_STATE_RATED)),
+  EXPECT_THAT(Members(keys.TeamIndex("team-d"), v1::ORDER_STATE_RATED),
               ElementsAre(a.id()));
 
   v1::Order b = Create(resident_, "b-create");
@@ -276,7 +293,7 @@ TEST_F(RedisOrderStoreTest,
   d = Do(system_, escalate);
   d = Do(resident_,
          WithReason(Make(v1::ORDER_ACTION_CANCEL, d, "d-cancel"), "活动取消"));
-  EXPECT_THAT(Members(keys.DepartmentIndex("weijian", v1::ORDER_STATE_CLAIMED)),
+  EXPECT_THAT(Members(keys.DepartmentIndex("weijian"), v1::ORDER_STATE_CLAIMED),
               ElementsAre());
   v1::Order e = Create(resident_, "e-create");
   dispatch = Make(v1::ORDER_ACTION_DISPATCH, e, "e-dispatch");
@@ -291,6 +308,10 @@ TEST_F(RedisOrderStoreTest,
   e = Do(team_a_, complete);
   e = Do(system_, Make(v1::ORDER_ACTION_CLOSE, e, "e-close"));
   EXPECT_EQ(e.state(), v1::ORDER_STATE_CLOSED);
+
+  // Each index holds an order once, whatever it went through.
+  EXPECT_EQ(Members(keys.CommunityIndex(kCommunity)).size(), 5u);
+  EXPECT_EQ(Members(keys.DepartmentIndex("weijian")).size(), 3u);  // a, d, e
 
   // Every action of the table was applied through Redis.
   std::set<v1::OrderAction> all;

@@ -8,8 +8,10 @@
 
 namespace kepu::testing {
 
-absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start() {
-  auto server = std::unique_ptr<RedisServer>(new RedisServer());
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
+    RedisServerOptions options) {
+  auto server =
+      std::unique_ptr<RedisServer>(new RedisServer(std::move(options)));
   server->dir_ = MakeTempDir("kepu-redis");
   if (server->dir_.empty())
     return absl::InternalError("cannot make a temporary folder");
@@ -27,7 +29,9 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start() {
 absl::Status RedisServer::Launch() {
   auto process = Subprocess::Start(
       {"redis-server", "--port", absl::StrCat(port_), "--bind", "127.0.0.1",
-       "--dir", dir_, "--appendonly", "yes", "--appendfsync", "always",
+       "--dir", dir_, "--appendonly",
+       options_.appendfsync == "off" ? "no" : "yes", "--appendfsync",
+       options_.appendfsync == "off" ? "always" : options_.appendfsync,
        "--save", "", "--logfile", "", "--daemonize", "no", "--maxmemory-policy",
        "noeviction", "--protected-mode", "yes",
        // DEBUG DIGEST lets tests prove that a refused or repeated call wrote
@@ -54,11 +58,11 @@ std::string RedisServer::address() const {
   return absl::StrCat("127.0.0.1:", port_);
 }
 
-RedisOptions RedisServer::ClientOptions(int pool_size) const {
+RedisOptions RedisServer::ClientOptions(int connections) const {
   RedisOptions options;
   options.host = "127.0.0.1";
   options.port = port_;
-  options.pool_size = pool_size;
+  options.connections = connections;
   options.connect_timeout = absl::Milliseconds(500);
   options.command_timeout = absl::Seconds(5);
   options.reconnect_backoff = absl::Milliseconds(50);

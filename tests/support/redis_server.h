@@ -12,10 +12,17 @@
 
 namespace kepu::testing {
 
+struct RedisServerOptions {
+  // The append-only file's fsync policy: "always" (the project's default),
+  // "everysec", "no"; or "off" for no append-only file at all.
+  std::string appendfsync = "always";
+};
+
 class RedisServer {
  public:
   // Starts redis-server and waits until it accepts connections.
-  static absl::StatusOr<std::unique_ptr<RedisServer>> Start();
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(
+      RedisServerOptions options = {});
   // Stops the server and removes its folder.
   ~RedisServer();
 
@@ -23,7 +30,7 @@ class RedisServer {
   const std::string& dir() const { return dir_; }
   std::string address() const;
   // Client options pointing at this server, with short timeouts for tests.
-  RedisOptions ClientOptions(int pool_size = 4) const;
+  RedisOptions ClientOptions(int connections = 4) const;
 
   // Kills the server with SIGKILL (no chance to save anything but what AOF
   // already has).
@@ -33,9 +40,11 @@ class RedisServer {
   absl::Status Restart();
 
  private:
-  RedisServer() = default;
+  explicit RedisServer(RedisServerOptions options)
+      : options_(std::move(options)) {}
   absl::Status Launch();
 
+  const RedisServerOptions options_;
   int port_ = 0;
   std::string dir_;
   std::unique_ptr<Subprocess> process_;

@@ -74,10 +74,29 @@ void LuaScript::SetSha(std::string sha) const {
 
 // RedisClient
 
+// One caller's commands, and what came back.
+struct RedisClient::Request {
+  // The commands in Redis protocol, ready to send.
+  std::string wire;
+  size_t commands = 0;
+  // Set by the leader that sent the request, then `done`.
+  std::vector<RedisReply> replies;
+  absl::Status status;
+  // The connection had worked before this round trip broke it.
+  bool stale = false;
+  bool done = false;  // guarded by the connection's mutex
+};
+
 struct RedisClient::Connection {
+  absl::Mutex mu;
+  // A leader is sending and reading on this connection.
+  bool busy ABSL_GUARDED_BY(mu) = false;
+  // Requests waiting for the next round trip.
+  std::vector<Request*> queue ABSL_GUARDED_BY(mu);
+
+  // Touched only by the current leader.
   redisContext* context = nullptr;
-  // The connection has carried a command before (so an I/O error may just mean
-  // it went stale).
+  // The connection has answered before (an I/O error may mean it went stale).
   bool used = false;
 
   void Break() {
@@ -89,40 +108,21 @@ struct RedisClient::Connection {
 };
 
 RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {
-  const int size = options_.pool_size > 0 ? options_.pool_size : 1;
-  for (int i = 0; i < size; ++i) {
+  const int count = options_.connections > 0 ? options_.connections : 1;
+  for (int i = 0; i < count; ++i) {
     connections_.push_back(std::make_unique<Connection>());
-    idle_.push_back(connections_.back().get());
   }
 }
 
 RedisClient::~RedisClient() = default;
 
-absl::StatusOr<RedisClient::Connection*> RedisClient::Acquire() {
-  absl::MutexLock lock(&mu_);
-  auto has_idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !idle_.empty();
-  };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&has_idle),
-                            options_.command_timeout)) {
-    return Unavailable("all connections busy", options_);
-  }
-  Connection* connection = idle_.back();
-  idle_.pop_back();
-  return connection;
-}
-
-void RedisClient::Release(Connection* connection) {
-  absl::MutexLock lock(&mu_);
-  idle_.push_back(connection);
-}
-
 absl::Status RedisClient::EnsureConnected(Connection& connection) {
   if (connection.context != nullptr) return absl::OkStatus();
   {
-    absl::MutexLock lock(&mu_);
-    if (absl::Now() < down_until_)
+    absl::MutexLock lock(&down_mu_);
+    if (absl::Now() < down_until_) {
       return Unavailable("down (retrying shortly)", options_);
+    }
   }
   const timeval connect_timeout = absl::ToTimeval(options_.connect_timeout);
   redisContext* context = redisConnectWithTimeout(
@@ -131,7 +131,7 @@ absl::Status RedisClient::EnsureConnected(Connection& connection) {
     std::string error =
         context == nullptr ? "cannot allocate" : context->errstr;
     if (context != nullptr) redisFree(context);
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&down_mu_);
     down_until_ = absl::Now() + options_.reconnect_backoff;
     return Unavailable(absl::StrCat("cannot connect: ", error), options_);
   }
@@ -153,11 +153,86 @@ absl::Status RedisClient::EnsureConnected(Connection& connection) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
-    Connection& connection,
-    const std::vector<std::vector<absl::string_view>>& commands) {
-  RETURN_IF_ERROR(EnsureConnected(connection));
+void RedisClient::RoundTrip(Connection& connection,
+                            const std::vector<Request*>& batch) {
+  auto fail_all = [&](const absl::Status& status, bool stale) {
+    for (Request* request : batch) {
+      if (request->replies.size() == request->commands) continue;
+      request->status = status;
+      request->stale = stale;
+    }
+  };
+  if (absl::Status connected = EnsureConnected(connection); !connected.ok()) {
+    fail_all(connected, false);
+    return;
+  }
   redisContext* context = connection.context;
+  for (const Request* request : batch) {
+    if (redisAppendFormattedCommand(context, request->wire.data(),
+                                    request->wire.size()) != REDIS_OK) {
+      const std::string error = context->errstr;
+      const bool stale = connection.used;
+      connection.Break();
+      fail_all(Unavailable(error, options_), stale);
+      return;
+    }
+  }
+  for (Request* request : batch) {
+    request->replies.reserve(request->commands);
+    while (request->replies.size() < request->commands) {
+      void* raw = nullptr;
+      if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
+        const std::string error =
+            context->err != 0 ? context->errstr : "no reply";
+        // A connection that worked before and now finds the other end gone went
+        // stale (Redis restarted); a timeout is Redis being slow, not stale.
+        const bool stale = connection.used && context->err == REDIS_ERR_EOF;
+        connection.Break();
+        fail_all(Unavailable(error, options_), stale);
+        return;
+      }
+      auto root = std::shared_ptr<const redisReply>(
+          static_cast<redisReply*>(raw), [](const redisReply* r) {
+            freeReplyObject(const_cast<redisReply*>(r));
+          });
+      const redisReply* node = root.get();
+      request->replies.push_back(RedisReply(std::move(root), node));
+    }
+    connection.used = true;
+  }
+}
+
+void RedisClient::Submit(Request& request) {
+  Connection& connection =
+      *connections_[next_connection_.fetch_add(1, std::memory_order_relaxed) %
+                    connections_.size()];
+  absl::MutexLock lock(&connection.mu);
+  connection.queue.push_back(&request);
+  if (connection.busy) {
+    // A leader is in a round trip: it (or the next leader) sends ours.
+    auto answered_or_free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection.mu) {
+      return request.done || !connection.busy;
+    };
+    connection.mu.Await(absl::Condition(&answered_or_free));
+    if (request.done) return;
+    // The leader left with our request still queued: lead the next round trip.
+  }
+  connection.busy = true;
+  while (!request.done) {
+    std::vector<Request*> batch;
+    batch.swap(connection.queue);
+    connection.mu.Unlock();
+    RoundTrip(connection, batch);
+    connection.mu.Lock();
+    for (Request* answered : batch) answered->done = true;
+  }
+  connection.busy = false;
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisClient::Send(
+    const std::vector<std::vector<absl::string_view>>& commands) {
+  Request request;
+  request.commands = commands.size();
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
   for (const auto& command : commands) {
@@ -167,46 +242,24 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
       argv.push_back(arg.data());
       lengths.push_back(arg.size());
     }
-    if (redisAppendCommandArgv(context, static_cast<int>(argv.size()),
-                               argv.data(), lengths.data()) != REDIS_OK) {
-      std::string error = context->errstr;
-      connection.Break();
-      return Unavailable(error, options_);
-    }
+    char* formatted = nullptr;
+    const int length = redisFormatCommandArgv(
+        &formatted, static_cast<int>(argv.size()), argv.data(), lengths.data());
+    if (length < 0) return absl::InternalError("cannot format a redis command");
+    request.wire.append(formatted, static_cast<size_t>(length));
+    redisFreeCommand(formatted);
   }
-  std::vector<RedisReply> replies;
-  replies.reserve(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
-      std::string error = context->err != 0 ? context->errstr : "no reply";
-      connection.Break();
-      return Unavailable(error, options_);
-    }
-    auto root = std::shared_ptr<const redisReply>(
-        static_cast<redisReply*>(raw), [](const redisReply* r) {
-          freeReplyObject(const_cast<redisReply*>(r));
-        });
-    const redisReply* node = root.get();
-    replies.push_back(RedisReply(std::move(root), node));
+  Submit(request);
+  if (!request.status.ok() && request.stale) {
+    // The connection went stale (Redis restarted): once more on a fresh one.
+    request.replies.clear();
+    request.status = absl::OkStatus();
+    request.stale = false;
+    request.done = false;
+    Submit(request);
   }
-  connection.used = true;
-  return replies;
-}
-
-absl::StatusOr<std::vector<RedisReply>> RedisClient::Send(
-    const std::vector<std::vector<absl::string_view>>& commands) {
-  ASSIGN_OR_RETURN(Connection * connection, Acquire());
-  const bool reused = connection->used;
-  absl::StatusOr<std::vector<RedisReply>> replies =
-      RoundTrip(*connection, commands);
-  if (!replies.ok() && reused) {
-    // A pooled connection may have gone stale (Redis restarted): try once on a
-    // fresh one.
-    replies = RoundTrip(*connection, commands);
-  }
-  Release(connection);
-  return replies;
+  if (!request.status.ok()) return request.status;
+  return std::move(request.replies);
 }
 
 absl::StatusOr<RedisReply> RedisClient::Command(

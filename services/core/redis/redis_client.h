@@ -1,8 +1,10 @@
-// A small Redis client over hiredis: a pool of blocking connections with
+// A small Redis client over hiredis: a few shared, automatically pipelined
+// connections with
 // connect and command timeouts, reconnects, pipelines and Lua scripts run with
 // EVALSHA.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,16 +27,16 @@ struct RedisOptions {
   // Optional AUTH password.
   std::string password;
   absl::Duration connect_timeout = absl::Milliseconds(500);
-  // How long one command (or pipeline) may take before the call answers
-  // kUnavailable.
+  // How long one round trip may take before the call answers kUnavailable.
   absl::Duration command_timeout = absl::Seconds(2);
   // After a failed connect, calls answer kUnavailable at once for this long
   // instead of trying again (fail fast while Redis is down), then one call
   // tries again.
   absl::Duration reconnect_backoff = absl::Milliseconds(100);
-  // Connections in the pool; callers beyond that wait up to command_timeout for
-  // one.
-  int pool_size = 8;
+  // Connections to Redis. Callers share them: the commands of callers that
+  // arrive while a connection is busy go out together in its next round trip
+  // (pipelined), so a few connections serve many threads.
+  int connections = 4;
 };
 
 // Parses "host:port" (or ":port", "host") into options with defaults for the
@@ -92,10 +94,17 @@ class LuaScript {
 
 // Thread-safe. Every call answers kUnavailable when Redis cannot be reached,
 // does not answer in time, or the connection breaks; Redis error replies are
-// returned as replies (IsError()), not as a Status. A call that finds a pooled
+// returned as replies (IsError()), not as a Status. A call that finds a
 // connection broken (Redis restarted) reconnects and sends once more: callers
 // must only send commands that are safe to repeat (reads, and writes guarded by
 // an idempotency key).
+//
+// Calls share connections. A caller that finds its connection idle sends its
+// commands and reads the replies itself; callers that arrive meanwhile queue
+// theirs, and when the round trip is over one of them sends all queued commands
+// in one write and reads all their replies (leader/follower, no I/O thread).
+// Under load this batches commands, which saves Redis a read and a write
+// system call per command.
 class RedisClient {
  public:
   explicit RedisClient(RedisOptions options);
@@ -106,7 +115,8 @@ class RedisClient {
   absl::StatusOr<RedisReply> Command(
       const std::vector<absl::string_view>& argv);
 
-  // Sends every command, then reads every reply: one round trip.
+  // Sends every command, then reads every reply, in one round trip; no other
+  // caller's commands come between them.
   absl::StatusOr<std::vector<RedisReply>> Pipeline(
       const std::vector<std::vector<absl::string_view>>& commands);
 
@@ -119,28 +129,25 @@ class RedisClient {
 
  private:
   struct Connection;
+  struct Request;
 
-  // Waits for a free connection (connecting it if needed).
-  absl::StatusOr<Connection*> Acquire();
-  void Release(Connection* connection);
   // Connects `connection` if it is not connected. Fails fast while Redis is
-  // known to be down.
+  // known to be down. Called by a connection's leader only.
   absl::Status EnsureConnected(Connection& connection);
-  // Runs `commands` on `connection` and reads their replies; breaks the
-  // connection on error.
-  absl::StatusOr<std::vector<RedisReply>> RoundTrip(
-      Connection& connection,
-      const std::vector<std::vector<absl::string_view>>& commands);
-  // RoundTrip, once more on a fresh connection if a reused one turned out
-  // broken.
+  // Sends the commands of `batch` and reads their replies; fills each request's
+  // replies or status. Called by a connection's leader only.
+  void RoundTrip(Connection& connection, const std::vector<Request*>& batch);
+  // Queues `request` on a connection and returns when it has been answered.
+  void Submit(Request& request);
+  // Submit, once more if a connection that had worked before broke.
   absl::StatusOr<std::vector<RedisReply>> Send(
       const std::vector<std::vector<absl::string_view>>& commands);
 
   const RedisOptions options_;
   std::vector<std::unique_ptr<Connection>> connections_;
-  absl::Mutex mu_;
-  std::vector<Connection*> idle_ ABSL_GUARDED_BY(mu_);
-  absl::Time down_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::atomic<uint32_t> next_connection_{0};
+  absl::Mutex down_mu_;
+  absl::Time down_until_ ABSL_GUARDED_BY(down_mu_) = absl::InfinitePast();
 };
 
 }  // namespace kepu

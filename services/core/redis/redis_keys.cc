@@ -17,13 +17,6 @@ absl::Status CheckTenant(absl::string_view tenant) {
   return absl::OkStatus();
 }
 
-std::string ShortStateName(v1::OrderState state) {
-  const std::string& name = v1::OrderState_Name(state);
-  constexpr absl::string_view kPrefix = "ORDER_STATE_";
-  return name.size() > kPrefix.size() ? name.substr(kPrefix.size())
-                                      : absl::StrCat(state);
-}
-
 RedisKeys::RedisKeys(absl::string_view tenant)
     : prefix_(absl::StrCat("kepu:{", tenant, "}:")) {}
 
@@ -48,26 +41,16 @@ std::string RedisKeys::MatchingQueue() const {
   return absl::StrCat(prefix_, "queue:matching");
 }
 
-std::string RedisKeys::StateIndex(v1::OrderState state) const {
-  return absl::StrCat(prefix_, "index:state:", ShortStateName(state));
+std::string RedisKeys::CommunityIndex(absl::string_view community_id) const {
+  return absl::StrCat(prefix_, "index:community:", community_id);
 }
 
-std::string RedisKeys::CommunityIndex(absl::string_view community_id,
-                                      v1::OrderState state) const {
-  return absl::StrCat(prefix_, "index:community:", community_id, ":",
-                      ShortStateName(state));
+std::string RedisKeys::DepartmentIndex(absl::string_view department_id) const {
+  return absl::StrCat(prefix_, "index:department:", department_id);
 }
 
-std::string RedisKeys::DepartmentIndex(absl::string_view department_id,
-                                       v1::OrderState state) const {
-  return absl::StrCat(prefix_, "index:department:", department_id, ":",
-                      ShortStateName(state));
-}
-
-std::string RedisKeys::TeamIndex(absl::string_view team_id,
-                                 v1::OrderState state) const {
-  return absl::StrCat(prefix_, "index:team:", team_id, ":",
-                      ShortStateName(state));
+std::string RedisKeys::TeamIndex(absl::string_view team_id) const {
+  return absl::StrCat(prefix_, "index:team:", team_id);
 }
 
 std::string RedisKeys::ResidentIndex(absl::string_view user_id) const {

@@ -5,6 +5,7 @@
 // Cluster.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -25,8 +26,8 @@ class RedisKeys {
 
   // Hash {v: version, s: state number, r: serialized Order}.
   std::string Order(absl::string_view order_id) const;
-  // Stream of the order's events (entry ids equal to the tenant event
-  // stream's).
+  // List of the order's events, oldest first, each "<event id> <serialized
+  // OrderEvent>" with the id the event has in the tenant's event stream.
   std::string History(absl::string_view order_id) const;
   // Stream of every order event of the tenant: {o: order id, e: serialized
   // OrderEvent}.
@@ -38,14 +39,12 @@ class RedisKeys {
   // version}.
   std::string MatchingQueue() const;
 
-  // Sorted sets of order ids, scored by the time (ms) the order entered its
-  // state.
-  std::string StateIndex(v1::OrderState state) const;
-  std::string CommunityIndex(absl::string_view community_id,
-                             v1::OrderState state) const;
-  std::string DepartmentIndex(absl::string_view department_id,
-                              v1::OrderState state) const;
-  std::string TeamIndex(absl::string_view team_id, v1::OrderState state) const;
+  // Sorted sets of the order ids of a community, department or team, each
+  // scored by IndexScore(state, time the order entered the state): one entry
+  // per order, so a move is one ZADD, and one state is one score range.
+  std::string CommunityIndex(absl::string_view community_id) const;
+  std::string DepartmentIndex(absl::string_view department_id) const;
+  std::string TeamIndex(absl::string_view team_id) const;
   // Sorted set of a resident's order ids in any state, scored by creation time
   // (ms).
   std::string ResidentIndex(absl::string_view user_id) const;
@@ -58,7 +57,13 @@ class RedisKeys {
   std::string prefix_;
 };
 
-// "SUBMITTED" for ORDER_STATE_SUBMITTED.
-std::string ShortStateName(v1::OrderState state);
+// Scores of the community, department and team indexes: state × 10^13 + the
+// milliseconds since the epoch at which the order entered the state (exact in a
+// double until the year 2286). The orders in one state are the score range
+// [IndexScore(state, 0), IndexScore(state + 1, 0)), oldest first.
+constexpr int64_t kStateScoreSpan = 10'000'000'000'000;
+inline int64_t IndexScore(v1::OrderState state, int64_t millis) {
+  return static_cast<int64_t>(state) * kStateScoreSpan + millis;
+}
 
 }  // namespace kepu

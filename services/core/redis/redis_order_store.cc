@@ -51,14 +51,14 @@ int64_t Millis(const google::protobuf::Timestamp& t) {
   return absl::ToUnixMillis(FromProto(t));
 }
 
-// A position in an index: the score and the member there.
+// A position in a time-ordered listing: the time (ms) and the order id there.
 struct Cursor {
-  int64_t score = 0;
+  int64_t millis = 0;
   std::string id;
 };
 
-std::string EncodeCursor(int64_t score, absl::string_view id) {
-  return absl::StrCat(score, ".", id);
+std::string EncodeCursor(const Cursor& cursor) {
+  return absl::StrCat(cursor.millis, ".", cursor.id);
 }
 
 absl::StatusOr<std::optional<Cursor>> DecodeCursor(absl::string_view text) {
@@ -66,7 +66,8 @@ absl::StatusOr<std::optional<Cursor>> DecodeCursor(absl::string_view text) {
   std::vector<absl::string_view> parts =
       absl::StrSplit(text, absl::MaxSplits('.', 1));
   Cursor cursor;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor.score) ||
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor.millis) ||
+      cursor.millis < 0 || cursor.millis >= kStateScoreSpan ||
       parts[1].empty()) {
     return absl::InvalidArgumentError("page.page_token: is not a page token");
   }
@@ -74,10 +75,45 @@ absl::StatusOr<std::optional<Cursor>> DecodeCursor(absl::string_view text) {
   return cursor;
 }
 
-struct Entry {
-  int64_t score;
-  std::string id;
+// Whether `a` comes before `b` in the listing's order.
+bool Before(const Cursor& a, const Cursor& b, bool newest_first) {
+  if (a.millis != b.millis) {
+    return newest_first ? a.millis > b.millis : a.millis < b.millis;
+  }
+  return newest_first ? a.id > b.id : a.id < b.id;
+}
+
+int64_t ParseScore(absl::string_view text) {
+  double value = 0;
+  if (!absl::SimpleAtod(text, &value)) return 0;
+  return static_cast<int64_t>(value);
+}
+
+// A time-ordered slice of one sorted set: the members scored
+// [offset, offset + kStateScoreSpan), whose time is their score - offset.
+struct IndexRange {
+  std::string key;
+  int64_t offset = 0;
 };
+
+struct RangePage {
+  std::vector<Cursor> hits;
+  // There are further members past the last hit.
+  bool more = false;
+  // Members of the ranges in all.
+  int64_t total = 0;
+};
+
+// The members of `ranges` past `cursor` in time order (then id), at most
+// `limit`.
+absl::StatusOr<RangePage> ReadRanges(RedisClient& redis,
+                                     const std::vector<IndexRange>& ranges,
+                                     const std::optional<Cursor>& cursor,
+                                     bool newest_first, int limit);
+
+// The orders of `hits`, nullopt for one that vanished meanwhile.
+absl::StatusOr<std::vector<std::optional<v1::Order>>> ReadOrders(
+    RedisClient& redis, const RedisKeys& keys, const std::vector<Cursor>& hits);
 
 }  // namespace
 
@@ -85,29 +121,34 @@ RedisOrderStore::RedisOrderStore(RedisClient& redis, absl::string_view tenant,
                                  RedisOrderStoreOptions options)
     : redis_(redis), keys_(tenant), options_(options) {}
 
-std::vector<std::string> RedisOrderStore::IndexKeysOf(
+std::vector<RedisOrderStore::IndexEntry> RedisOrderStore::IndexEntriesOf(
     const v1::Order& order) const {
-  std::vector<std::string> keys;
-  const v1::OrderState state = order.state();
-  keys.push_back(keys_.StateIndex(state));
+  std::vector<IndexEntry> entries;
+  const int64_t score =
+      IndexScore(order.state(), Millis(order.state_entered_at()));
   if (!order.draft().community_id().empty()) {
-    keys.push_back(keys_.CommunityIndex(order.draft().community_id(), state));
+    entries.push_back(
+        {keys_.CommunityIndex(order.draft().community_id()), score});
   }
   if (!order.department_id().empty()) {
-    keys.push_back(keys_.DepartmentIndex(order.department_id(), state));
+    entries.push_back({keys_.DepartmentIndex(order.department_id()), score});
   }
-  if (!order.team_id().empty())
-    keys.push_back(keys_.TeamIndex(order.team_id(), state));
-  if (!order.resident_id().empty())
-    keys.push_back(keys_.ResidentIndex(order.resident_id()));
-  return keys;
+  if (!order.team_id().empty()) {
+    entries.push_back({keys_.TeamIndex(order.team_id()), score});
+  }
+  if (!order.resident_id().empty()) {
+    entries.push_back(
+        {keys_.ResidentIndex(order.resident_id()), Millis(order.created_at())});
+  }
+  return entries;
 }
 
 absl::StatusOr<v1::Order> RedisOrderStore::Get(absl::string_view order_id) {
   const std::string key = keys_.Order(order_id);
   ASSIGN_OR_RETURN(RedisReply reply, redis_.Command({"HGET", key, "r"}));
-  if (reply.IsNil())
+  if (reply.IsNil()) {
     return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
+  }
   if (!reply.IsString()) return UnexpectedReply("HGET", reply);
   return ParseOrder(reply.Str(), "order");
 }
@@ -123,8 +164,9 @@ absl::StatusOr<LoadedOrder> RedisOrderStore::LoadForUpdate(
   LoadedOrder loaded;
   if (replies[0].IsString()) {
     absl::string_view prior = replies[0].Str();
-    if (prior.substr(0, kFingerprintLength) != request.fingerprint)
+    if (prior.substr(0, kFingerprintLength) != request.fingerprint) {
       return RequestReused();
+    }
     ASSIGN_OR_RETURN(
         loaded.replay,
         ParseOrder(prior.substr(kFingerprintLength + 1), "request result"));
@@ -147,24 +189,28 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
         "request fingerprint must be 32 characters");
   }
 
-  // Indexes to leave and to join: only those that differ, so an order that
-  // stays in its state keeps its place in the queues.
-  std::vector<std::string> before_keys;
+  // Indexes to leave, and to join or move in: only those that change, so an
+  // order that stays in its state keeps its place in the queues.
+  std::vector<IndexEntry> before;
   if (transition.before.has_value())
-    before_keys = IndexKeysOf(*transition.before);
-  std::vector<std::string> after_keys = IndexKeysOf(after);
-  std::vector<std::string> leave;
-  std::vector<std::string> join;
-  for (const std::string& key : before_keys) {
-    if (std::find(after_keys.begin(), after_keys.end(), key) ==
-        after_keys.end()) {
-      leave.push_back(key);
-    }
+    before = IndexEntriesOf(*transition.before);
+  const std::vector<IndexEntry> now = IndexEntriesOf(after);
+  auto find = [](const std::vector<IndexEntry>& entries,
+                 const std::string& key) {
+    return std::find_if(entries.begin(), entries.end(),
+                        [&key](const IndexEntry& e) { return e.key == key; });
+  };
+  std::vector<absl::string_view> leave;
+  for (const IndexEntry& entry : before) {
+    if (find(now, entry.key) == now.end()) leave.push_back(entry.key);
   }
-  for (const std::string& key : after_keys) {
-    if (std::find(before_keys.begin(), before_keys.end(), key) ==
-        before_keys.end()) {
-      join.push_back(key);
+  std::vector<absl::string_view> join;
+  std::vector<std::string> join_scores;
+  for (const IndexEntry& entry : now) {
+    auto it = find(before, entry.key);
+    if (it == before.end() || it->score != entry.score) {
+      join.push_back(entry.key);
+      join_scores.push_back(absl::StrCat(entry.score));
     }
   }
 
@@ -191,12 +237,9 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
   const std::string event = transition.event.SerializeAsString();
   const std::string ttl =
       absl::StrCat(absl::ToInt64Seconds(options_.request_ttl));
+  const std::string max_length = absl::StrCat(options_.event_stream_length);
   const std::string leave_count = absl::StrCat(leave.size());
   const std::string join_count = absl::StrCat(join.size());
-  // The resident's index is scored by creation, which is the state time of a
-  // new order.
-  const std::string score = absl::StrCat(Millis(after.state_entered_at()));
-  const std::string max_length = absl::StrCat(options_.event_stream_length);
   std::vector<absl::string_view> args = {
       expected_version,
       expected_state,
@@ -206,12 +249,12 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
       event,
       transition.request.fingerprint,
       ttl,
-      leave_count,
-      join_count,
-      score,
       transition.enqueue_matching ? "1" : "0",
       max_length,
-      id};
+      id,
+      leave_count,
+      join_count};
+  args.insert(args.end(), join_scores.begin(), join_scores.end());
 
   ASSIGN_OR_RETURN(RedisReply reply,
                    redis_.Eval(ApplyTransitionScript(), keys, args));
@@ -252,214 +295,214 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
 
 absl::StatusOr<std::vector<v1::OrderEvent>> RedisOrderStore::History(
     absl::string_view order_id, absl::string_view after_event_id, int limit) {
+  // An order's history is short (one entry per move): read it whole and skip
+  // to the cursor.
   const std::string key = keys_.History(order_id);
-  const std::string start = after_event_id.empty()
-                                ? std::string("-")
-                                : absl::StrCat("(", after_event_id);
-  const std::string count = absl::StrCat(std::max(limit, 1));
   ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_.Command({"XRANGE", key, start, "+", "COUNT", count}));
-  if (!reply.IsArray()) return UnexpectedReply("XRANGE", reply);
+                   redis_.Command({"LRANGE", key, "0", "-1"}));
+  if (!reply.IsArray()) return UnexpectedReply("LRANGE", reply);
   std::vector<v1::OrderEvent> events;
-  events.reserve(reply.Size());
-  for (size_t i = 0; i < reply.Size(); ++i) {
-    RedisReply entry = reply[i];
-    RedisReply fields = entry[1];
+  bool past_cursor = after_event_id.empty();
+  for (size_t i = 0;
+       i < reply.Size() && static_cast<int>(events.size()) < limit; ++i) {
+    absl::string_view entry = reply[i].Str();
+    const size_t space = entry.find(' ');
+    if (space == absl::string_view::npos) {
+      return absl::DataLossError(
+          absl::StrCat("malformed history of order ", order_id));
+    }
+    absl::string_view event_id = entry.substr(0, space);
+    if (!past_cursor) {
+      past_cursor = event_id == after_event_id;
+      continue;
+    }
+    absl::string_view bytes = entry.substr(space + 1);
     v1::OrderEvent event;
-    if (fields.Size() < 2 ||
-        !event.ParseFromArray(fields[1].Str().data(),
-                              static_cast<int>(fields[1].Str().size()))) {
+    if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return absl::DataLossError(
           absl::StrCat("cannot parse an event of order ", order_id));
     }
-    event.set_event_id(std::string(entry[0].Str()));
+    event.set_event_id(std::string(event_id));
     events.push_back(std::move(event));
   }
   return events;
 }
 
-absl::StatusOr<OrderPage> RedisOrderStore::List(const OrderQuery& query) {
-  if (query.limit < 1 || query.limit > 100) {
-    return absl::InvalidArgumentError("page.page_size: must be 1 to 100");
-  }
-  if (query.index == OrderIndex::kResident) return ListResident(query);
-  if (query.states.empty())
-    return absl::InvalidArgumentError("states: is required");
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor, DecodeCursor(query.cursor));
+namespace {
 
-  std::vector<std::string> index_keys;
-  for (v1::OrderState state : query.states) {
-    switch (query.index) {
-      case OrderIndex::kCommunity:
-        index_keys.push_back(keys_.CommunityIndex(query.scope_id, state));
-        break;
-      case OrderIndex::kDepartment:
-        index_keys.push_back(keys_.DepartmentIndex(query.scope_id, state));
-        break;
-      case OrderIndex::kTeam:
-        index_keys.push_back(keys_.TeamIndex(query.scope_id, state));
-        break;
-      default:
-        index_keys.push_back(keys_.StateIndex(state));
-        break;
-    }
-  }
-  std::sort(index_keys.begin(), index_keys.end());
-  index_keys.erase(std::unique(index_keys.begin(), index_keys.end()),
-                   index_keys.end());
-
-  // Per index: its size, the members tied with the cursor's score, and up to
-  // `limit` members strictly past it. Ties are few (same millisecond), so
-  // reading them all keeps pages exact.
-  const std::string limit = absl::StrCat(query.limit);
-  const std::string tie = cursor ? absl::StrCat(cursor->score) : "";
-  const std::string past_start = cursor
-                                     ? absl::StrCat("(", cursor->score)
-                                     : (query.newest_first ? "+inf" : "-inf");
-  const std::string past_end = query.newest_first ? "-inf" : "+inf";
+absl::StatusOr<RangePage> ReadRanges(RedisClient& redis,
+                                     const std::vector<IndexRange>& ranges,
+                                     const std::optional<Cursor>& cursor,
+                                     bool newest_first, int limit) {
+  // Per range: how many it holds, the members tied with the cursor's time
+  // (few: same millisecond), and up to limit + 1 members strictly past it.
+  std::vector<std::string> strings;  // owns the arguments below
+  strings.reserve(ranges.size() * 6);
+  auto text = [&strings](std::string value) -> absl::string_view {
+    strings.push_back(std::move(value));
+    return strings.back();
+  };
+  const std::string fetch = absl::StrCat(limit + 1);
   std::vector<std::vector<absl::string_view>> commands;
-  for (const std::string& key : index_keys) {
-    commands.push_back({"ZCARD", key});
-    if (cursor) commands.push_back({"ZRANGE", key, tie, tie, "BYSCORE"});
-    if (query.newest_first) {
-      commands.push_back({"ZRANGE", key, past_start, past_end, "BYSCORE", "REV",
-                          "LIMIT", "0", limit, "WITHSCORES"});
+  for (const IndexRange& range : ranges) {
+    const int64_t low = range.offset;
+    const int64_t high = range.offset + kStateScoreSpan;
+    commands.push_back({"ZCOUNT", range.key, text(absl::StrCat(low)),
+                        text(absl::StrCat("(", high))});
+    absl::string_view start;
+    absl::string_view end;
+    if (cursor.has_value()) {
+      const absl::string_view tie = text(absl::StrCat(low + cursor->millis));
+      commands.push_back({"ZRANGE", range.key, tie, tie, "BYSCORE"});
+      start = text(absl::StrCat("(", low + cursor->millis));
     } else {
-      commands.push_back({"ZRANGE", key, past_start, past_end, "BYSCORE",
-                          "LIMIT", "0", limit, "WITHSCORES"});
+      start = newest_first ? text(absl::StrCat("(", high))
+                           : text(absl::StrCat(low));
+    }
+    end =
+        newest_first ? text(absl::StrCat(low)) : text(absl::StrCat("(", high));
+    if (newest_first) {
+      commands.push_back({"ZRANGE", range.key, start, end, "BYSCORE", "REV",
+                          "LIMIT", "0", fetch, "WITHSCORES"});
+    } else {
+      commands.push_back({"ZRANGE", range.key, start, end, "BYSCORE", "LIMIT",
+                          "0", fetch, "WITHSCORES"});
     }
   }
-  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_.Pipeline(commands));
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis.Pipeline(commands));
 
-  OrderPage page;
-  std::vector<Entry> candidates;
+  RangePage page;
   size_t r = 0;
-  for (size_t k = 0; k < index_keys.size(); ++k) {
+  for (const IndexRange& range : ranges) {
     page.total += replies[r++].Integer();
-    if (cursor) {
+    if (cursor.has_value()) {
       const RedisReply& ties = replies[r++];
       for (size_t i = 0; i < ties.Size(); ++i) {
-        std::string id(ties[i].Str());
-        const bool past =
-            query.newest_first ? id < cursor->id : id > cursor->id;
-        if (past) candidates.push_back({cursor->score, std::move(id)});
+        Cursor hit{cursor->millis, std::string(ties[i].Str())};
+        if (Before(*cursor, hit, newest_first))
+          page.hits.push_back(std::move(hit));
       }
     }
     const RedisReply& rest = replies[r++];
     for (size_t i = 0; i + 1 < rest.Size(); i += 2) {
-      int64_t score = 0;
-      double value = 0;
-      if (absl::SimpleAtod(rest[i + 1].Str(), &value))
-        score = static_cast<int64_t>(value);
-      candidates.push_back({score, std::string(rest[i].Str())});
+      page.hits.push_back({ParseScore(rest[i + 1].Str()) - range.offset,
+                           std::string(rest[i].Str())});
     }
   }
-  std::sort(candidates.begin(), candidates.end(),
-            [&query](const Entry& a, const Entry& b) {
-              if (a.score != b.score)
-                return query.newest_first ? a.score > b.score
-                                          : a.score < b.score;
-              return query.newest_first ? a.id > b.id : a.id < b.id;
+  std::sort(page.hits.begin(), page.hits.end(),
+            [newest_first](const Cursor& a, const Cursor& b) {
+              return Before(a, b, newest_first);
             });
-  const bool more = candidates.size() > static_cast<size_t>(query.limit);
-  if (more) candidates.resize(query.limit);
-
-  std::vector<std::string> order_keys;
-  std::vector<std::vector<absl::string_view>> reads;
-  for (const Entry& entry : candidates)
-    order_keys.push_back(keys_.Order(entry.id));
-  for (const std::string& key : order_keys) reads.push_back({"HGET", key, "r"});
-  ASSIGN_OR_RETURN(std::vector<RedisReply> records, redis_.Pipeline(reads));
-  for (const RedisReply& record : records) {
-    if (!record.IsString()) continue;  // moved on between the two reads
-    ASSIGN_OR_RETURN(v1::Order order, ParseOrder(record.Str(), "order"));
-    page.orders.push_back(std::move(order));
-  }
-  if (more && !candidates.empty()) {
-    page.next_cursor =
-        EncodeCursor(candidates.back().score, candidates.back().id);
-  }
+  page.more = page.hits.size() > static_cast<size_t>(limit);
+  if (page.more) page.hits.resize(limit);
   return page;
 }
 
-absl::StatusOr<OrderPage> RedisOrderStore::ListResident(
-    const OrderQuery& query) {
-  ASSIGN_OR_RETURN(std::optional<Cursor> cursor, DecodeCursor(query.cursor));
-  const std::string key = keys_.ResidentIndex(query.scope_id);
-  OrderPage page;
-  // A resident has few orders: walk the index in batches, filtering by state,
-  // until the page is full.
-  constexpr int kBatch = 100;
-  const std::string batch = absl::StrCat(kBatch);
-  bool first = true;
-  while (true) {
-    const std::string tie = cursor ? absl::StrCat(cursor->score) : "";
-    const std::string past_start = cursor
-                                       ? absl::StrCat("(", cursor->score)
-                                       : (query.newest_first ? "+inf" : "-inf");
-    const std::string past_end = query.newest_first ? "-inf" : "+inf";
-    std::vector<std::vector<absl::string_view>> commands = {{"ZCARD", key}};
-    if (cursor)
-      commands.push_back({"ZRANGE", key, tie, tie, "BYSCORE", "WITHSCORES"});
-    if (query.newest_first) {
-      commands.push_back({"ZRANGE", key, past_start, past_end, "BYSCORE", "REV",
-                          "LIMIT", "0", batch, "WITHSCORES"});
-    } else {
-      commands.push_back({"ZRANGE", key, past_start, past_end, "BYSCORE",
-                          "LIMIT", "0", batch, "WITHSCORES"});
+absl::StatusOr<std::vector<std::optional<v1::Order>>> ReadOrders(
+    RedisClient& redis, const RedisKeys& keys,
+    const std::vector<Cursor>& hits) {
+  std::vector<std::string> order_keys;
+  order_keys.reserve(hits.size());
+  for (const Cursor& hit : hits) order_keys.push_back(keys.Order(hit.id));
+  std::vector<std::vector<absl::string_view>> reads;
+  for (const std::string& key : order_keys) reads.push_back({"HGET", key, "r"});
+  ASSIGN_OR_RETURN(std::vector<RedisReply> records, redis.Pipeline(reads));
+  std::vector<std::optional<v1::Order>> orders;
+  for (const RedisReply& record : records) {
+    if (!record.IsString()) {
+      orders.push_back(std::nullopt);
+      continue;
     }
-    ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
-                     redis_.Pipeline(commands));
-    if (first) page.total = replies[0].Integer();
-    first = false;
-    std::vector<Entry> entries;
-    size_t r = 1;
-    if (cursor) {
-      const RedisReply& ties = replies[r++];
-      std::vector<std::string> tied;
-      for (size_t i = 0; i + 1 < ties.Size(); i += 2) {
-        std::string id(ties[i].Str());
-        if (query.newest_first ? id < cursor->id : id > cursor->id)
-          tied.push_back(id);
-      }
-      std::sort(tied.begin(), tied.end());
-      if (query.newest_first) std::reverse(tied.begin(), tied.end());
-      for (std::string& id : tied)
-        entries.push_back({cursor->score, std::move(id)});
-    }
-    const RedisReply& rest = replies[r];
-    for (size_t i = 0; i + 1 < rest.Size(); i += 2) {
-      double value = 0;
-      (void)absl::SimpleAtod(rest[i + 1].Str(), &value);
-      entries.push_back(
-          {static_cast<int64_t>(value), std::string(rest[i].Str())});
-    }
-    if (entries.empty()) return page;
+    ASSIGN_OR_RETURN(v1::Order order, ParseOrder(record.Str(), "order"));
+    orders.push_back(std::move(order));
+  }
+  return orders;
+}
 
-    std::vector<std::string> order_keys;
-    std::vector<std::vector<absl::string_view>> reads;
-    for (const Entry& entry : entries)
-      order_keys.push_back(keys_.Order(entry.id));
-    for (const std::string& order_key : order_keys)
-      reads.push_back({"HGET", order_key, "r"});
-    ASSIGN_OR_RETURN(std::vector<RedisReply> records, redis_.Pipeline(reads));
-    for (size_t i = 0; i < records.size(); ++i) {
-      cursor = Cursor{entries[i].score, entries[i].id};
-      if (!records[i].IsString()) continue;
-      ASSIGN_OR_RETURN(v1::Order order, ParseOrder(records[i].Str(), "order"));
+// A resident's orders (few): the index walked in batches, filtered by state,
+// until the page is full.
+absl::StatusOr<OrderPage> ListResident(RedisClient& redis,
+                                       const RedisKeys& keys,
+                                       const OrderQuery& query,
+                                       std::optional<Cursor> cursor) {
+  constexpr int kBatch = 100;
+  const std::vector<IndexRange> ranges = {
+      {keys.ResidentIndex(query.scope_id), 0}};
+  OrderPage page;
+  while (true) {
+    ASSIGN_OR_RETURN(RangePage batch, ReadRanges(redis, ranges, cursor,
+                                                 query.newest_first, kBatch));
+    page.total = batch.total;
+    ASSIGN_OR_RETURN(std::vector<std::optional<v1::Order>> orders,
+                     ReadOrders(redis, keys, batch.hits));
+    for (size_t i = 0; i < orders.size(); ++i) {
+      cursor = batch.hits[i];
+      if (!orders[i].has_value()) continue;
       const bool wanted = query.states.empty() ||
                           std::find(query.states.begin(), query.states.end(),
-                                    order.state()) != query.states.end();
+                                    orders[i]->state()) != query.states.end();
       if (!wanted) continue;
-      page.orders.push_back(std::move(order));
+      page.orders.push_back(*std::move(orders[i]));
       if (static_cast<int>(page.orders.size()) == query.limit) {
-        const bool last = i + 1 == records.size() && rest.Size() / 2 < kBatch;
-        if (!last) page.next_cursor = EncodeCursor(cursor->score, cursor->id);
+        if (i + 1 < orders.size() || batch.more) {
+          page.next_cursor = EncodeCursor(*cursor);
+        }
         return page;
       }
     }
-    if (rest.Size() / 2 < kBatch) return page;  // the index is exhausted
+    if (!batch.more) return page;
   }
+}
+
+}  // namespace
+
+absl::StatusOr<OrderPage> RedisOrderStore::List(const OrderQuery& query) {
+  if (query.limit < 1 || query.limit > 100) {
+    return absl::InvalidArgumentError("page.page_size: must be 1 to 100");
+  }
+  ASSIGN_OR_RETURN(std::optional<Cursor> cursor, DecodeCursor(query.cursor));
+  if (query.index == OrderIndex::kResident) {
+    return ListResident(redis_, keys_, query, cursor);
+  }
+  if (query.states.empty()) {
+    return absl::InvalidArgumentError("states: is required");
+  }
+  std::string key;
+  switch (query.index) {
+    case OrderIndex::kCommunity:
+      key = keys_.CommunityIndex(query.scope_id);
+      break;
+    case OrderIndex::kDepartment:
+      key = keys_.DepartmentIndex(query.scope_id);
+      break;
+    case OrderIndex::kTeam:
+    case OrderIndex::kResident:
+      key = keys_.TeamIndex(query.scope_id);
+      break;
+  }
+  std::vector<IndexRange> ranges;
+  for (v1::OrderState state : query.states) {
+    const IndexRange range{key, IndexScore(state, 0)};
+    if (std::none_of(ranges.begin(), ranges.end(), [&](const IndexRange& r) {
+          return r.offset == range.offset;
+        })) {
+      ranges.push_back(range);
+    }
+  }
+  ASSIGN_OR_RETURN(
+      RangePage range_page,
+      ReadRanges(redis_, ranges, cursor, query.newest_first, query.limit));
+  ASSIGN_OR_RETURN(std::vector<std::optional<v1::Order>> orders,
+                   ReadOrders(redis_, keys_, range_page.hits));
+  OrderPage page;
+  page.total = range_page.total;
+  for (std::optional<v1::Order>& order : orders) {
+    if (order.has_value()) page.orders.push_back(*std::move(order));
+  }
+  if (range_page.more && !range_page.hits.empty()) {
+    page.next_cursor = EncodeCursor(range_page.hits.back());
+  }
+  return page;
 }
 
 }  // namespace kepu

@@ -3,6 +3,8 @@
 // tenant's event stream as Redis streams.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,13 +40,17 @@ class RedisOrderStore : public OrderStore {
 
   const RedisKeys& keys() const { return keys_; }
 
-  // The index keys an order is listed under (state, community, department and
-  // team indexes for its state; the resident's index).
-  std::vector<std::string> IndexKeysOf(const v1::Order& order) const;
+  // An order's place in one index: the key and its score there.
+  struct IndexEntry {
+    std::string key;
+    int64_t score = 0;
+  };
+  // The indexes an order is listed in: its community's, department's and
+  // team's (scored by IndexScore of its state), and its resident's (scored by
+  // creation time).
+  std::vector<IndexEntry> IndexEntriesOf(const v1::Order& order) const;
 
  private:
-  absl::StatusOr<OrderPage> ListResident(const OrderQuery& query);
-
   RedisClient& redis_;
   const RedisKeys keys_;
   const RedisOrderStoreOptions options_;

@@ -23,8 +23,6 @@ bool InIndex(const v1::Order& order, const OrderQuery& query) {
       return order.department_id() == query.scope_id;
     case OrderIndex::kTeam:
       return order.team_id() == query.scope_id;
-    case OrderIndex::kState:
-      return true;
   }
   return false;
 }

@@ -1,0 +1,192 @@
+// The Redis client against a real redis-server: shared, pipelined connections
+// under many threads, failures and recovery.
+#include "services/core/redis/redis_client.h"
+
+#include <atomic>
+#include <latch>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/support/redis_server.h"
+
+namespace kepu {
+namespace {
+
+class RedisClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = testing::RedisServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+
+  std::unique_ptr<testing::RedisServer> server_;
+};
+
+TEST_F(RedisClientTest, ManyThreadsOnTwoConnectionsEachGetTheirOwnReplies) {
+  RedisClient redis(server_->ClientOptions(/*connections=*/2));
+  constexpr int kThreads = 32;
+  constexpr int kCalls = 300;
+  std::latch start(kThreads);
+  std::atomic<int> wrong{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kCalls; ++i) {
+        const std::string key = absl::StrCat("k:", t, ":", i);
+        const std::string value = absl::StrCat("v", t * 100000 + i);
+        // A pipeline must stay together: SET then GET of the same key.
+        absl::StatusOr<std::vector<RedisReply>> replies =
+            redis.Pipeline({{"SET", key, value}, {"GET", key}, {"ECHO", key}});
+        if (!replies.ok()) {
+          ++failed;
+          continue;
+        }
+        if (replies->size() != 3 || (*replies)[1].Str() != value ||
+            (*replies)[2].Str() != key) {
+          ++wrong;
+        }
+        absl::StatusOr<RedisReply> echo = redis.Command({"ECHO", value});
+        if (!echo.ok() || echo->Str() != value) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(wrong.load(), 0);
+  absl::StatusOr<RedisReply> size = redis.Command({"DBSIZE"});
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(size->Integer(), kThreads * kCalls);
+}
+
+// A number from INFO stats.
+int64_t Stat(RedisClient& redis, absl::string_view name) {
+  absl::StatusOr<RedisReply> info = redis.Command({"INFO", "stats"});
+  if (!info.ok()) return -1;
+  const std::string key = absl::StrCat(name, ":");
+  absl::string_view text = info->Str();
+  const size_t at = text.find(key);
+  if (at == absl::string_view::npos) return -1;
+  int64_t value = -1;
+  const size_t from = at + key.size();
+  (void)absl::SimpleAtoi(text.substr(from, text.find('\r', from) - from),
+                         &value);
+  return value;
+}
+
+TEST_F(RedisClientTest, CommandsOfConcurrentCallersShareRoundTrips) {
+  RedisClient redis(server_->ClientOptions(/*connections=*/1));
+  ASSERT_TRUE(redis.Command({"PING"}).ok());
+  const int64_t commands_before = Stat(redis, "total_commands_processed");
+  const int64_t reads_before = Stat(redis, "total_reads_processed");
+  constexpr int kThreads = 16;
+  constexpr int kCalls = 200;
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kCalls; ++i)
+        ASSERT_TRUE(redis.Command({"ECHO", "x"}).ok());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const int64_t commands =
+      Stat(redis, "total_commands_processed") - commands_before;
+  const int64_t reads = Stat(redis, "total_reads_processed") - reads_before;
+  EXPECT_GE(commands, kThreads * kCalls);
+  // Redis read the commands of several callers per read: they were pipelined.
+  EXPECT_LT(reads, commands / 2)
+      << reads << " reads for " << commands << " commands";
+}
+
+TEST_F(RedisClientTest, ErrorRepliesAreRepliesNotFailures) {
+  RedisClient redis(server_->ClientOptions());
+  absl::StatusOr<RedisReply> reply = redis.Command({"NOSUCHCOMMAND"});
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(reply->IsError());
+  EXPECT_FALSE(reply->Str().empty());
+}
+
+TEST_F(RedisClientTest, ScriptsRunWithEvalshaAndSurviveAFlush) {
+  RedisClient redis(server_->ClientOptions());
+  const LuaScript script("double", "return tonumber(ARGV[1]) * 2");
+  absl::StatusOr<RedisReply> reply = redis.Eval(script, {}, {"21"});
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->Integer(), 42);
+  ASSERT_TRUE(redis.Command({"SCRIPT", "FLUSH"}).ok());
+  reply = redis.Eval(script, {}, {"4"});
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->Integer(), 8);
+}
+
+TEST_F(RedisClientTest, RedisDownFailsFastAndTheClientRecoversByItself) {
+  RedisClient redis(server_->ClientOptions());
+  ASSERT_TRUE(redis.Command({"SET", "before", "1"}).ok());
+  ASSERT_TRUE(server_->Kill().ok());
+  for (int i = 0; i < 20; ++i) {
+    const absl::Time started = absl::Now();
+    absl::StatusOr<RedisReply> reply = redis.Command({"GET", "before"});
+    EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_LT(absl::Now() - started, absl::Seconds(1));
+  }
+  ASSERT_TRUE(server_->Restart().ok());
+  // Calls fail fast for the reconnect backoff (50 ms in tests), then work
+  // again.
+  absl::StatusOr<RedisReply> reply;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  do {
+    reply = redis.Command({"GET", "before"});
+  } while (!reply.ok() && absl::Now() < deadline);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->Str(), "1");  // AOF kept it
+}
+
+TEST_F(RedisClientTest,
+       ConnectionsLeftStaleByARestartAreReplacedWithoutAnError) {
+  RedisClient redis(server_->ClientOptions(/*connections=*/1));
+  ASSERT_TRUE(redis.Command({"SET", "key", "value"}).ok());
+  // Redis restarts between two calls: the pooled connection is dead, no call
+  // saw it fail.
+  ASSERT_TRUE(server_->Kill().ok());
+  ASSERT_TRUE(server_->Restart().ok());
+  absl::StatusOr<RedisReply> reply = redis.Command({"GET", "key"});
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->Str(), "value");
+}
+
+TEST_F(RedisClientTest, ASlowRedisTimesOutOnceNotTwice) {
+  RedisOptions options = server_->ClientOptions(/*connections=*/1);
+  options.command_timeout = absl::Milliseconds(300);
+  RedisClient redis(options);
+  ASSERT_TRUE(redis.Command({"PING"}).ok());
+  RedisClient admin(server_->ClientOptions());
+  ASSERT_TRUE(admin.Command({"CLIENT", "PAUSE", "1500", "ALL"}).ok());
+  const absl::Time started = absl::Now();
+  absl::StatusOr<RedisReply> reply = redis.Command({"GET", "key"});
+  const absl::Duration took = absl::Now() - started;
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_GE(took, absl::Milliseconds(250));
+  EXPECT_LT(took,
+            absl::Milliseconds(1200));  // not retried into the pause's end
+}
+
+TEST(RedisAddressTest, Parses) {
+  absl::StatusOr<RedisOptions> options = ParseRedisAddress("10.0.0.5:6380");
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->host, "10.0.0.5");
+  EXPECT_EQ(options->port, 6380);
+  EXPECT_EQ(ParseRedisAddress(":7000")->port, 7000);
+  EXPECT_EQ(ParseRedisAddress(":7000")->host, "127.0.0.1");
+  EXPECT_FALSE(ParseRedisAddress("host:notaport").ok());
+  EXPECT_FALSE(ParseRedisAddress("host:70000").ok());
+}
+
+}  // namespace
+}  // namespace kepu

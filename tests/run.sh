@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds with warnings as errors and runs every test through ctest:
+# once in a release build, once under AddressSanitizer + UndefinedBehaviorSanitizer. Checks the
+# formatting. Benchmarks are built, not run (see README, "Benchmarks").
+#
+# Environment: KEPU_SKIP_SANITIZE=1 skips the sanitizer pass (local iteration only; CI runs it).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source deploy/lib/common.sh
+
+started=$SECONDS
+kepu_ensure_packages "${KEPU_BUILD_PACKAGES[@]}" "${KEPU_RUN_PACKAGES[@]}" \
+  "${KEPU_TEST_PACKAGES[@]}"
+jobs="$(kepu_jobs)"
+
+echo "== format (clang-format, Google style)"
+mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find services clients tests -name '*.cc' -o -name '*.h')
+clang-format --dry-run -Werror "${sources[@]}"
+
+run_suite() {
+  local name="$1" dir="$2"
+  shift 2
+  echo "== $name: configure and build ($dir)"
+  cmake -S . -B "$dir" -G Ninja -DKEPU_WERROR=ON "$@" >/dev/null
+  ninja -C "$dir" -j "$jobs"
+  echo "== $name: ctest"
+  (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$jobs")
+}
+
+run_suite release build/test-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+if [ "${KEPU_SKIP_SANITIZE:-0}" != "1" ]; then
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  run_suite "asan+ubsan" build/test-asan -DCMAKE_BUILD_TYPE=Debug -DKEPU_SANITIZE=ON \
+    -DCMAKE_CXX_FLAGS=-O1
+fi
+
+echo "== all tests passed in $((SECONDS - started))s"
