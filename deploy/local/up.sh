@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and starts Kepu on this machine: redis-server with the
+# project's config and kepud with every service. Safe to run again (it restarts kepud with the
+# fresh build and leaves Redis and its data alone). ./deploy/local/down.sh stops everything.
+#
+# Environment: KEPU_GRPC_PORT (7070), KEPU_REDIS_PORT (6390), KEPU_BUILD_DIR (build/release).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+source deploy/lib/common.sh
+
+grpc_port="${KEPU_GRPC_PORT:-7070}"
+redis_port="${KEPU_REDIS_PORT:-6390}"
+build_dir="${KEPU_BUILD_DIR:-build/release}"
+data_dir="$root/deploy/local/.data"
+run_dir="$root/deploy/local/.run"
+mkdir -p "$data_dir/redis" "$run_dir"
+
+kepu_ensure_packages "${KEPU_BUILD_PACKAGES[@]}" "${KEPU_RUN_PACKAGES[@]}"
+
+echo "kepu: building ($build_dir)"
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEPU_BUILD_TESTS=OFF >/dev/null
+ninja -C "$build_dir" -j "$(kepu_jobs)" kepud kepuctl
+
+# Redis: start it unless ours is already answering.
+if redis-cli -p "$redis_port" PING >/dev/null 2>&1; then
+  echo "kepu: redis already running on 127.0.0.1:$redis_port"
+else
+  echo "kepu: starting redis on 127.0.0.1:$redis_port"
+  redis-server deploy/redis/redis.conf --port "$redis_port" --dir "$data_dir/redis" \
+    --pidfile "$run_dir/redis.pid" --logfile "$run_dir/redis.log"
+  for _ in $(seq 1 100); do
+    redis-cli -p "$redis_port" PING >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -p "$redis_port" PING >/dev/null || { echo "kepu: redis did not start; see $run_dir/redis.log"; exit 1; }
+fi
+
+# The key that hashes session tokens: made once, kept with the data.
+if [ ! -s "$data_dir/token.key" ]; then
+  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$data_dir/token.key"
+  chmod 600 "$data_dir/token.key"
+fi
+
+# kepud: stop a running one (gracefully), then start the fresh build.
+if [ -s "$run_dir/kepud.pid" ] && kill -0 "$(cat "$run_dir/kepud.pid")" 2>/dev/null; then
+  echo "kepu: restarting kepud"
+  kill -TERM "$(cat "$run_dir/kepud.pid")"
+  for _ in $(seq 1 200); do
+    kill -0 "$(cat "$run_dir/kepud.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+fi
+: > "$run_dir/kepud.log"
+KEPU_TOKEN_KEY="$(cat "$data_dir/token.key")" nohup "$build_dir/services/kepud/kepud" \
+  --listen="127.0.0.1:$grpc_port" --redis="127.0.0.1:$redis_port" --services=all \
+  >>"$run_dir/kepud.log" 2>&1 &
+echo $! > "$run_dir/kepud.pid"
+for _ in $(seq 1 100); do
+  grep -q '"event":"kepud.listening"' "$run_dir/kepud.log" && break
+  kill -0 "$(cat "$run_dir/kepud.pid")" 2>/dev/null || break
+  sleep 0.1
+done
+if ! grep -q '"event":"kepud.listening"' "$run_dir/kepud.log"; then
+  echo "kepu: kepud did not start:"; cat "$run_dir/kepud.log"; exit 1
+fi
+
+kepuctl="$build_dir/clients/kepuctl/kepuctl"
+cat <<INFO
+
+Kepu is running.
+  kepud (gRPC, every service)  127.0.0.1:$grpc_port    log: deploy/local/.run/kepud.log
+  redis (AOF, fsync always)    127.0.0.1:$redis_port    data: deploy/local/.data/redis
+
+Try:
+  $kepuctl --server=127.0.0.1:$grpc_port health
+  redis-cli -p $redis_port XLEN 'kepu:{jining}:events'
+
+Demo data and accounts arrive with the workflow services (see README, "Status").
+Stop everything with ./deploy/local/down.sh
+INFO
+"$kepuctl" --server="127.0.0.1:$grpc_port" health
