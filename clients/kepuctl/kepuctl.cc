@@ -5,8 +5,8 @@
 // Commands:
 //   health    whether the server and each of its services are serving
 //
-// The workflow commands (login, order, queue, dispatch, claim, offer, watch, demo) arrive with
-// the workflow services.
+// The workflow commands (login, order, queue, dispatch, claim, offer, watch,
+// demo) arrive with the workflow services.
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
@@ -27,23 +27,31 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of each call");
 namespace kepu {
 namespace {
 
-constexpr const char* kServices[] = {
-    "",  // the server as a whole
-    "kepu.v1.IdentityService",  "kepu.v1.DirectoryService", "kepu.v1.OrderService",
-    "kepu.v1.DispatchService",  "kepu.v1.ClaimService",     "kepu.v1.FulfilmentService",
-    "kepu.v1.MatchingService",  "kepu.v1.WatchdogService",  "kepu.v1.ReportService"};
+constexpr const char* kServices[] = {"",  // the server as a whole
+                                     "kepu.v1.IdentityService",
+                                     "kepu.v1.DirectoryService",
+                                     "kepu.v1.OrderService",
+                                     "kepu.v1.DispatchService",
+                                     "kepu.v1.ClaimService",
+                                     "kepu.v1.FulfilmentService",
+                                     "kepu.v1.MatchingService",
+                                     "kepu.v1.WatchdogService",
+                                     "kepu.v1.ReportService"};
 
-std::string StatusName(const grpc::Status& status,
-                       grpc::health::v1::HealthCheckResponse::ServingStatus serving) {
+std::string StatusName(
+    const grpc::Status& status,
+    grpc::health::v1::HealthCheckResponse::ServingStatus serving) {
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return "NOT_HOSTED";
-  if (!status.ok()) return absl::StrCat("UNREACHABLE (", status.error_message(), ")");
+  if (!status.ok())
+    return absl::StrCat("UNREACHABLE (", status.error_message(), ")");
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(serving);
 }
 
-// Prints the health of the server and of each service; exit code 0 when the server serves.
+// Prints the health of the server and of each service; exit code 0 when the
+// server serves.
 int Health() {
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server),
+                                     grpc::InsecureChannelCredentials());
   auto stub = grpc::health::v1::Health::NewStub(channel);
   bool serving = false;
   std::vector<std::pair<std::string, std::string>> rows;
@@ -57,17 +65,18 @@ int Health() {
     grpc::Status status = stub->Check(&context, request, &response);
     const std::string name = StatusName(status, response.status());
     if (*service == '\0') {
-      serving = status.ok() &&
-                response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+      serving =
+          status.ok() &&
+          response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
     }
     rows.emplace_back(*service == '\0' ? "(server)" : service, name);
   }
   if (absl::GetFlag(FLAGS_json)) {
-    std::string out = absl::StrCat("{\"server\":\"", absl::GetFlag(FLAGS_server),
-                                   "\",\"services\":{");
+    std::string out = absl::StrCat(
+        "{\"server\":\"", absl::GetFlag(FLAGS_server), "\",\"services\":{");
     for (size_t i = 0; i < rows.size(); ++i) {
-      absl::StrAppend(&out, i == 0 ? "" : ",", "\"", rows[i].first, "\":\"", rows[i].second,
-                      "\"");
+      absl::StrAppend(&out, i == 0 ? "" : ",", "\"", rows[i].first, "\":\"",
+                      rows[i].second, "\"");
     }
     std::printf("%s}}\n", out.c_str());
   } else {
