@@ -41,8 +41,8 @@
 #include "services/core/redis/redis_sessions.h"
 #include "services/orders/orders_service.h"
 #include "services/rpc/call_tracker.h"
+#include "services/orders/order_domain.h"
 #include "services/rpc/serve_unary.h"
-#include "services/rpc/tenants.h"
 #include "services/rpc/work_pool.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
@@ -65,6 +65,9 @@ ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
           "balancers time to notice)");
 ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
           "how long calls in flight may take to finish after SIGTERM");
+ABSL_FLAG(std::string, default_tenant, "jining",
+          "tenant of calls without a token (register, sign in) that name none in "
+          "x-kepu-tenant metadata");
 ABSL_FLAG(int, max_message_bytes, 1 << 20,
           "largest request accepted, in bytes");
 
@@ -83,9 +86,17 @@ const std::vector<std::string>& AllServiceNames() {
 
 // The gRPC service of `name`. Services whose issue has not landed yet are the
 // generated bases, whose every RPC answers UNIMPLEMENTED.
+// The domains a server holds, per tenant.
+struct Domains {
+  OrderDomains& orders;
+};
+
 std::unique_ptr<grpc::Service> MakeService(const std::string& name,
-                                           const ServiceEnv& env) {
-  if (name == "orders") return std::make_unique<OrdersService>(env);
+                                           const ServiceEnv& env,
+                                           Domains& domains) {
+  if (name == "orders") {
+    return std::make_unique<OrdersService>(env, domains.orders);
+  }
   if (name == "identity")
     return std::make_unique<v1::IdentityService::CallbackService>();
   if (name == "directory")
@@ -160,10 +171,13 @@ int Run() {
   const Clock& clock = Clock::Real();
   IdGenerator ids(clock);
   RedisSessions sessions(redis, *token_key, clock);
-  Tenants tenants(redis, clock, ids);
+  OrderDomains orders([&](const std::string& tenant) {
+    return std::make_unique<OrderDomain>(redis, tenant, clock, ids);
+  });
+  Domains domains{orders};
   WorkPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_queue));
   CallTracker calls;
-  const ServiceEnv env{pool, sessions, tenants, clock, calls};
+  const ServiceEnv env{pool, sessions, clock, calls, absl::GetFlag(FLAGS_default_tenant)};
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -174,7 +188,7 @@ int Run() {
   builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   std::vector<std::unique_ptr<grpc::Service>> services;
   for (const std::string& name : names) {
-    std::unique_ptr<grpc::Service> service = MakeService(name, env);
+    std::unique_ptr<grpc::Service> service = MakeService(name, env, domains);
     if (service == nullptr) return Fail(absl::StrCat("unknown service ", name));
     builder.RegisterService(service.get());
     services.push_back(std::move(service));

@@ -1,5 +1,8 @@
 #include "services/orders/orders_service.h"
 
+#include <utility>
+#include <vector>
+
 #include "services/core/field_checks.h"
 #include "services/core/status_macros.h"
 
@@ -13,30 +16,29 @@ constexpr int kDefaultPageSize = 20;
 grpc::ServerUnaryReactor* OrdersService::CreateOrder(
     grpc::CallbackServerContext* context, const v1::CreateOrderRequest* request,
     v1::Order* response) {
-  return ServeUnary(context, *request, env_,
-                    [this, request,
-                     response](const v1::Principal& principal) -> absl::Status {
-                      ASSIGN_OR_RETURN(OrderWorkflow * orders,
-                                       env_.tenants.Orders(principal.tenant()));
-                      ASSIGN_OR_RETURN(*response,
-                                       orders->Create(principal, *request));
-                      return absl::OkStatus();
-                    });
+  return ServeUnary(
+      context, "kepu.v1.OrderService/CreateOrder", *request, env_,
+      [this, request, response](const Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(OrderDomain * orders,
+                         orders_.Get(caller.principal.tenant()));
+        ASSIGN_OR_RETURN(*response,
+                         orders->workflow.Create(caller.principal, *request));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OrdersService::GetOrder(
     grpc::CallbackServerContext* context, const v1::GetOrderRequest* request,
     v1::Order* response) {
-  return ServeUnary(context, *request, env_,
-                    [this, request,
-                     response](const v1::Principal& principal) -> absl::Status {
-                      ASSIGN_OR_RETURN(OrderWorkflow * orders,
-                                       env_.tenants.Orders(principal.tenant()));
-                      ASSIGN_OR_RETURN(
-                          *response,
-                          orders->Get(principal, request->order_id()));
-                      return absl::OkStatus();
-                    });
+  return ServeUnary(
+      context, "kepu.v1.OrderService/GetOrder", *request, env_,
+      [this, request, response](const Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(OrderDomain * orders,
+                         orders_.Get(caller.principal.tenant()));
+        ASSIGN_OR_RETURN(*response, orders->workflow.Get(caller.principal,
+                                                         request->order_id()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OrdersService::GetOrderHistory(
@@ -44,9 +46,8 @@ grpc::ServerUnaryReactor* OrdersService::GetOrderHistory(
     const v1::GetOrderHistoryRequest* request,
     v1::GetOrderHistoryResponse* response) {
   return ServeUnary(
-      context, *request, env_,
-      [this, request,
-       response](const v1::Principal& principal) -> absl::Status {
+      context, "kepu.v1.OrderService/GetOrderHistory", *request, env_,
+      [this, request, response](const Caller& caller) -> absl::Status {
         // The page token of a history is the id of the last event of the
         // previous page.
         RETURN_IF_ERROR(
@@ -54,12 +55,12 @@ grpc::ServerUnaryReactor* OrdersService::GetOrderHistory(
         const int size = request->page().page_size() > 0
                              ? request->page().page_size()
                              : kDefaultPageSize;
-        ASSIGN_OR_RETURN(OrderWorkflow * orders,
-                         env_.tenants.Orders(principal.tenant()));
+        ASSIGN_OR_RETURN(OrderDomain * orders,
+                         orders_.Get(caller.principal.tenant()));
         ASSIGN_OR_RETURN(
             std::vector<v1::OrderEvent> events,
-            orders->History(principal, request->order_id(),
-                            request->page().page_token(), size + 1));
+            orders->workflow.History(caller.principal, request->order_id(),
+                                     request->page().page_token(), size + 1));
         const bool more = static_cast<int>(events.size()) > size;
         if (more) events.resize(size);
         for (v1::OrderEvent& event : events)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kepu/v1/orders.grpc.pb.h"
+#include "services/orders/order_domain.h"
 #include "services/rpc/serve_unary.h"
 
 namespace kepu {
@@ -11,7 +12,8 @@ namespace kepu {
 // README).
 class OrdersService final : public v1::OrderService::CallbackService {
  public:
-  explicit OrdersService(const ServiceEnv& env) : env_(env) {}
+  OrdersService(const ServiceEnv& env, OrderDomains& orders)
+      : env_(env), orders_(orders) {}
 
   grpc::ServerUnaryReactor* CreateOrder(grpc::CallbackServerContext* context,
                                         const v1::CreateOrderRequest* request,
@@ -26,6 +28,7 @@ class OrdersService final : public v1::OrderService::CallbackService {
 
  private:
   const ServiceEnv env_;
+  OrderDomains& orders_;
 };
 
 }  // namespace kepu

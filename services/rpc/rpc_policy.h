@@ -1,0 +1,36 @@
+// Which roles may call which RPC: one table, applied to every call by
+// ServeUnary before the domain runs. Whether the caller may touch a particular
+// order, team or region (scope) is the domain's decision.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "kepu/v1/common.pb.h"
+#include "kepu/v1/identity.pb.h"
+
+namespace kepu {
+
+struct RpcPolicy {
+  // Callable without a token (register, sign in).
+  bool is_public = false;
+  // Roles that may call it; empty (and not public): any signed-in caller.
+  std::vector<v1::Role> roles;
+};
+
+// The policy of a method named "kepu.v1.OrderService/CreateOrder"; nullptr for
+// a method the table does not know (a bug: ServeUnary answers INTERNAL).
+const RpcPolicy* PolicyFor(absl::string_view method);
+
+// OK when `principal` holds one of the policy's roles (or the policy admits any
+// signed-in caller); PERMISSION_DENIED naming the roles that may call
+// otherwise.
+absl::Status CheckCallAllowed(absl::string_view method, const RpcPolicy& policy,
+                              const v1::Principal& principal);
+
+// Every method in the table.
+std::vector<std::string> PolicyMethods();
+
+}  // namespace kepu
