@@ -72,6 +72,18 @@ absl::Status CheckIdList(const RepeatedPtrField<std::string>& ids,
   return absl::OkStatus();
 }
 
+// `primary` does not appear again in `others`.
+absl::Status CheckNotRepeated(const RepeatedPtrField<std::string>& others,
+                              absl::string_view primary,
+                              absl::string_view path) {
+  for (int i = 0; i < others.size(); ++i) {
+    if (others[i] == primary) {
+      return FieldError(FieldPath(path, i), "repeats the first one");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // An optional filter of order states: each specified and known, at most one
 // of each.
 absl::Status CheckStates(const RepeatedField<int>& states,
@@ -714,8 +726,12 @@ absl::Status Validate(const v1::DispatchOrderRequest& request,
   RETURN_IF_ERROR(CheckOrderMove(request));
   RETURN_IF_ERROR(CheckId(request.department_id(), "department_id"));
   // Whether a reason is needed depends on the catalog: the domain decides.
-  return CheckText(request.reason(), "reason", 0, kReasonChars,
-                   /*multiline=*/true);
+  RETURN_IF_ERROR(CheckText(request.reason(), "reason", 0, kReasonChars,
+                            /*multiline=*/true));
+  RETURN_IF_ERROR(CheckIdList(request.other_department_ids(),
+                              "other_department_ids", 0, 9));
+  return CheckNotRepeated(request.other_department_ids(),
+                          request.department_id(), "other_department_ids");
 }
 
 absl::Status Validate(const v1::ListFollowUpsRequest& request,
@@ -769,8 +785,13 @@ absl::Status Validate(const v1::AssignTeamRequest& request,
                       const ValidationContext&) {
   RETURN_IF_ERROR(CheckOrderMove(request));
   RETURN_IF_ERROR(CheckId(request.team_id(), "team_id"));
-  return CheckDuration(request.offer_ttl(), "offer_ttl", absl::Minutes(10),
-                       absl::Hours(24 * 7), /*optional=*/true);
+  RETURN_IF_ERROR(CheckDuration(request.offer_ttl(), "offer_ttl",
+                                absl::Minutes(10), absl::Hours(24 * 7),
+                                /*optional=*/true));
+  RETURN_IF_ERROR(
+      CheckIdList(request.other_team_ids(), "other_team_ids", 0, 9));
+  return CheckNotRepeated(request.other_team_ids(), request.team_id(),
+                          "other_team_ids");
 }
 
 absl::Status Validate(const v1::ReleaseToMatchingRequest& request,

@@ -190,3 +190,26 @@ TEST(RedisAddressTest, Parses) {
 
 }  // namespace
 }  // namespace kepu
+
+namespace kepu {
+namespace {
+
+TEST_F(RedisClientTest, AReadOnlyReplicaIsUnavailableNotAnAnswer) {
+  RedisClient redis(server_->ClientOptions());
+  ASSERT_TRUE(redis.Command({"SET", "key", "1"}).ok());
+  // As after a failover that left this node a replica: writes are refused with
+  // READONLY.
+  ASSERT_TRUE(redis
+                  .Command({"REPLICAOF", "127.0.0.1",
+                            absl::StrCat(testing::FreePort())})
+                  .ok());
+  absl::StatusOr<RedisReply> write = redis.Command({"SET", "key", "2"});
+  EXPECT_EQ(write.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(redis.Command({"REPLICAOF", "NO", "ONE"}).ok());
+  write = redis.Command({"SET", "key", "2"});
+  ASSERT_TRUE(write.ok()) << write.status();
+  EXPECT_FALSE(write->IsError());
+}
+
+}  // namespace
+}  // namespace kepu

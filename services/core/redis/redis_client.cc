@@ -18,6 +18,17 @@ absl::Status Unavailable(absl::string_view what, const RedisOptions& options) {
       absl::StrCat("redis at ", options.host, ":", options.port, ": ", what));
 }
 
+// Error replies that mean "Redis cannot serve this now", as opposed to an
+// answer.
+bool IsTransientError(absl::string_view error) {
+  for (absl::string_view prefix :
+       {"LOADING ", "BUSY ", "MASTERDOWN ", "READONLY ", "TRYAGAIN ",
+        "CLUSTERDOWN ", "NOREPLICAS "}) {
+    if (absl::StartsWith(error, prefix)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<RedisOptions> ParseRedisAddress(absl::string_view address) {
@@ -250,6 +261,15 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::Send(
     redisFreeCommand(formatted);
   }
   Submit(request);
+  if (request.status.ok()) {
+    // Redis answering "not now" (loading its data after a restart, a replica
+    // after a failover, a busy script) is unavailability, not an answer.
+    for (const RedisReply& reply : request.replies) {
+      if (reply.IsError() && IsTransientError(reply.Str())) {
+        return Unavailable(reply.Str(), options_);
+      }
+    }
+  }
   if (!request.status.ok() && request.stale) {
     // The connection went stale (Redis restarted): once more on a fresh one.
     request.replies.clear();

@@ -93,11 +93,13 @@ class LuaScript {
 };
 
 // Thread-safe. Every call answers kUnavailable when Redis cannot be reached,
-// does not answer in time, or the connection breaks; Redis error replies are
-// returned as replies (IsError()), not as a Status. A call that finds a
-// connection broken (Redis restarted) reconnects and sends once more: callers
-// must only send commands that are safe to repeat (reads, and writes guarded by
-// an idempotency key).
+// does not answer in time, or the connection breaks, or answers that it cannot
+// serve now (LOADING after a restart, READONLY on a replica after a failover,
+// BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, NOREPLICAS); other Redis error
+// replies are returned as replies (IsError()), not as a Status. A call that
+// finds a connection broken (Redis restarted) reconnects and sends once more:
+// callers must only send commands that are safe to repeat (reads, and writes
+// guarded by an idempotency key).
 //
 // Calls share connections. A caller that finds its connection idle sends its
 // commands and reads the replies itself; callers that arrive meanwhile queue
