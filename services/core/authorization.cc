@@ -1,8 +1,19 @@
 #include "services/core/authorization.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "services/core/text.h"
 
 namespace kepu {
+namespace {
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& ids,
+              const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+}  // namespace
 
 bool GrantCovers(const v1::Principal& principal, const v1::RoleGrant& grant,
                  const v1::Order& order) {
@@ -14,10 +25,15 @@ bool GrantCovers(const v1::Principal& principal, const v1::RoleGrant& grant,
     case v1::ROLE_COMMUNITY_WORKER:
       return !scope.empty() && scope == order.draft().community_id();
     case v1::ROLE_DEPARTMENT_STAFF:
-      return !scope.empty() && scope == order.department_id();
+      return !scope.empty() &&
+             (scope == order.department_id() ||
+              (order.state() == v1::ORDER_STATE_DISPATCHED &&
+               Contains(order.dispatched_department_ids(), scope)));
     case v1::ROLE_TEAM_LEADER:
     case v1::ROLE_VOLUNTEER:
-      return !scope.empty() && scope == order.team_id();
+      return !scope.empty() && (scope == order.team_id() ||
+                                (order.state() == v1::ORDER_STATE_OFFERED &&
+                                 Contains(order.offered_team_ids(), scope)));
     case v1::ROLE_ADMIN:
       return !scope.empty() &&
              (scope == order.county_id() || scope == principal.tenant());
@@ -43,7 +59,8 @@ absl::StatusOr<v1::Actor> ActingAs(const v1::Principal& principal,
     for (const v1::RoleGrant& grant : principal.grants()) {
       if (grant.role() != role) continue;
       holds_a_role = true;
-      if (GrantCovers(principal, grant, order)) return ActorOf(principal, role);
+      if (GrantCovers(principal, grant, order))
+        return ActorOf(principal, grant);
     }
   }
   if (!holds_a_role) {
@@ -53,12 +70,22 @@ absl::StatusOr<v1::Actor> ActingAs(const v1::Principal& principal,
   return absl::NotFoundError(absl::StrCat("order ", order.id(), " not found"));
 }
 
-v1::Actor ActorOf(const v1::Principal& principal, Role role) {
+v1::Actor ActorOf(const v1::Principal& principal, const v1::RoleGrant& grant) {
   v1::Actor actor;
   actor.set_user_id(principal.user_id());
-  actor.set_role(role);
+  actor.set_role(grant.role());
   actor.set_display_name(principal.display_name());
+  actor.set_scope_id(grant.scope_id());
   return actor;
+}
+
+v1::Actor ActorOf(const v1::Principal& principal, Role role) {
+  for (const v1::RoleGrant& grant : principal.grants()) {
+    if (grant.role() == role) return ActorOf(principal, grant);
+  }
+  v1::RoleGrant grant;
+  grant.set_role(role);
+  return ActorOf(principal, grant);
 }
 
 bool HasRole(const v1::Principal& principal, Role role) {
@@ -74,6 +101,46 @@ bool HasRole(const v1::Principal& principal, Role role,
     if (grant.role() == role && grant.scope_id() == scope_id) return true;
   }
   return false;
+}
+
+bool MaySeeContact(const v1::Principal& principal, const v1::Order& order) {
+  for (const v1::RoleGrant& grant : principal.grants()) {
+    switch (grant.role()) {
+      case v1::ROLE_RESIDENT:
+      case v1::ROLE_COMMUNITY_WORKER:
+        if (GrantCovers(principal, grant, order)) return true;
+        break;
+      case v1::ROLE_TEAM_LEADER:
+      case v1::ROLE_VOLUNTEER: {
+        // The team that accepted the order, from acceptance on.
+        const v1::OrderState state = order.state();
+        const bool accepted = state == v1::ORDER_STATE_ACCEPTED ||
+                              state == v1::ORDER_STATE_IN_SERVICE ||
+                              state == v1::ORDER_STATE_COMPLETED ||
+                              state == v1::ORDER_STATE_RATED ||
+                              state == v1::ORDER_STATE_CLOSED;
+        if (accepted && !grant.scope_id().empty() &&
+            grant.scope_id() == order.team_id()) {
+          return true;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+v1::Order AsSeenBy(const v1::Principal& principal, v1::Order order) {
+  if (MaySeeContact(principal, order)) return order;
+  v1::Contact* contact = order.mutable_draft()->mutable_contact();
+  contact->set_phone(MaskPhone(contact->phone()));
+  if (order.has_assisted()) {
+    v1::Contact* resident = order.mutable_assisted()->mutable_resident();
+    resident->set_phone(MaskPhone(resident->phone()));
+  }
+  return order;
 }
 
 }  // namespace kepu

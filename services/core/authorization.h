@@ -11,13 +11,13 @@
 
 namespace kepu {
 
-// Whether `grant` reaches `order`:
+// // Whether `grant` reaches `order`:
 //   resident:          the order is theirs (resident_id);
 //   community worker:  the order is for their community;
-//   department staff:  the order is dispatched to their department;
-//   team leader, volunteer: the order is held or offered to their team;
-//   admin:             the order lies in their county, or their scope is the
-//   city (the tenant); system:            every order.
+//   department staff:  the order is their department's, or DISPATCHED to it
+//   among others; team leader, volunteer: the order is their team's, or OFFERED
+//   to it among others; admin:             the order lies in their county, or
+//   their scope is the city (the tenant); system:            every order.
 bool GrantCovers(const v1::Principal& principal, const v1::RoleGrant& grant,
                  const v1::Order& order);
 
@@ -33,8 +33,20 @@ absl::StatusOr<v1::Actor> ActingAs(const v1::Principal& principal,
                                    const TransitionRule& rule,
                                    const v1::Order& order);
 
-// The Actor recorded for `principal` acting in `role`.
+// // The Actor recorded for `principal` acting under `grant` (its role and
+// scope).
+v1::Actor ActorOf(const v1::Principal& principal, const v1::RoleGrant& grant);
+// The same under the principal's first grant of `role` (a bare role if it holds
+// none).
 v1::Actor ActorOf(const v1::Principal& principal, Role role);
+
+// // Whether the principal may see the order's phone numbers: the resident, the
+// community's workers, and the team that accepted the order (from acceptance
+// on). Everyone else sees them masked ("138****5678").
+bool MaySeeContact(const v1::Principal& principal, const v1::Order& order);
+
+// `order` as `principal` may see it: phone numbers masked unless MaySeeContact.
+v1::Order AsSeenBy(const v1::Principal& principal, v1::Order order);
 
 // Whether the principal holds `role` (over any scope); with `scope_id`, over
 // that scope.

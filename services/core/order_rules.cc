@@ -1,6 +1,9 @@
 #include "services/core/order_rules.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/core/field_checks.h"
@@ -56,18 +59,27 @@ bool Excluded(const v1::Order& order, const std::string& team_id) {
                    team_id) != order.excluded_team_ids().end();
 }
 
-// The order leaves its team: the team is not offered the order again, and the
-// order goes back to whoever chose the team (the matching engine, or the
-// department).
-void ReleaseTeam(v1::Order& order, bool& enqueue_matching) {
-  if (!order.team_id().empty() && !Excluded(order, order.team_id())) {
-    order.add_excluded_team_ids(order.team_id());
+// Leaving the team(s) that held or were offered the order: they are not offered
+// the order again, and the order goes back to whoever chose them (the matching
+// engine, or the department).
+void ReleaseTeams(v1::Order& order, bool& enqueue_matching) {
+  std::vector<std::string> leaving(order.offered_team_ids().begin(),
+                                   order.offered_team_ids().end());
+  if (!order.team_id().empty()) leaving.push_back(order.team_id());
+  for (const std::string& team : leaving) {
+    if (!Excluded(order, team)) order.add_excluded_team_ids(team);
   }
   enqueue_matching = order.has_offer() && !order.offer().direct_assignment();
   order.set_awaiting_match(enqueue_matching);
   order.clear_team_id();
+  order.clear_offered_team_ids();
   order.clear_offer();
   order.clear_schedule();
+}
+
+void AddUnique(std::vector<std::string>& ids, const std::string& id) {
+  if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end())
+    ids.push_back(id);
 }
 
 }  // namespace
@@ -77,7 +89,7 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
                               const LifecyclePolicy& policy) {
   const bool create = command.action == v1::ORDER_ACTION_CREATE;
   const OrderState from = create ? v1::ORDER_STATE_UNSPECIFIED : before.state();
-  ASSIGN_OR_RETURN(const OrderState to,
+  ASSIGN_OR_RETURN(OrderState to,
                    DecideMove(command.action, actor.role(), from));
   const TransitionRule& rule = *FindRule(command.action);
   RETURN_IF_ERROR(CheckNeeds(rule, command, before, now));
@@ -120,23 +132,41 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
       break;
     case v1::ORDER_ACTION_DISPATCH:
       order.set_department_id(command.department_id);
+      order.clear_dispatched_department_ids();
+      order.add_dispatched_department_ids(command.department_id);
+      for (const std::string& other : command.other_department_ids) {
+        order.add_dispatched_department_ids(other);
+      }
       order.set_last_reason(command.reason);
       break;
     case v1::ORDER_ACTION_RETURN:
       order.clear_department_id();
+      order.clear_dispatched_department_ids();
       order.set_awaiting_match(false);
       order.set_last_reason(command.reason);
       break;
     case v1::ORDER_ACTION_CLAIM:
+      // The claiming department takes the order from every department it was
+      // dispatched to.
+      order.set_department_id(actor.scope_id().empty() ? before.department_id()
+                                                       : actor.scope_id());
+      order.clear_dispatched_department_ids();
       break;
     case v1::ORDER_ACTION_ASSIGN_TEAM:
     case v1::ORDER_ACTION_OFFER: {
-      if (Excluded(before, command.team_id)) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "team ", command.team_id,
-            " declined, let lapse or withdrew from this order before"));
+      std::vector<std::string> teams = {command.team_id};
+      for (const std::string& other : command.other_team_ids)
+        AddUnique(teams, other);
+      for (const std::string& team : teams) {
+        if (Excluded(before, team)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "team ", team,
+              " declined, let lapse or withdrew from this order before"));
+        }
       }
       order.set_team_id(command.team_id);
+      order.clear_offered_team_ids();
+      for (const std::string& team : teams) order.add_offered_team_ids(team);
       order.set_awaiting_match(false);
       order.set_offer_attempts(before.offer_attempts() + 1);
       v1::Offer& offer = *order.mutable_offer();
@@ -155,12 +185,39 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
       order.set_awaiting_match(true);
       move.enqueue_matching = true;
       break;
-    case v1::ORDER_ACTION_ACCEPT:
+    case v1::ORDER_ACTION_ACCEPT: {
+      // The accepting team takes the order from every team it was offered to.
+      const std::string team =
+          actor.scope_id().empty() ? before.team_id() : actor.scope_id();
+      order.set_team_id(team);
+      order.mutable_offer()->set_team_id(team);
+      order.clear_offered_team_ids();
       break;
-    case v1::ORDER_ACTION_DECLINE:
+    }
+    case v1::ORDER_ACTION_DECLINE: {
+      const std::string team =
+          actor.scope_id().empty() ? before.team_id() : actor.scope_id();
+      std::vector<std::string> remaining;
+      for (const std::string& offered : before.offered_team_ids()) {
+        if (offered != team) remaining.push_back(offered);
+      }
+      order.set_last_reason(command.reason);
+      if (!remaining.empty()) {
+        // Other teams still hold the offer: only this one leaves it.
+        if (!Excluded(order, team)) order.add_excluded_team_ids(team);
+        order.clear_offered_team_ids();
+        for (const std::string& offered : remaining)
+          order.add_offered_team_ids(offered);
+        order.set_team_id(remaining.front());
+        to = v1::ORDER_STATE_OFFERED;
+        break;
+      }
+      ReleaseTeams(order, move.enqueue_matching);
+      break;
+    }
     case v1::ORDER_ACTION_EXPIRE_OFFER:
     case v1::ORDER_ACTION_WITHDRAW:
-      ReleaseTeam(order, move.enqueue_matching);
+      ReleaseTeams(order, move.enqueue_matching);
       order.set_last_reason(command.reason);
       break;
     case v1::ORDER_ACTION_SCHEDULE:
@@ -222,6 +279,11 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
     if (!create)
       order.set_escalation_level(0);  // a new stage starts unescalated
   }
+  if (std::optional<v1::Deadline> deadline = NextDeadline(order, policy)) {
+    *order.mutable_next_deadline() = *std::move(deadline);
+  } else {
+    order.clear_next_deadline();
+  }
 
   v1::OrderEvent& event = move.event;
   event.set_order_id(order.id());
@@ -240,6 +302,20 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
                               : order.department_id());
   event.set_team_id(order.team_id().empty() ? before.team_id()
                                             : order.team_id());
+  const v1::Order& after = order;
+  std::vector<std::string> departments;
+  for (const v1::Order* o : {&before, &after}) {
+    AddUnique(departments, o->department_id());
+    for (const std::string& id : o->dispatched_department_ids())
+      AddUnique(departments, id);
+  }
+  std::vector<std::string> teams;
+  for (const v1::Order* o : {&before, &after}) {
+    AddUnique(teams, o->team_id());
+    for (const std::string& id : o->offered_team_ids()) AddUnique(teams, id);
+  }
+  for (const std::string& id : departments) event.add_department_ids(id);
+  for (const std::string& id : teams) event.add_team_ids(id);
   event.set_resident_id(order.resident_id());
   event.set_duplicate_of(order.duplicate_of());
   if (command.action == v1::ORDER_ACTION_ASSIGN_TEAM ||
@@ -261,6 +337,55 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
   event.set_outside_suggested(command.action == v1::ORDER_ACTION_DISPATCH &&
                               command.outside_suggested);
   return move;
+}
+
+std::optional<v1::Deadline> NextDeadline(const v1::Order& order,
+                                         const LifecyclePolicy& policy) {
+  const absl::Time entered = FromProto(order.state_entered_at());
+  v1::Deadline deadline;
+  absl::Time due;
+  switch (order.state()) {
+    case v1::ORDER_STATE_SUBMITTED:
+      deadline.set_stage(v1::STAGE_AWAITING_DISPATCH);
+      due = entered + policy.awaiting_dispatch;
+      break;
+    case v1::ORDER_STATE_NEEDS_INFO:
+      deadline.set_stage(v1::STAGE_AWAITING_INFO);
+      due = entered + policy.awaiting_info;
+      break;
+    case v1::ORDER_STATE_DISPATCHED:
+      deadline.set_stage(v1::STAGE_AWAITING_CLAIM);
+      due = entered + policy.awaiting_claim;
+      break;
+    case v1::ORDER_STATE_CLAIMED:
+      deadline.set_stage(v1::STAGE_AWAITING_MATCH);
+      due = entered + policy.awaiting_match;
+      break;
+    case v1::ORDER_STATE_OFFERED:
+      deadline.set_stage(v1::STAGE_AWAITING_ACCEPTANCE);
+      due = FromProto(order.offer().expires_at());
+      break;
+    case v1::ORDER_STATE_ACCEPTED: {
+      deadline.set_stage(v1::STAGE_AWAITING_SERVICE);
+      const auto& windows = order.draft().preferred_windows();
+      if (order.has_schedule()) {
+        due = FromProto(order.schedule().end());
+      } else if (!windows.empty()) {
+        due = FromProto(windows[windows.size() - 1].end());
+      } else {
+        return std::nullopt;
+      }
+      break;
+    }
+    case v1::ORDER_STATE_COMPLETED:
+      deadline.set_stage(v1::STAGE_AWAITING_RATING);
+      due = FromProto(order.completion().at()) + policy.awaiting_rating;
+      break;
+    default:
+      return std::nullopt;
+  }
+  *deadline.mutable_due_at() = ToProto(due);
+  return deadline;
 }
 
 }  // namespace kepu

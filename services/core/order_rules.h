@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -32,10 +33,16 @@ struct Command {
   std::optional<v1::AssistedOrder> assisted;
   // Reason, question, answer or note.
   std::string reason;
+  // The department dispatched to, and further ones that may claim the order
+  // too.
   std::string department_id;
-  // The department is not among the catalog's responsible departments.
+  std::vector<std::string> other_department_ids;
+  // A department is not among the catalog's responsible departments.
   bool outside_suggested = false;
+  // The team offered or assigned, and further ones offered the order at the
+  // same time.
   std::string team_id;
+  std::vector<std::string> other_team_ids;
   absl::Time offer_expires_at = absl::InfinitePast();
   v1::OfferExplanation explanation;
   std::optional<v1::TimeWindow> schedule;
@@ -47,11 +54,32 @@ struct Command {
   int32_t escalation_level = 0;
 };
 
-// Rules of the lifecycle that depend on time.
+// // Rules of the lifecycle that depend on time: how long each waiting stage
+// may take (the SLA).
 struct LifecyclePolicy {
+  absl::Duration awaiting_dispatch = absl::Hours(24);
+  absl::Duration awaiting_info = absl::Hours(72);
+  absl::Duration awaiting_claim = absl::Hours(24);
+  absl::Duration awaiting_match = absl::Hours(24);
+  // Offers without a TTL of their own lapse after this long.
+  absl::Duration default_offer_ttl = absl::Hours(24);
+  // A completed order waits this long for a rating, then closes.
+  absl::Duration awaiting_rating = absl::Hours(24 * 7);
   // A completed order can be reopened for this long after completion.
   absl::Duration reopen_window = absl::Hours(24 * 7);
+  // An overall rating at or below this asks the community for a follow-up
+  // visit.
+  int low_rating = 2;
+  // Volunteer hours not confirmed or declined are approved this long after
+  // completion.
+  absl::Duration hours_auto_approval = absl::Hours(72);
 };
+
+// The next deadline of `order` in its current state (an ACCEPTED order is due
+// by the end of its scheduled window, else of its last preferred window);
+// nullopt in states nobody waits on.
+std::optional<v1::Deadline> NextDeadline(const v1::Order& order,
+                                         const LifecyclePolicy& policy);
 
 struct Move {
   // The order after the move: version one more, state per the table.

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "kepu/v1/dispatch.pb.h"
 #include "kepu/v1/order.pb.h"
 
 namespace kepu {
@@ -34,8 +35,20 @@ struct Transition {
   v1::Order after;
   // The history entry; its event_id is assigned by the store.
   v1::OrderEvent event;
-  // Put the order on the matching engine's queue.
+  //   // Put the order on the matching engine's queue.
   bool enqueue_matching = false;
+  // When set, the move is refused (kFailedPrecondition) if the team already
+  // holds this many orders ACCEPTED or IN_SERVICE: checked atomically with the
+  // move, so concurrent acceptances cannot overfill a team.
+  struct CapacityGuard {
+    std::string team_id;
+    int limit = 0;
+  };
+  std::optional<CapacityGuard> capacity;
+  // Records the move creates with it: volunteer hours (at completion) and a
+  // follow-up visit for the community (after a low rating or a reopening).
+  std::vector<v1::VolunteerHours> hours;
+  std::optional<v1::FollowUp> follow_up;
 };
 
 struct Applied {
@@ -87,6 +100,26 @@ struct OrderPage {
   int64_t total = 0;
 };
 
+// // Which volunteer hours to list: exactly one of the three is set.
+struct HoursQuery {
+  std::string volunteer_id;
+  std::string team_id;
+  std::string order_id;
+  // Newest first. 1 to 100.
+  int limit = 20;
+  std::string cursor;
+};
+
+struct HoursPage {
+  std::vector<v1::VolunteerHours> hours;
+  std::string next_cursor;
+};
+
+struct FollowUpPage {
+  std::vector<v1::FollowUp> follow_ups;
+  std::string next_cursor;
+};
+
 // Thread-safe. Every method answers kUnavailable when the store cannot be
 // reached (and recovers by itself when it can again), kInvalidArgument for a
 // malformed argument.
@@ -125,8 +158,44 @@ class OrderStore {
       absl::string_view order_id, absl::string_view after_event_id,
       int limit) = 0;
 
-  // One page of an index.
+  //   // One page of an index.
   virtual absl::StatusOr<OrderPage> List(const OrderQuery& query) = 0;
+
+  // The open orders (not final, not completed) of a service line in a community
+  // created at `since` or later, oldest first (at most 100): candidates for
+  // duplicates.
+  virtual absl::StatusOr<std::vector<std::string>> OpenOrdersLike(
+      absl::string_view community_id, absl::string_view service_line_id,
+      absl::Time since) = 0;
+
+  // The first result (serialized) of a record update under `request`, if it was
+  // applied before; nullopt if not. kInvalidArgument: the request id was used
+  // with other content.
+  virtual absl::StatusOr<std::optional<std::string>> FindResult(
+      const RequestKey& request) = 0;
+
+  // Volunteer hours (written by the completing move). kNotFound: no such
+  // record.
+  virtual absl::StatusOr<v1::VolunteerHours> GetHours(
+      absl::string_view hours_id) = 0;
+  virtual absl::StatusOr<HoursPage> ListHours(const HoursQuery& query) = 0;
+  // Replaces a record if it is still exactly `before` (kAborted otherwise),
+  // idempotently under `request` (a replay returns the first result).
+  virtual absl::StatusOr<v1::VolunteerHours> UpdateHours(
+      const RequestKey& request, const v1::VolunteerHours& before,
+      const v1::VolunteerHours& after) = 0;
+
+  // Follow-up visits of a community, newest first (done ones only with
+  // `include_done`).
+  virtual absl::StatusOr<v1::FollowUp> GetFollowUp(
+      absl::string_view follow_up_id) = 0;
+  virtual absl::StatusOr<FollowUpPage> ListFollowUps(
+      absl::string_view community_id, bool include_done, int limit,
+      absl::string_view cursor) = 0;
+  // As UpdateHours; `after.version()` must be `before.version() + 1`.
+  virtual absl::StatusOr<v1::FollowUp> UpdateFollowUp(
+      const RequestKey& request, const v1::FollowUp& before,
+      const v1::FollowUp& after) = 0;
 };
 
 }  // namespace kepu

@@ -1,25 +1,131 @@
 #include "services/core/order_workflow.h"
 
+#include <algorithm>
+#include <cmath>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "services/core/authorization.h"
+#include "services/core/field_checks.h"
 #include "services/core/fingerprint.h"
 #include "services/core/status_macros.h"
 #include "services/core/text.h"
+#include "services/core/time_util.h"
 
 namespace kepu {
 namespace {
+
+constexpr int kDefaultPageSize = 20;
+// A new order is compared with the open orders of its community placed this
+// long before it.
+constexpr absl::Duration kDuplicateWindow = absl::Hours(24 * 14);
 
 absl::Status OrderNotFound(absl::string_view order_id) {
   return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
 }
 
+// A reference to a directory record that does not fit: kFailedPrecondition
+// naming the field.
+absl::Status BadReference(absl::string_view field, absl::string_view problem) {
+  return absl::FailedPreconditionError(absl::StrCat(field, ": ", problem));
+}
+
+int PageSize(const PageSpec& page) {
+  return page.size > 0 ? page.size : kDefaultPageSize;
+}
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& ids,
+              absl::string_view id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// Great-circle distance in km.
+double DistanceKm(const v1::GeoPoint& a, const v1::GeoPoint& b) {
+  constexpr double kEarthRadiusKm = 6371.0;
+  constexpr double kRadians = 3.14159265358979323846 / 180.0;
+  const double dlat = (b.lat() - a.lat()) * kRadians;
+  const double dlng = (b.lng() - a.lng()) * kRadians;
+  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(a.lat() * kRadians) * std::cos(b.lat() * kRadians) *
+                       std::sin(dlng / 2) * std::sin(dlng / 2);
+  return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(h)));
+}
+
+// A directory record that must exist: its NotFound becomes a bad reference of
+// `field`.
+template <typename T>
+absl::StatusOr<T> Referenced(absl::StatusOr<T> record, absl::string_view field,
+                             absl::string_view kind, absl::string_view id) {
+  if (record.status().code() == absl::StatusCode::kNotFound) {
+    return BadReference(field, absl::StrCat("there is no ", kind, " ", id));
+  }
+  return record;
+}
+
+v1::ListOrdersResponse ToResponse(const v1::Principal& principal,
+                                  OrderPage page) {
+  v1::ListOrdersResponse response;
+  for (v1::Order& order : page.orders) {
+    *response.add_orders() = AsSeenBy(principal, std::move(order));
+  }
+  response.set_next_page_token(page.next_cursor);
+  response.set_total(page.total);
+  return response;
+}
+
+// The scope the principal means: `scope_id`, which it must hold `roles` over,
+// or the single scope it holds them over.
+absl::StatusOr<std::string> ResolveScope(const v1::Principal& principal,
+                                         const std::vector<v1::Role>& roles,
+                                         absl::string_view scope_id,
+                                         absl::string_view scope_field) {
+  std::set<std::string> held;
+  for (const v1::RoleGrant& grant : principal.grants()) {
+    if (std::find(roles.begin(), roles.end(), grant.role()) != roles.end()) {
+      held.insert(grant.scope_id());
+    }
+  }
+  if (!scope_id.empty()) {
+    if (held.count(std::string(scope_id)) == 0) {
+      return absl::NotFoundError(
+          absl::StrCat(scope_field, ": ", scope_id, " not found"));
+    }
+    return std::string(scope_id);
+  }
+  if (held.empty())
+    return absl::PermissionDeniedError("you hold no role for this list");
+  if (held.size() > 1) {
+    return FieldError(scope_field,
+                      "you work for several: name the one you mean");
+  }
+  return *held.begin();
+}
+
+std::vector<v1::Role> RolesOf(OrderIndex index) {
+  switch (index) {
+    case OrderIndex::kCommunity:
+      return {v1::ROLE_COMMUNITY_WORKER};
+    case OrderIndex::kDepartment:
+      return {v1::ROLE_DEPARTMENT_STAFF};
+    case OrderIndex::kTeam:
+      return {v1::ROLE_TEAM_LEADER, v1::ROLE_VOLUNTEER};
+    case OrderIndex::kResident:
+      return {v1::ROLE_RESIDENT};
+  }
+  return {};
+}
+
 }  // namespace
 
-OrderWorkflow::OrderWorkflow(OrderStore& store, const Clock& clock,
-                             IdGenerator& ids, LifecyclePolicy policy)
-    : store_(store), clock_(clock), ids_(ids), policy_(policy) {}
+OrderWorkflow::OrderWorkflow(OrderStore& store, DirectoryView& directory,
+                             const Clock& clock, IdGenerator& ids,
+                             LifecyclePolicy policy)
+    : store_(store),
+      directory_(directory),
+      clock_(clock),
+      ids_(ids),
+      policy_(policy) {}
 
 absl::StatusOr<v1::Order> OrderWorkflow::Create(
     const v1::Principal& principal, const v1::CreateOrderRequest& request) {
@@ -42,7 +148,10 @@ absl::StatusOr<v1::Order> OrderWorkflow::Create(
           "only a worker of the order's community may order on a resident's "
           "behalf");
     }
-    actor = ActorOf(principal, v1::ROLE_COMMUNITY_WORKER);
+    v1::RoleGrant grant;
+    grant.set_role(v1::ROLE_COMMUNITY_WORKER);
+    grant.set_scope_id(request.draft().community_id());
+    actor = ActorOf(principal, grant);
     v1::AssistedOrder assisted;
     assisted.set_worker_user_id(principal.user_id());
     *assisted.mutable_resident() = request.on_behalf_of();
@@ -59,22 +168,64 @@ absl::StatusOr<v1::Order> OrderWorkflow::Create(
     actor = ActorOf(principal, v1::ROLE_RESIDENT);
   }
 
+  const v1::OrderDraft& draft = command.draft;
+  ASSIGN_OR_RETURN(
+      v1::ServiceLine line,
+      Referenced(directory_.GetServiceLine(draft.service_line_id()),
+                 "draft.service_line_id", "service line",
+                 draft.service_line_id()));
+  if (!line.active() || !line.orderable()) {
+    return BadReference(
+        "draft.service_line_id",
+        absl::StrCat("service line ", line.id(), " cannot be ordered"));
+  }
+  ASSIGN_OR_RETURN(
+      v1::Region community,
+      Referenced(directory_.GetRegion(draft.community_id()),
+                 "draft.community_id", "community", draft.community_id()));
+  if (!community.active() || community.level() != v1::REGION_LEVEL_COMMUNITY) {
+    return BadReference(
+        "draft.community_id",
+        absl::StrCat(community.id(), " is not an active community"));
+  }
+
   ASSIGN_OR_RETURN(
       Move move, PlanMove(v1::Order(), command, actor, clock_.Now(), policy_));
+  move.after.set_county_id(community.county_id());
+  move.after.set_program_id(line.program_id());
+  ASSIGN_OR_RETURN(std::vector<std::string> duplicates,
+                   PossibleDuplicates(move.after));
+  for (std::string& id : duplicates)
+    move.after.add_possible_duplicate_ids(std::move(id));
+
   Transition transition;
   transition.request = {principal.user_id(), command.request_id,
                         command.fingerprint};
   transition.after = std::move(move.after);
   transition.event = std::move(move.event);
   ASSIGN_OR_RETURN(Applied applied, store_.Apply(transition));
-  return std::move(applied.order);
+  return AsSeenBy(principal, std::move(applied.order));
+}
+
+absl::StatusOr<std::vector<std::string>> OrderWorkflow::PossibleDuplicates(
+    const v1::Order& order) {
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> open,
+      store_.OpenOrdersLike(order.draft().community_id(),
+                            order.draft().service_line_id(),
+                            FromProto(order.created_at()) - kDuplicateWindow));
+  std::vector<std::string> duplicates;
+  for (std::string& id : open) {
+    if (id != order.id()) duplicates.push_back(std::move(id));
+  }
+  return duplicates;
 }
 
 absl::StatusOr<v1::Order> OrderWorkflow::Get(const v1::Principal& principal,
                                              absl::string_view order_id) {
   ASSIGN_OR_RETURN(v1::Order order, store_.Get(order_id));
   if (!CanSee(principal, order)) return OrderNotFound(order_id);
-  return order;
+  return AsSeenBy(principal, std::move(order));
 }
 
 absl::StatusOr<std::vector<v1::OrderEvent>> OrderWorkflow::History(
@@ -84,13 +235,144 @@ absl::StatusOr<std::vector<v1::OrderEvent>> OrderWorkflow::History(
   return store_.History(order_id, after_event_id, limit);
 }
 
+absl::StatusOr<std::vector<std::string>> OrderWorkflow::AreaOf(
+    const v1::Order& order) {
+  ASSIGN_OR_RETURN(std::vector<v1::Region> chain,
+                   directory_.RegionChain(order.draft().community_id()));
+  std::vector<std::string> ids;
+  for (const v1::Region& region : chain) ids.push_back(region.id());
+  return ids;
+}
+
+absl::StatusOr<int64_t> OrderWorkflow::HeldBy(absl::string_view team_id) {
+  OrderQuery query;
+  query.index = OrderIndex::kTeam;
+  query.scope_id = std::string(team_id);
+  query.states = {v1::ORDER_STATE_ACCEPTED, v1::ORDER_STATE_IN_SERVICE};
+  query.limit = 1;
+  ASSIGN_OR_RETURN(OrderPage page, store_.List(query));
+  return page.total;
+}
+
+absl::StatusOr<v1::Team> OrderWorkflow::UsableTeam(const v1::Order& order,
+                                                   absl::string_view team_id,
+                                                   absl::string_view field) {
+  ASSIGN_OR_RETURN(v1::Team team, Referenced(directory_.GetTeam(team_id), field,
+                                             "team", team_id));
+  if (!team.active())
+    return BadReference(field, absl::StrCat("team ", team_id, " is inactive"));
+  if (!Contains(team.service_line_ids(), order.draft().service_line_id())) {
+    return BadReference(
+        field, absl::StrCat("team ", team_id, " does not cover service line ",
+                            order.draft().service_line_id()));
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> area, AreaOf(order));
+  const bool serves =
+      std::any_of(area.begin(), area.end(), [&team](const std::string& id) {
+        return Contains(team.service_area_region_ids(), id);
+      });
+  if (!serves) {
+    return BadReference(
+        field, absl::StrCat("team ", team_id, " does not serve community ",
+                            order.draft().community_id()));
+  }
+  return team;
+}
+
+absl::Status OrderWorkflow::CheckReferences(const v1::Order& order,
+                                            Command& command) {
+  switch (command.action) {
+    case v1::ORDER_ACTION_DISPATCH: {
+      ASSIGN_OR_RETURN(
+          v1::ServiceLine line,
+          directory_.GetServiceLine(order.draft().service_line_id()));
+      std::vector<std::pair<std::string, std::string>> departments = {
+          {command.department_id, "department_id"}};
+      for (size_t i = 0; i < command.other_department_ids.size(); ++i) {
+        departments.emplace_back(command.other_department_ids[i],
+                                 absl::StrCat("other_department_ids[", i, "]"));
+      }
+      command.outside_suggested = false;
+      for (const auto& [id, field] : departments) {
+        ASSIGN_OR_RETURN(
+            v1::Department department,
+            Referenced(directory_.GetDepartment(id), field, "department", id));
+        if (!department.active()) {
+          return BadReference(field,
+                              absl::StrCat("department ", id, " is inactive"));
+        }
+        command.outside_suggested |=
+            !Contains(line.responsible_department_ids(), id);
+      }
+      if (command.outside_suggested && command.reason.empty()) {
+        return FieldError(
+            "reason",
+            "is required to dispatch to a department the catalog does not name "
+            "for this service line");
+      }
+      return absl::OkStatus();
+    }
+    case v1::ORDER_ACTION_MARK_DUPLICATE: {
+      absl::StatusOr<v1::Order> original = store_.Get(command.duplicate_of);
+      if (original.status().code() == absl::StatusCode::kNotFound ||
+          (original.ok() &&
+           original->draft().community_id() != order.draft().community_id())) {
+        return BadReference(
+            "duplicate_of_order_id",
+            absl::StrCat("there is no order ", command.duplicate_of,
+                         " in this community"));
+      }
+      return original.status();
+    }
+    case v1::ORDER_ACTION_ASSIGN_TEAM:
+    case v1::ORDER_ACTION_OFFER: {
+      if (command.offer_expires_at == absl::InfinitePast()) {
+        command.offer_expires_at = clock_.Now() + policy_.default_offer_ttl;
+      }
+      std::vector<std::pair<std::string, std::string>> teams = {
+          {command.team_id, "team_id"}};
+      for (size_t i = 0; i < command.other_team_ids.size(); ++i) {
+        teams.emplace_back(command.other_team_ids[i],
+                           absl::StrCat("other_team_ids[", i, "]"));
+      }
+      for (const auto& [id, field] : teams) {
+        ASSIGN_OR_RETURN(v1::Team team, UsableTeam(order, id, field));
+        ASSIGN_OR_RETURN(int64_t held, HeldBy(id));
+        if (held >= team.capacity()) {
+          return BadReference(
+              field, absl::StrCat("team ", id, " is at capacity (", held,
+                                  " of ", team.capacity(), ")"));
+        }
+      }
+      return absl::OkStatus();
+    }
+    case v1::ORDER_ACTION_COMPLETE: {
+      ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(order.team_id()));
+      for (int i = 0; i < command.completion.hours_size(); ++i) {
+        const std::string& volunteer =
+            command.completion.hours(i).volunteer_id();
+        if (!Contains(team.member_volunteer_ids(), volunteer)) {
+          return BadReference(
+              absl::StrCat("hours[", i, "].volunteer_id"),
+              absl::StrCat(volunteer, " is not a member of team ", team.id()));
+        }
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::OkStatus();
+  }
+}
+
 absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
-                                             const Command& command) {
+                                             const Command& request_command) {
+  Command command = request_command;
   const RequestKey request{principal.user_id(), command.request_id,
                            command.fingerprint};
   ASSIGN_OR_RETURN(LoadedOrder loaded,
                    store_.LoadForUpdate(command.order_id, request));
-  if (loaded.replay.has_value()) return std::move(*loaded.replay);
+  if (loaded.replay.has_value())
+    return AsSeenBy(principal, std::move(*loaded.replay));
   if (!loaded.current.has_value() || !CanSee(principal, *loaded.current)) {
     return OrderNotFound(command.order_id);
   }
@@ -104,16 +386,370 @@ absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
         "order ", current.id(), " is at version ", current.version(), ", not ",
         command.expected_version, ": read it again and retry"));
   }
-  ASSIGN_OR_RETURN(Move move,
-                   PlanMove(current, command, actor, clock_.Now(), policy_));
+  // The state decides first: a move from the wrong state says so, whatever it
+  // refers to.
+  RETURN_IF_ERROR(
+      DecideMove(command.action, actor.role(), current.state()).status());
+  RETURN_IF_ERROR(CheckReferences(current, command));
+  const absl::Time now = clock_.Now();
+  ASSIGN_OR_RETURN(Move move, PlanMove(current, command, actor, now, policy_));
+
   Transition transition;
   transition.request = request;
   transition.before = current;
+  transition.enqueue_matching = move.enqueue_matching;
+  switch (command.action) {
+    case v1::ORDER_ACTION_ACCEPT: {
+      ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(move.after.team_id()));
+      if (!team.active()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("team ", team.id(), " is inactive"));
+      }
+      transition.capacity =
+          Transition::CapacityGuard{team.id(), team.capacity()};
+      break;
+    }
+    case v1::ORDER_ACTION_COMPLETE:
+      for (const v1::VolunteerHours& hours : move.after.completion().hours()) {
+        transition.hours.push_back(hours);
+      }
+      break;
+    case v1::ORDER_ACTION_RATE:
+    case v1::ORDER_ACTION_REOPEN: {
+      const bool low = command.action == v1::ORDER_ACTION_RATE &&
+                       command.rating.overall() <= policy_.low_rating;
+      if (command.action == v1::ORDER_ACTION_RATE && !low) break;
+      v1::FollowUp follow_up;
+      follow_up.set_id(ids_.Next());
+      follow_up.set_order_id(current.id());
+      follow_up.set_community_id(current.draft().community_id());
+      follow_up.set_cause(
+          low ? absl::StrCat("rated ", command.rating.overall(), "/5")
+              : absl::StrCat("reopened: ", command.reason));
+      *follow_up.mutable_created_at() = ToProto(now);
+      follow_up.set_version(1);
+      transition.follow_up = std::move(follow_up);
+      break;
+    }
+    default:
+      break;
+  }
   transition.after = std::move(move.after);
   transition.event = std::move(move.event);
-  transition.enqueue_matching = move.enqueue_matching;
   ASSIGN_OR_RETURN(Applied applied, store_.Apply(transition));
-  return std::move(applied.order);
+  if (command.action == v1::ORDER_ACTION_RATE && !applied.replayed) {
+    ApproveHours(principal, applied.order);
+  }
+  return AsSeenBy(principal, std::move(applied.order));
+}
+
+void OrderWorkflow::ApproveHours(const v1::Principal& principal,
+                                 const v1::Order& order) {
+  // The resident's rating confirms the hours. Best effort: hours left pending
+  // are approved by time (Effective) anyway.
+  for (const v1::VolunteerHours& recorded : order.completion().hours()) {
+    absl::StatusOr<v1::VolunteerHours> hours = store_.GetHours(recorded.id());
+    if (!hours.ok() || hours->status() != v1::VolunteerHours::STATUS_PENDING)
+      continue;
+    v1::VolunteerHours approved = *hours;
+    approved.set_status(v1::VolunteerHours::STATUS_APPROVED);
+    *approved.mutable_decided_at() = ToProto(clock_.Now());
+    const RequestKey request{principal.user_id(),
+                             absl::StrCat("approve-", recorded.id()),
+                             Fingerprint(approved)};
+    (void)store_.UpdateHours(request, *hours, approved);
+  }
+}
+
+v1::VolunteerHours OrderWorkflow::Effective(v1::VolunteerHours hours) const {
+  const absl::Time due =
+      FromProto(hours.recorded_at()) + policy_.hours_auto_approval;
+  if (hours.status() == v1::VolunteerHours::STATUS_PENDING &&
+      due <= clock_.Now()) {
+    hours.set_status(v1::VolunteerHours::STATUS_APPROVED);
+    *hours.mutable_decided_at() = ToProto(due);
+  }
+  return hours;
+}
+
+absl::StatusOr<v1::ListOrdersResponse> OrderWorkflow::ListMine(
+    const v1::Principal& principal, const std::vector<v1::OrderState>& states,
+    const PageSpec& page) {
+  OrderQuery query;
+  query.index = OrderIndex::kResident;
+  query.scope_id = principal.user_id();
+  query.states = states;
+  query.newest_first = true;
+  query.limit = PageSize(page);
+  query.cursor = page.token;
+  ASSIGN_OR_RETURN(OrderPage orders, store_.List(query));
+  return ToResponse(principal, std::move(orders));
+}
+
+absl::StatusOr<v1::ListOrdersResponse> OrderWorkflow::ListScope(
+    const v1::Principal& principal, OrderIndex index,
+    absl::string_view scope_id, absl::string_view scope_field,
+    const std::vector<v1::OrderState>& states,
+    const std::vector<v1::OrderState>& default_states, const PageSpec& page) {
+  ASSIGN_OR_RETURN(std::string scope, ResolveScope(principal, RolesOf(index),
+                                                   scope_id, scope_field));
+  OrderQuery query;
+  query.index = index;
+  query.scope_id = scope;
+  query.states = states.empty() ? default_states : states;
+  query.limit = PageSize(page);
+  query.cursor = page.token;
+  ASSIGN_OR_RETURN(OrderPage orders, store_.List(query));
+  return ToResponse(principal, std::move(orders));
+}
+
+absl::StatusOr<std::vector<v1::DepartmentSuggestion>>
+OrderWorkflow::SuggestDepartments(const v1::Principal& principal,
+                                  absl::string_view order_id) {
+  ASSIGN_OR_RETURN(v1::Order order, Get(principal, order_id));
+  ASSIGN_OR_RETURN(v1::ServiceLine line,
+                   directory_.GetServiceLine(order.draft().service_line_id()));
+  ASSIGN_OR_RETURN(std::vector<v1::Department> departments,
+                   directory_.ListDepartments());
+  std::vector<v1::DepartmentSuggestion> suggestions;
+  for (const std::string& id : line.responsible_department_ids()) {
+    for (const v1::Department& department : departments) {
+      if (department.id() == id && department.active()) {
+        v1::DepartmentSuggestion suggestion;
+        *suggestion.mutable_department() = department;
+        suggestion.set_suggested(true);
+        suggestions.push_back(std::move(suggestion));
+      }
+    }
+  }
+  for (const v1::Department& department : departments) {
+    if (department.active() &&
+        !Contains(line.responsible_department_ids(), department.id())) {
+      v1::DepartmentSuggestion suggestion;
+      *suggestion.mutable_department() = department;
+      suggestions.push_back(std::move(suggestion));
+    }
+  }
+  return suggestions;
+}
+
+absl::StatusOr<std::vector<v1::EligibleTeam>> OrderWorkflow::EligibleTeams(
+    const v1::Principal& principal, absl::string_view order_id) {
+  ASSIGN_OR_RETURN(v1::Order order, Get(principal, order_id));
+  ASSIGN_OR_RETURN(std::vector<std::string> area, AreaOf(order));
+  ASSIGN_OR_RETURN(
+      std::vector<v1::Team> teams,
+      directory_.TeamsServing(order.draft().service_line_id(), area));
+  std::optional<v1::GeoPoint> site;
+  if (order.draft().has_location()) {
+    site = order.draft().location();
+  } else if (absl::StatusOr<v1::Region> community =
+                 directory_.GetRegion(order.draft().community_id());
+             community.ok() && community->has_center()) {
+    site = community->center();
+  }
+  std::vector<v1::EligibleTeam> eligible;
+  for (v1::Team& team : teams) {
+    if (!team.active() || Contains(order.excluded_team_ids(), team.id()))
+      continue;
+    ASSIGN_OR_RETURN(int64_t held, HeldBy(team.id()));
+    if (held >= team.capacity()) continue;
+    v1::EligibleTeam entry;
+    entry.set_free_capacity(static_cast<int32_t>(team.capacity() - held));
+    entry.set_distance_km(site.has_value() && team.has_base()
+                              ? DistanceKm(*site, team.base())
+                              : -1);
+    team.mutable_contact()->set_phone(MaskPhone(team.contact().phone()));
+    *entry.mutable_team() = std::move(team);
+    eligible.push_back(std::move(entry));
+  }
+  std::sort(eligible.begin(), eligible.end(),
+            [](const v1::EligibleTeam& a, const v1::EligibleTeam& b) {
+              const bool a_known = a.distance_km() >= 0;
+              const bool b_known = b.distance_km() >= 0;
+              if (a_known != b_known) return a_known;
+              if (a.distance_km() != b.distance_km())
+                return a.distance_km() < b.distance_km();
+              return a.team().id() < b.team().id();
+            });
+  return eligible;
+}
+
+absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
+    const v1::Principal& principal, const v1::ListHoursRequest& request) {
+  HoursQuery query;
+  const bool admin = HasRole(principal, v1::ROLE_ADMIN);
+  if (!request.volunteer_id().empty()) {
+    ASSIGN_OR_RETURN(v1::Volunteer volunteer,
+                     directory_.GetVolunteer(request.volunteer_id()));
+    bool allowed = admin || (!volunteer.user_id().empty() &&
+                             volunteer.user_id() == principal.user_id());
+    for (const std::string& team : volunteer.team_ids()) {
+      allowed |= HasRole(principal, v1::ROLE_TEAM_LEADER, team);
+    }
+    if (!allowed) {
+      return absl::NotFoundError(
+          absl::StrCat("volunteer ", request.volunteer_id(), " not found"));
+    }
+    query.volunteer_id = request.volunteer_id();
+  } else if (!request.team_id().empty()) {
+    if (!admin &&
+        !HasRole(principal, v1::ROLE_TEAM_LEADER, request.team_id()) &&
+        !HasRole(principal, v1::ROLE_VOLUNTEER, request.team_id())) {
+      return absl::NotFoundError(
+          absl::StrCat("team ", request.team_id(), " not found"));
+    }
+    query.team_id = request.team_id();
+  } else {
+    RETURN_IF_ERROR(Get(principal, request.order_id()).status());
+    query.order_id = request.order_id();
+  }
+  query.limit = PageSize({request.page().page_size(), ""});
+  query.cursor = request.page().page_token();
+  ASSIGN_OR_RETURN(HoursPage page, store_.ListHours(query));
+  v1::ListHoursResponse response;
+  for (v1::VolunteerHours& hours : page.hours)
+    *response.add_hours() = Effective(std::move(hours));
+  response.set_next_page_token(page.next_cursor);
+  return response;
+}
+
+absl::StatusOr<v1::VolunteerHours> OrderWorkflow::DeclineHours(
+    const v1::Principal& principal, const v1::DeclineHoursRequest& request) {
+  ASSIGN_OR_RETURN(v1::VolunteerHours stored,
+                   store_.GetHours(request.hours_id()));
+  if (!HasRole(principal, v1::ROLE_TEAM_LEADER, stored.team_id())) {
+    return absl::NotFoundError(
+        absl::StrCat("hours ", request.hours_id(), " not found"));
+  }
+  const RequestKey key{principal.user_id(), request.request_id(),
+                       Fingerprint(request)};
+  ASSIGN_OR_RETURN(std::optional<std::string> first, store_.FindResult(key));
+  if (first.has_value()) {
+    v1::VolunteerHours replay;
+    if (!replay.ParseFromString(*first))
+      return absl::DataLossError("unreadable result");
+    return replay;
+  }
+  if (stored.status() == v1::VolunteerHours::STATUS_DECLINED) {
+    return absl::FailedPreconditionError("these hours are declined already");
+  }
+  v1::VolunteerHours declined = stored;
+  declined.set_status(v1::VolunteerHours::STATUS_DECLINED);
+  declined.set_decline_reason(request.reason());
+  *declined.mutable_decided_at() = ToProto(clock_.Now());
+  return store_.UpdateHours(key, stored, declined);
+}
+
+absl::StatusOr<v1::VolunteerSummary> OrderWorkflow::VolunteerSummary(
+    const v1::Principal& principal) {
+  v1::VolunteerSummary summary;
+  std::set<std::string> teams;
+  for (const v1::RoleGrant& grant : principal.grants()) {
+    if (grant.role() == v1::ROLE_VOLUNTEER ||
+        grant.role() == v1::ROLE_TEAM_LEADER) {
+      teams.insert(grant.scope_id());
+    }
+  }
+  bool found = false;
+  for (const std::string& team_id : teams) {
+    absl::StatusOr<v1::Team> team = directory_.GetTeam(team_id);
+    if (!team.ok()) continue;
+    for (const std::string& member : team->member_volunteer_ids()) {
+      absl::StatusOr<v1::Volunteer> volunteer = directory_.GetVolunteer(member);
+      if (volunteer.ok() && volunteer->user_id() == principal.user_id()) {
+        *summary.mutable_volunteer() = *volunteer;
+        found = true;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  if (!found) return absl::NotFoundError("you have no volunteer record");
+  for (const std::string& team_id : teams) {
+    OrderQuery query;
+    query.index = OrderIndex::kTeam;
+    query.scope_id = team_id;
+    query.states = {v1::ORDER_STATE_ACCEPTED, v1::ORDER_STATE_IN_SERVICE};
+    query.limit = 100;
+    ASSIGN_OR_RETURN(OrderPage page, store_.List(query));
+    for (v1::Order& order : page.orders) {
+      *summary.add_current_tasks() = AsSeenBy(principal, std::move(order));
+    }
+  }
+  HoursQuery hours_query;
+  hours_query.volunteer_id = summary.volunteer().id();
+  hours_query.limit = 100;
+  std::set<std::string> orders_served;
+  for (int pages = 0; pages < 50; ++pages) {
+    ASSIGN_OR_RETURN(HoursPage page, store_.ListHours(hours_query));
+    for (v1::VolunteerHours& stored : page.hours) {
+      const v1::VolunteerHours hours = Effective(std::move(stored));
+      if (hours.status() == v1::VolunteerHours::STATUS_APPROVED) {
+        summary.set_approved_hours(summary.approved_hours() + hours.hours());
+        orders_served.insert(hours.order_id());
+      } else if (hours.status() == v1::VolunteerHours::STATUS_PENDING) {
+        summary.set_pending_hours(summary.pending_hours() + hours.hours());
+      }
+    }
+    if (page.next_cursor.empty()) break;
+    hours_query.cursor = page.next_cursor;
+  }
+  summary.set_completed_services(static_cast<int32_t>(orders_served.size()));
+  summary.mutable_volunteer()->set_approved_hours(summary.approved_hours());
+  return summary;
+}
+
+absl::StatusOr<v1::ListFollowUpsResponse> OrderWorkflow::ListFollowUps(
+    const v1::Principal& principal, const v1::ListFollowUpsRequest& request) {
+  ASSIGN_OR_RETURN(std::string community,
+                   ResolveScope(principal, {v1::ROLE_COMMUNITY_WORKER},
+                                request.community_id(), "community_id"));
+  ASSIGN_OR_RETURN(
+      FollowUpPage page,
+      store_.ListFollowUps(community, request.include_done(),
+                           PageSize({request.page().page_size(), ""}),
+                           request.page().page_token()));
+  v1::ListFollowUpsResponse response;
+  for (v1::FollowUp& follow_up : page.follow_ups) {
+    *response.add_follow_ups() = std::move(follow_up);
+  }
+  response.set_next_page_token(page.next_cursor);
+  return response;
+}
+
+absl::StatusOr<v1::FollowUp> OrderWorkflow::RecordFollowUp(
+    const v1::Principal& principal, const v1::RecordFollowUpRequest& request) {
+  ASSIGN_OR_RETURN(v1::FollowUp stored,
+                   store_.GetFollowUp(request.follow_up_id()));
+  if (!HasRole(principal, v1::ROLE_COMMUNITY_WORKER, stored.community_id())) {
+    return absl::NotFoundError(
+        absl::StrCat("follow-up ", request.follow_up_id(), " not found"));
+  }
+  const RequestKey key{principal.user_id(), request.request_id(),
+                       Fingerprint(request)};
+  ASSIGN_OR_RETURN(std::optional<std::string> first, store_.FindResult(key));
+  if (first.has_value()) {
+    v1::FollowUp replay;
+    if (!replay.ParseFromString(*first))
+      return absl::DataLossError("unreadable result");
+    return replay;
+  }
+  if (stored.version() != request.expected_version()) {
+    return absl::AbortedError(absl::StrCat("follow-up ", stored.id(),
+                                           " is at version ", stored.version(),
+                                           ": read it again and retry"));
+  }
+  if (stored.done())
+    return absl::FailedPreconditionError("this follow-up is done already");
+  v1::FollowUp done = stored;
+  done.set_done(true);
+  done.set_note(request.note());
+  *done.mutable_done_by() = ActorOf(principal, v1::ROLE_COMMUNITY_WORKER);
+  done.mutable_done_by()->set_scope_id(stored.community_id());
+  *done.mutable_done_at() = ToProto(clock_.Now());
+  done.set_version(stored.version() + 1);
+  return store_.UpdateFollowUp(key, stored, done);
 }
 
 }  // namespace kepu

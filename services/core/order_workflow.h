@@ -1,41 +1,58 @@
 // The order domain: every move of every role goes through here. Adapters (the
-// gRPC services) turn requests into Commands; this class checks who may do what
-// to which order, plans the move and has the store apply it.
+// gRPC services) turn requests into Commands and queries; this class checks who
+// may do what to which order, checks what the move refers to against the
+// directory, plans the move and has the store apply it, with the records it
+// creates (volunteer hours, follow-up visits).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "kepu/v1/claims.pb.h"
+#include "kepu/v1/dispatch.pb.h"
+#include "kepu/v1/fulfilment.pb.h"
 #include "kepu/v1/identity.pb.h"
 #include "kepu/v1/order.pb.h"
 #include "kepu/v1/orders.pb.h"
 #include "services/core/clock.h"
+#include "services/core/directory_view.h"
 #include "services/core/ids.h"
 #include "services/core/order_rules.h"
 #include "services/core/order_store.h"
 
 namespace kepu {
 
-// Thread-safe (as thread-safe as the store). Requests are assumed validated
-// (validation.h).
+// A page of a listing, as the RPCs take it.
+struct PageSpec {
+  // 1 to 100; 0 means 20.
+  int size = 0;
+  std::string token;
+};
+
+// Thread-safe (as thread-safe as the store and directory). Requests are assumed
+// validated (validation.h). Orders returned are as the principal may see them
+// (AsSeenBy: phone numbers masked unless the principal may see them).
+//
+// Errors, for every method: kNotFound for an order or record the principal may
+// not see (its existence is not revealed) or that does not exist;
+// kPermissionDenied when the principal's roles may never do it; kUnavailable
+// when the store or directory is down (retry with the same request id).
 class OrderWorkflow {
  public:
-  OrderWorkflow(OrderStore& store, const Clock& clock, IdGenerator& ids,
-                LifecyclePolicy policy = {});
+  OrderWorkflow(OrderStore& store, DirectoryView& directory, const Clock& clock,
+                IdGenerator& ids, LifecyclePolicy policy = {});
 
   // Places an order: for the principal as a resident, or, with on_behalf_of, as
-  // a worker of the draft's community.
-  //   kPermissionDenied: the principal is not a resident (or not a worker of
-  //   that community); kInvalidArgument:  the request id was used before for
-  //   other content; kUnavailable:      the store is down (retry with the same
-  //   request id).
+  // a worker of the draft's community. The service line must be orderable and
+  // active, the community an active community (kFailedPrecondition naming the
+  // field otherwise). Open orders of the same line and community placed in the
+  // last 14 days are noted as possible duplicates.
   absl::StatusOr<v1::Order> Create(const v1::Principal& principal,
                                    const v1::CreateOrderRequest& request);
 
-  // The order, if the principal may see it; kNotFound otherwise (and when there
-  // is none).
   absl::StatusOr<v1::Order> Get(const v1::Principal& principal,
                                 absl::string_view order_id);
 
@@ -46,20 +63,91 @@ class OrderWorkflow {
       absl::string_view after_event_id, int limit);
 
   // Makes `command` on an existing order as the principal. A request applied
-  // before returns its first result.
-  //   kNotFound:           no such order, or not one the principal may see;
-  //   kPermissionDenied:   the principal's roles may not make this move;
+  // before returns its first result. Besides the errors above:
   //   kAborted:            the order is no longer at command.expected_version;
   //   kFailedPrecondition: the move is not possible from the order's state (or
-  //   now); kInvalidArgument:    the command lacks what the move needs, or the
+  //   now), or what
+  //                        it refers to does not fit (an inactive department, a
+  //                        team that does not cover the line or area, a team at
+  //                        capacity);
+  //   kInvalidArgument:    the command lacks what the move needs, or the
   //   request id was used
-  //                        for other content;
-  //   kUnavailable:        the store is down (retry with the same request id).
+  //                        for other content.
   absl::StatusOr<v1::Order> Act(const v1::Principal& principal,
                                 const Command& command);
 
+  // The principal's own orders, newest first, optionally only in `states`.
+  absl::StatusOr<v1::ListOrdersResponse> ListMine(
+      const v1::Principal& principal, const std::vector<v1::OrderState>& states,
+      const PageSpec& page);
+
+  // The orders of a community (role COMMUNITY_WORKER), department
+  // (DEPARTMENT_STAFF) or team (TEAM_LEADER or VOLUNTEER), oldest first in the
+  // given states (`default_states` when none are given). `scope_id` may be
+  // empty when the principal holds the role over exactly one scope
+  // (kInvalidArgument naming `scope_field` when it holds several).
+  absl::StatusOr<v1::ListOrdersResponse> ListScope(
+      const v1::Principal& principal, OrderIndex index,
+      absl::string_view scope_id, absl::string_view scope_field,
+      const std::vector<v1::OrderState>& states,
+      const std::vector<v1::OrderState>& default_states, const PageSpec& page);
+
+  // The departments responsible for the order's service line (suggested) and
+  // then the others.
+  absl::StatusOr<std::vector<v1::DepartmentSuggestion>> SuggestDepartments(
+      const v1::Principal& principal, absl::string_view order_id);
+
+  // Teams that cover the order's line, serve its area, are active and have free
+  // capacity, nearest first (those without a known distance last).
+  absl::StatusOr<std::vector<v1::EligibleTeam>> EligibleTeams(
+      const v1::Principal& principal, absl::string_view order_id);
+
+  // Volunteer hours of a volunteer (the volunteer, a leader of one of their
+  // teams, an admin), a team (its leader and volunteers, an admin) or an order
+  // (who may see the order). Status as it stands now: pending hours older than
+  // the auto-approval period are approved.
+  absl::StatusOr<v1::ListHoursResponse> ListHours(
+      const v1::Principal& principal, const v1::ListHoursRequest& request);
+
+  // A team leader declines hours of the team with a reason (records are never
+  // deleted).
+  absl::StatusOr<v1::VolunteerHours> DeclineHours(
+      const v1::Principal& principal, const v1::DeclineHoursRequest& request);
+
+  // The calling volunteer's record, current tasks and hours.
+  absl::StatusOr<v1::VolunteerSummary> VolunteerSummary(
+      const v1::Principal& principal);
+
+  // Follow-up visits the principal's community owes.
+  absl::StatusOr<v1::ListFollowUpsResponse> ListFollowUps(
+      const v1::Principal& principal, const v1::ListFollowUpsRequest& request);
+  absl::StatusOr<v1::FollowUp> RecordFollowUp(
+      const v1::Principal& principal, const v1::RecordFollowUpRequest& request);
+
+  const LifecyclePolicy& policy() const { return policy_; }
+
  private:
+  // Checks what `command` refers to against the directory and fills what the
+  // move derives from it (outside_suggested). `order` is the order as read.
+  absl::Status CheckReferences(const v1::Order& order, Command& command);
+  // The team as an order may use it: active, covering the line and serving the
+  // area.
+  absl::StatusOr<v1::Team> UsableTeam(const v1::Order& order,
+                                      absl::string_view team_id,
+                                      absl::string_view field);
+  // The ids of the order's community and the regions above it.
+  absl::StatusOr<std::vector<std::string>> AreaOf(const v1::Order& order);
+  // How many orders the team holds ACCEPTED or IN_SERVICE.
+  absl::StatusOr<int64_t> HeldBy(absl::string_view team_id);
+  // `hours` with the status it has now.
+  v1::VolunteerHours Effective(v1::VolunteerHours hours) const;
+  // Approves the pending hours of a rated order (after the rating is stored).
+  void ApproveHours(const v1::Principal& principal, const v1::Order& order);
+  absl::StatusOr<std::vector<std::string>> PossibleDuplicates(
+      const v1::Order& order);
+
   OrderStore& store_;
+  DirectoryView& directory_;
   const Clock& clock_;
   IdGenerator& ids_;
   const LifecyclePolicy policy_;

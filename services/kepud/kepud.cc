@@ -34,14 +34,22 @@
 #include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/report.grpc.pb.h"
 #include "kepu/v1/watchdog.grpc.pb.h"
+#include "services/claims/claims_service.h"
 #include "services/core/clock.h"
 #include "services/core/ids.h"
 #include "services/core/log.h"
 #include "services/core/redis/redis_client.h"
 #include "services/core/redis/redis_sessions.h"
+#include "services/core/text.h"
+#include "services/directory/directory_domain.h"
+#include "services/directory/directory_service.h"
+#include "services/dispatch/dispatch_service.h"
+#include "services/fulfilment/fulfilment_service.h"
+#include "services/identity/identity_domain.h"
+#include "services/identity/identity_service.h"
+#include "services/orders/order_domain.h"
 #include "services/orders/orders_service.h"
 #include "services/rpc/call_tracker.h"
-#include "services/orders/order_domain.h"
 #include "services/rpc/serve_unary.h"
 #include "services/rpc/work_pool.h"
 
@@ -65,9 +73,14 @@ ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
           "balancers time to notice)");
 ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
           "how long calls in flight may take to finish after SIGTERM");
-ABSL_FLAG(std::string, default_tenant, "jining",
-          "tenant of calls without a token (register, sign in) that name none in "
-          "x-kepu-tenant metadata");
+ABSL_FLAG(std::string, password_cost, "interactive",
+          "argon2id cost of password hashes: interactive (libsodium's, for "
+          "production) or min "
+          "(tests and demos only)");
+ABSL_FLAG(
+    std::string, default_tenant, "jining",
+    "tenant of calls without a token (register, sign in) that name none in "
+    "x-kepu-tenant metadata");
 ABSL_FLAG(int, max_message_bytes, 1 << 20,
           "largest request accepted, in bytes");
 
@@ -88,29 +101,38 @@ const std::vector<std::string>& AllServiceNames() {
 // generated bases, whose every RPC answers UNIMPLEMENTED.
 // The domains a server holds, per tenant.
 struct Domains {
+  DirectoryDomains& directories;
+  IdentityDomains& identity;
   OrderDomains& orders;
 };
 
+// The gRPC service of `name`. Services whose issue has not landed yet are the
+// generated bases, whose every RPC answers UNIMPLEMENTED.
 std::unique_ptr<grpc::Service> MakeService(const std::string& name,
                                            const ServiceEnv& env,
                                            Domains& domains) {
-  if (name == "orders") {
-    return std::make_unique<OrdersService>(env, domains.orders);
+  if (name == "identity") {
+    return std::make_unique<IdentityServiceImpl>(env, domains.identity);
   }
-  if (name == "identity")
-    return std::make_unique<v1::IdentityService::CallbackService>();
-  if (name == "directory")
-    return std::make_unique<v1::DirectoryService::CallbackService>();
-  if (name == "dispatch")
-    return std::make_unique<v1::DispatchService::CallbackService>();
+  if (name == "directory") {
+    return std::make_unique<DirectoryServiceImpl>(env, domains.directories);
+  }
+  if (name == "orders")
+    return std::make_unique<OrdersService>(env, domains.orders);
+  if (name == "dispatch") {
+    return std::make_unique<DispatchServiceImpl>(env, domains.orders);
+  }
   if (name == "claims")
-    return std::make_unique<v1::ClaimService::CallbackService>();
-  if (name == "fulfilment")
-    return std::make_unique<v1::FulfilmentService::CallbackService>();
-  if (name == "matching")
+    return std::make_unique<ClaimServiceImpl>(env, domains.orders);
+  if (name == "fulfilment") {
+    return std::make_unique<FulfilmentServiceImpl>(env, domains.orders);
+  }
+  if (name == "matching") {
     return std::make_unique<v1::MatchingService::CallbackService>();
-  if (name == "watchdog")
+  }
+  if (name == "watchdog") {
     return std::make_unique<v1::WatchdogService::CallbackService>();
+  }
   if (name == "report")
     return std::make_unique<v1::ReportService::CallbackService>();
   return nullptr;
@@ -129,6 +151,33 @@ const char* GrpcNameOf(const std::string& name) {
       {"watchdog", v1::WatchdogService::service_full_name()},
       {"report", v1::ReportService::service_full_name()}};
   return kNames->at(name);
+}
+
+// Makes sure the account named by KEPU_ADMIN_PHONE / KEPU_ADMIN_PASSWORD is a
+// city admin of the default tenant (the first account of a fresh install).
+// Nothing to do when unset.
+absl::Status EnsureBootstrapAdmin(IdentityDomains& identity) {
+  const char* phone = std::getenv("KEPU_ADMIN_PHONE");
+  if (phone == nullptr) return absl::OkStatus();
+  const char* password = std::getenv("KEPU_ADMIN_PASSWORD");
+  if (password == nullptr) {
+    return absl::InvalidArgumentError(
+        "KEPU_ADMIN_PHONE is set without KEPU_ADMIN_PASSWORD");
+  }
+  const char* name = std::getenv("KEPU_ADMIN_NAME");
+  const std::string tenant = absl::GetFlag(FLAGS_default_tenant);
+  absl::StatusOr<v1::User> admin = EnsureAdmin(
+      identity, tenant, phone, password, name != nullptr ? name : "管理员");
+  if (!admin.ok()) {
+    return absl::Status(
+        admin.status().code(),
+        absl::StrCat("ensuring the admin account: ", admin.status().message()));
+  }
+  Log(LogLevel::kInfo, "kepud.admin_ready",
+      {{"tenant", tenant},
+       {"user_id", admin->id()},
+       {"phone", MaskPhone(admin->phone())}});
+  return absl::OkStatus();
 }
 
 int Fail(absl::string_view why) {
@@ -171,13 +220,32 @@ int Run() {
   const Clock& clock = Clock::Real();
   IdGenerator ids(clock);
   RedisSessions sessions(redis, *token_key, clock);
-  OrderDomains orders([&](const std::string& tenant) {
-    return std::make_unique<OrderDomain>(redis, tenant, clock, ids);
+  DirectoryDomains directories([&](const std::string& tenant) {
+    return std::make_unique<DirectoryDomain>(redis, tenant, clock);
   });
-  Domains domains{orders};
+  // The directory view of a tenant whose name is valid (callers checked it).
+  auto view_of = [&directories](const std::string& tenant) -> DirectoryView& {
+    return (*directories.Get(tenant))->view();
+  };
+  const PasswordCost cost = absl::GetFlag(FLAGS_password_cost) == "min"
+                                ? PasswordCost::Min()
+                                : PasswordCost{};
+  IdentityDomains identity([&](const std::string& tenant) {
+    return std::make_unique<IdentityDomain>(redis, tenant, clock, ids, sessions,
+                                            view_of(tenant), cost);
+  });
+  OrderDomains orders([&](const std::string& tenant) {
+    return std::make_unique<OrderDomain>(redis, tenant, view_of(tenant), clock,
+                                         ids);
+  });
+  Domains domains{directories, identity, orders};
+  if (absl::Status admin = EnsureBootstrapAdmin(identity); !admin.ok()) {
+    return Fail(admin.message());
+  }
   WorkPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_queue));
   CallTracker calls;
-  const ServiceEnv env{pool, sessions, clock, calls, absl::GetFlag(FLAGS_default_tenant)};
+  const ServiceEnv env{pool, sessions, clock, calls,
+                       absl::GetFlag(FLAGS_default_tenant)};
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

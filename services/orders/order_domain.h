@@ -5,6 +5,7 @@
 #include <string>
 
 #include "services/core/clock.h"
+#include "services/core/directory_view.h"
 #include "services/core/ids.h"
 #include "services/core/order_workflow.h"
 #include "services/core/redis/redis_client.h"
@@ -14,9 +15,10 @@
 namespace kepu {
 
 struct OrderDomain {
-  OrderDomain(RedisClient& redis, const std::string& tenant, const Clock& clock,
-              IdGenerator& ids)
-      : store(redis, tenant), workflow(store, clock, ids) {}
+  OrderDomain(RedisClient& redis, const std::string& tenant,
+              DirectoryView& directory, const Clock& clock, IdGenerator& ids,
+              LifecyclePolicy policy = {})
+      : store(redis, tenant), workflow(store, directory, clock, ids, policy) {}
 
   RedisOrderStore store;
   OrderWorkflow workflow;

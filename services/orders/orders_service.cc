@@ -5,6 +5,8 @@
 
 #include "services/core/field_checks.h"
 #include "services/core/status_macros.h"
+#include "services/orders/order_commands.h"
+#include "services/orders/serve_orders.h"
 
 namespace kepu {
 namespace {
@@ -16,28 +18,59 @@ constexpr int kDefaultPageSize = 20;
 grpc::ServerUnaryReactor* OrdersService::CreateOrder(
     grpc::CallbackServerContext* context, const v1::CreateOrderRequest* request,
     v1::Order* response) {
-  return ServeUnary(
-      context, "kepu.v1.OrderService/CreateOrder", *request, env_,
-      [this, request, response](const Caller& caller) -> absl::Status {
-        ASSIGN_OR_RETURN(OrderDomain * orders,
-                         orders_.Get(caller.principal.tenant()));
-        ASSIGN_OR_RETURN(*response,
-                         orders->workflow.Create(caller.principal, *request));
-        return absl::OkStatus();
-      });
+  return ServeQuery(context, "kepu.v1.OrderService/CreateOrder", request,
+                    response, env_, orders_,
+                    [request](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.Create(caller.principal, *request);
+                    });
+}
+
+grpc::ServerUnaryReactor* OrdersService::UpdateOrder(
+    grpc::CallbackServerContext* context, const v1::UpdateOrderRequest* request,
+    v1::Order* response) {
+  return ServeMove(context, "kepu.v1.OrderService/UpdateOrder", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* OrdersService::ResubmitOrder(
+    grpc::CallbackServerContext* context,
+    const v1::ResubmitOrderRequest* request, v1::Order* response) {
+  return ServeMove(context, "kepu.v1.OrderService/ResubmitOrder", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* OrdersService::CancelOrder(
+    grpc::CallbackServerContext* context, const v1::CancelOrderRequest* request,
+    v1::Order* response) {
+  return ServeMove(context, "kepu.v1.OrderService/CancelOrder", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* OrdersService::RateOrder(
+    grpc::CallbackServerContext* context, const v1::RateOrderRequest* request,
+    v1::Order* response) {
+  return ServeMove(context, "kepu.v1.OrderService/RateOrder", request, response,
+                   env_, orders_, [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* OrdersService::ReopenOrder(
+    grpc::CallbackServerContext* context, const v1::ReopenOrderRequest* request,
+    v1::Order* response) {
+  return ServeMove(context, "kepu.v1.OrderService/ReopenOrder", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
 }
 
 grpc::ServerUnaryReactor* OrdersService::GetOrder(
     grpc::CallbackServerContext* context, const v1::GetOrderRequest* request,
     v1::Order* response) {
-  return ServeUnary(
-      context, "kepu.v1.OrderService/GetOrder", *request, env_,
-      [this, request, response](const Caller& caller) -> absl::Status {
-        ASSIGN_OR_RETURN(OrderDomain * orders,
-                         orders_.Get(caller.principal.tenant()));
-        ASSIGN_OR_RETURN(*response, orders->workflow.Get(caller.principal,
-                                                         request->order_id()));
-        return absl::OkStatus();
+  return ServeQuery(
+      context, "kepu.v1.OrderService/GetOrder", request, response, env_,
+      orders_, [request](OrderWorkflow& workflow, const Caller& caller) {
+        return workflow.Get(caller.principal, request->order_id());
       });
 }
 
@@ -45,9 +78,11 @@ grpc::ServerUnaryReactor* OrdersService::GetOrderHistory(
     grpc::CallbackServerContext* context,
     const v1::GetOrderHistoryRequest* request,
     v1::GetOrderHistoryResponse* response) {
-  return ServeUnary(
-      context, "kepu.v1.OrderService/GetOrderHistory", *request, env_,
-      [this, request, response](const Caller& caller) -> absl::Status {
+  return ServeQuery(
+      context, "kepu.v1.OrderService/GetOrderHistory", request, response, env_,
+      orders_,
+      [request](OrderWorkflow& workflow, const Caller& caller)
+          -> absl::StatusOr<v1::GetOrderHistoryResponse> {
         // The page token of a history is the id of the last event of the
         // previous page.
         RETURN_IF_ERROR(
@@ -55,20 +90,29 @@ grpc::ServerUnaryReactor* OrdersService::GetOrderHistory(
         const int size = request->page().page_size() > 0
                              ? request->page().page_size()
                              : kDefaultPageSize;
-        ASSIGN_OR_RETURN(OrderDomain * orders,
-                         orders_.Get(caller.principal.tenant()));
         ASSIGN_OR_RETURN(
             std::vector<v1::OrderEvent> events,
-            orders->workflow.History(caller.principal, request->order_id(),
-                                     request->page().page_token(), size + 1));
+            workflow.History(caller.principal, request->order_id(),
+                             request->page().page_token(), size + 1));
+        v1::GetOrderHistoryResponse answer;
         const bool more = static_cast<int>(events.size()) > size;
         if (more) events.resize(size);
         for (v1::OrderEvent& event : events)
-          *response->add_events() = std::move(event);
+          *answer.add_events() = std::move(event);
         if (more)
-          response->set_next_page_token(
-              response->events().rbegin()->event_id());
-        return absl::OkStatus();
+          answer.set_next_page_token(answer.events().rbegin()->event_id());
+        return answer;
+      });
+}
+
+grpc::ServerUnaryReactor* OrdersService::ListMyOrders(
+    grpc::CallbackServerContext* context,
+    const v1::ListMyOrdersRequest* request, v1::ListOrdersResponse* response) {
+  return ServeQuery(
+      context, "kepu.v1.OrderService/ListMyOrders", request, response, env_,
+      orders_, [request](OrderWorkflow& workflow, const Caller& caller) {
+        return workflow.ListMine(caller.principal, StatesOf(request->states()),
+                                 PageOf(request->page()));
       });
 }
 

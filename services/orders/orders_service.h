@@ -8,8 +8,6 @@
 
 namespace kepu {
 
-// RPCs not overridden here answer UNIMPLEMENTED until their issue lands (see
-// README).
 class OrdersService final : public v1::OrderService::CallbackService {
  public:
   OrdersService(const ServiceEnv& env, OrderDomains& orders)
@@ -18,6 +16,21 @@ class OrdersService final : public v1::OrderService::CallbackService {
   grpc::ServerUnaryReactor* CreateOrder(grpc::CallbackServerContext* context,
                                         const v1::CreateOrderRequest* request,
                                         v1::Order* response) override;
+  grpc::ServerUnaryReactor* UpdateOrder(grpc::CallbackServerContext* context,
+                                        const v1::UpdateOrderRequest* request,
+                                        v1::Order* response) override;
+  grpc::ServerUnaryReactor* ResubmitOrder(
+      grpc::CallbackServerContext* context,
+      const v1::ResubmitOrderRequest* request, v1::Order* response) override;
+  grpc::ServerUnaryReactor* CancelOrder(grpc::CallbackServerContext* context,
+                                        const v1::CancelOrderRequest* request,
+                                        v1::Order* response) override;
+  grpc::ServerUnaryReactor* RateOrder(grpc::CallbackServerContext* context,
+                                      const v1::RateOrderRequest* request,
+                                      v1::Order* response) override;
+  grpc::ServerUnaryReactor* ReopenOrder(grpc::CallbackServerContext* context,
+                                        const v1::ReopenOrderRequest* request,
+                                        v1::Order* response) override;
   grpc::ServerUnaryReactor* GetOrder(grpc::CallbackServerContext* context,
                                      const v1::GetOrderRequest* request,
                                      v1::Order* response) override;
@@ -25,6 +38,10 @@ class OrdersService final : public v1::OrderService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetOrderHistoryRequest* request,
       v1::GetOrderHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* ListMyOrders(
+      grpc::CallbackServerContext* context,
+      const v1::ListMyOrdersRequest* request,
+      v1::ListOrdersResponse* response) override;
 
  private:
   const ServiceEnv env_;

@@ -45,6 +45,8 @@
 #include "services/core/order_workflow.h"
 #include "services/core/redis/redis_order_store.h"
 #include "services/core/time_util.h"
+#include "services/directory/redis_directory.h"
+#include "tests/support/jining_directory.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
 
@@ -103,7 +105,7 @@ std::atomic<int> next_run{0};
 class Walker {
  public:
   explicit Walker(int thread) : thread_(thread), run_(next_run++) {
-    const std::string team = absl::StrCat("team-", thread);
+    const std::string team = absl::StrCat("bench-team-", thread);
     resident_ = Person(absl::StrCat("resident-", thread), v1::ROLE_RESIDENT);
     worker_ = Person(absl::StrCat("worker-", thread), v1::ROLE_COMMUNITY_WORKER,
                      kCommunity);
@@ -271,6 +273,21 @@ double ScriptCeiling(const testing::RedisServer& server, RedisClient& redis,
   return value;
 }
 
+// The small Jining directory and one team per thread (each walker's own, roomy
+// enough).
+absl::Status LoadDirectory(RedisDirectory& directory, int threads) {
+  testing::DirectoryData data = testing::SmallJining();
+  for (int t = 0; t < threads; ++t) {
+    v1::Team team = data.teams.front();
+    team.set_id(absl::StrCat("bench-team-", t));
+    team.set_capacity(100);
+    team.clear_member_volunteer_ids();
+    data.teams.push_back(team);
+  }
+  data.volunteers.clear();
+  return testing::Load(data, directory);
+}
+
 int Run() {
   std::printf(
       "store_bench: order moves through the Redis store vs redis-benchmark "
@@ -296,9 +313,16 @@ int Run() {
       RedisClient redis(
           (*server)->ClientOptions(absl::GetFlag(FLAGS_connections)));
       RedisOrderStore store(redis, "jining");
+      RedisDirectory directory(redis, "jining");
+      if (absl::Status loaded = LoadDirectory(directory, threads);
+          !loaded.ok()) {
+        std::fprintf(stderr, "cannot load the directory: %s\n",
+                     loaded.ToString().c_str());
+        return 1;
+      }
       const Clock& clock = Clock::Real();
       IdGenerator ids(clock);
-      OrderWorkflow workflow(store, clock, ids);
+      OrderWorkflow workflow(store, directory, clock, ids);
 
       // apply: plan locally, one EVALSHA per move.
       Result apply = Measure(

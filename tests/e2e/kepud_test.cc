@@ -15,10 +15,14 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "kepu/v1/dispatch.grpc.pb.h"
+#include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
+#include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/core/clock.h"
 #include "services/core/redis/redis_sessions.h"
 #include "services/core/time_util.h"
+#include "services/directory/redis_directory.h"
+#include "tests/support/jining_directory.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
 
@@ -46,6 +50,9 @@ class KepudTest : public ::testing::Test {
     auto redis = testing::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = std::move(*redis);
+    client_ = std::make_unique<RedisClient>(redis_->ClientOptions());
+    RedisDirectory directory(*client_, "jining");
+    ASSERT_TRUE(testing::Load(testing::SmallJining(), directory).ok());
     std::vector<std::string> argv = {
         KEPUD_PATH, "--listen=127.0.0.1:0",
         absl::StrCat("--redis=", redis_->address()), "--workers=4"};
@@ -63,7 +70,6 @@ class KepudTest : public ::testing::Test {
         grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
     orders_ = v1::OrderService::NewStub(channel_);
 
-    client_ = std::make_unique<RedisClient>(redis_->ClientOptions());
     sessions_ = std::make_unique<RedisSessions>(
         *client_, *ParseTokenKey(kTokenKey), Clock::Real());
     v1::Principal resident;
@@ -266,15 +272,23 @@ TEST_F(KepudTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
 }
 
 TEST_F(KepudTest, RpcsOfLaterIssuesAnswerUnimplemented) {
-  v1::CancelOrderRequest cancel;
-  v1::Order order;
-  EXPECT_EQ(orders_->CancelOrder(Context().get(), cancel, &order).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  auto dispatch = v1::DispatchService::NewStub(channel_);
-  v1::ListQueueRequest queue;
-  v1::ListOrdersResponse listed;
-  EXPECT_EQ(dispatch->ListQueue(Context().get(), queue, &listed).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  // The matching engine, the watchdog and reports come with later issues.
+  auto matching = v1::MatchingService::NewStub(channel_);
+  v1::GetMatchingStatusRequest status_request;
+  v1::MatchingStatus matching_status;
+  EXPECT_EQ(
+      matching
+          ->GetMatchingStatus(Context().get(), status_request, &matching_status)
+          .error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
+  auto watchdog = v1::WatchdogService::NewStub(channel_);
+  v1::ListEscalationsRequest escalations_request;
+  v1::ListEscalationsResponse escalations;
+  EXPECT_EQ(
+      watchdog
+          ->ListEscalations(Context().get(), escalations_request, &escalations)
+          .error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(KepudTest, ReflectionListsTheServices) {

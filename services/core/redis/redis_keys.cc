@@ -61,4 +61,39 @@ std::string RedisKeys::Session(absl::string_view token_hash) const {
   return absl::StrCat(prefix_, "session:", token_hash);
 }
 
+std::string RedisKeys::OpenOrders(absl::string_view community_id,
+                                  absl::string_view service_line_id) const {
+  return absl::StrCat(prefix_, "index:open:", community_id, ":",
+                      service_line_id);
+}
+
+std::string RedisKeys::Deadlines() const {
+  return absl::StrCat(prefix_, "deadlines");
+}
+
+std::string RedisKeys::Hours(absl::string_view hours_id) const {
+  return absl::StrCat(prefix_, "hours:", hours_id);
+}
+
+std::string RedisKeys::HoursByVolunteer(absl::string_view volunteer_id) const {
+  return absl::StrCat(prefix_, "index:hours:volunteer:", volunteer_id);
+}
+
+std::string RedisKeys::HoursByTeam(absl::string_view team_id) const {
+  return absl::StrCat(prefix_, "index:hours:team:", team_id);
+}
+
+std::string RedisKeys::HoursByOrder(absl::string_view order_id) const {
+  return absl::StrCat(prefix_, "index:hours:order:", order_id);
+}
+
+std::string RedisKeys::FollowUp(absl::string_view follow_up_id) const {
+  return absl::StrCat(prefix_, "followup:", follow_up_id);
+}
+
+std::string RedisKeys::FollowUpsByCommunity(
+    absl::string_view community_id) const {
+  return absl::StrCat(prefix_, "index:followups:community:", community_id);
+}
+
 }  // namespace kepu

@@ -45,6 +45,28 @@ class RedisKeys {
   std::string CommunityIndex(absl::string_view community_id) const;
   std::string DepartmentIndex(absl::string_view department_id) const;
   std::string TeamIndex(absl::string_view team_id) const;
+  //   // Sorted set of the open orders (not final, not completed) of one
+  //   service line in one
+  // community, scored by creation time (ms): where possible duplicates are
+  // looked up.
+  std::string OpenOrders(absl::string_view community_id,
+                         absl::string_view service_line_id) const;
+
+  // Sorted set of order ids scored by their next deadline (ms), for the
+  // watchdog.
+  std::string Deadlines() const;
+
+  // String: a serialized VolunteerHours; sorted sets of hours ids by recording
+  // time (ms).
+  std::string Hours(absl::string_view hours_id) const;
+  std::string HoursByVolunteer(absl::string_view volunteer_id) const;
+  std::string HoursByTeam(absl::string_view team_id) const;
+  std::string HoursByOrder(absl::string_view order_id) const;
+  // String: a serialized FollowUp; a community's follow-up ids by creation time
+  // (ms).
+  std::string FollowUp(absl::string_view follow_up_id) const;
+  std::string FollowUpsByCommunity(absl::string_view community_id) const;
+
   // Sorted set of a resident's order ids in any state, scored by creation time
   // (ms).
   std::string ResidentIndex(absl::string_view user_id) const;

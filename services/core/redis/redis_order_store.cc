@@ -1,6 +1,7 @@
 #include "services/core/redis/redis_order_store.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "kepu_redis_scripts.h"
 #include "services/core/status_macros.h"
 #include "services/core/time_util.h"
+#include "services/core/transition_table.h"
 
 namespace kepu {
 namespace {
@@ -126,19 +128,32 @@ std::vector<RedisOrderStore::IndexEntry> RedisOrderStore::IndexEntriesOf(
   std::vector<IndexEntry> entries;
   const int64_t score =
       IndexScore(order.state(), Millis(order.state_entered_at()));
+  auto add = [&entries](std::string key, int64_t entry_score) {
+    for (const IndexEntry& entry : entries) {
+      if (entry.key == key) return;
+    }
+    entries.push_back({std::move(key), entry_score});
+  };
   if (!order.draft().community_id().empty()) {
-    entries.push_back(
-        {keys_.CommunityIndex(order.draft().community_id()), score});
+    add(keys_.CommunityIndex(order.draft().community_id()), score);
   }
   if (!order.department_id().empty()) {
-    entries.push_back({keys_.DepartmentIndex(order.department_id()), score});
+    add(keys_.DepartmentIndex(order.department_id()), score);
   }
-  if (!order.team_id().empty()) {
-    entries.push_back({keys_.TeamIndex(order.team_id()), score});
+  for (const std::string& department : order.dispatched_department_ids()) {
+    add(keys_.DepartmentIndex(department), score);
+  }
+  if (!order.team_id().empty()) add(keys_.TeamIndex(order.team_id()), score);
+  for (const std::string& team : order.offered_team_ids()) {
+    add(keys_.TeamIndex(team), score);
   }
   if (!order.resident_id().empty()) {
-    entries.push_back(
-        {keys_.ResidentIndex(order.resident_id()), Millis(order.created_at())});
+    add(keys_.ResidentIndex(order.resident_id()), Millis(order.created_at()));
+  }
+  if (!IsFinal(order.state()) && order.state() != v1::ORDER_STATE_COMPLETED) {
+    add(keys_.OpenOrders(order.draft().community_id(),
+                         order.draft().service_line_id()),
+        Millis(order.created_at()));
   }
   return entries;
 }
@@ -220,8 +235,14 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
   const std::string history_key = keys_.History(id);
   const std::string events_key = keys_.Events();
   const std::string queue_key = keys_.MatchingQueue();
-  std::vector<absl::string_view> keys = {order_key, request_key, history_key,
-                                         events_key, queue_key};
+  const std::string deadlines_key = keys_.Deadlines();
+  const std::string capacity_key =
+      transition.capacity.has_value()
+          ? keys_.TeamIndex(transition.capacity->team_id)
+          : keys_.TeamIndex("-");
+  std::vector<absl::string_view> keys = {
+      order_key, request_key,   history_key, events_key,
+      queue_key, deadlines_key, capacity_key};
   keys.insert(keys.end(), leave.begin(), leave.end());
   keys.insert(keys.end(), join.begin(), join.end());
 
@@ -238,8 +259,58 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
   const std::string ttl =
       absl::StrCat(absl::ToInt64Seconds(options_.request_ttl));
   const std::string max_length = absl::StrCat(options_.event_stream_length);
+  const std::string deadline =
+      after.has_next_deadline()
+          ? absl::StrCat(Millis(after.next_deadline().due_at()))
+          : "";
+  std::string capacity_limit;
+  std::vector<std::string> capacity_ranges(4);
+  if (transition.capacity.has_value()) {
+    capacity_limit = absl::StrCat(transition.capacity->limit);
+    capacity_ranges = {
+        absl::StrCat(IndexScore(v1::ORDER_STATE_ACCEPTED, 0)),
+        absl::StrCat(IndexScore(v1::ORDER_STATE_ACCEPTED, kStateScoreSpan)),
+        absl::StrCat(IndexScore(v1::ORDER_STATE_IN_SERVICE, 0)),
+        absl::StrCat(IndexScore(v1::ORDER_STATE_IN_SERVICE, kStateScoreSpan))};
+  }
+
+  // Records the move creates with it, each with the indexes that list it.
+  struct Side {
+    std::string key;
+    std::string value;
+    std::string member;
+    std::string score;
+    std::vector<std::string> indexes;
+  };
+  std::vector<Side> sides;
+  for (const v1::VolunteerHours& hours : transition.hours) {
+    sides.push_back({keys_.Hours(hours.id()),
+                     hours.SerializeAsString(),
+                     hours.id(),
+                     absl::StrCat(Millis(hours.recorded_at())),
+                     {keys_.HoursByVolunteer(hours.volunteer_id()),
+                      keys_.HoursByTeam(hours.team_id()),
+                      keys_.HoursByOrder(hours.order_id())}});
+  }
+  if (transition.follow_up.has_value()) {
+    const v1::FollowUp& follow_up = *transition.follow_up;
+    sides.push_back({keys_.FollowUp(follow_up.id()),
+                     follow_up.SerializeAsString(),
+                     follow_up.id(),
+                     absl::StrCat(Millis(follow_up.created_at())),
+                     {keys_.FollowUpsByCommunity(follow_up.community_id())}});
+  }
+  std::vector<std::string> side_counts;
+  side_counts.reserve(sides.size());
+  for (const Side& side : sides) {
+    keys.push_back(side.key);
+    keys.insert(keys.end(), side.indexes.begin(), side.indexes.end());
+    side_counts.push_back(absl::StrCat(side.indexes.size()));
+  }
+
   const std::string leave_count = absl::StrCat(leave.size());
   const std::string join_count = absl::StrCat(join.size());
+  const std::string side_count = absl::StrCat(sides.size());
   std::vector<absl::string_view> args = {
       expected_version,
       expected_state,
@@ -252,9 +323,20 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
       transition.enqueue_matching ? "1" : "0",
       max_length,
       id,
+      deadline,
+      capacity_limit,
+      capacity_ranges[0],
+      capacity_ranges[1],
+      capacity_ranges[2],
+      capacity_ranges[3],
       leave_count,
-      join_count};
+      join_count,
+      side_count};
   args.insert(args.end(), join_scores.begin(), join_scores.end());
+  for (size_t i = 0; i < sides.size(); ++i) {
+    args.insert(args.end(), {sides[i].value, sides[i].member, sides[i].score,
+                             side_counts[i]});
+  }
 
   ASSIGN_OR_RETURN(RedisReply reply,
                    redis_.Eval(ApplyTransitionScript(), keys, args));
@@ -271,6 +353,11 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
       return absl::AbortedError(absl::StrCat(
           "order ", id, " is at version ", error.substr(11), ", not ",
           expected_version, ": read it again and retry"));
+    }
+    if (absl::StartsWith(error, "KEPU_CAPACITY")) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "team ", transition.capacity->team_id, " is at capacity (",
+          transition.capacity->limit, " orders accepted or in service)"));
     }
     if (absl::StartsWith(error, "KEPU_STATE")) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -503,6 +590,206 @@ absl::StatusOr<OrderPage> RedisOrderStore::List(const OrderQuery& query) {
     page.next_cursor = EncodeCursor(range_page.hits.back());
   }
   return page;
+}
+
+namespace {
+
+const LuaScript& CompareAndSetScript() {
+  static const LuaScript* const kScript =
+      new LuaScript("compare_and_set",
+                    absl::string_view(redis_scripts::kCompareAndSet.data(),
+                                      redis_scripts::kCompareAndSet.size()));
+  return *kScript;
+}
+
+template <typename Message>
+absl::StatusOr<Message> ParseRecord(const RedisReply& reply,
+                                    absl::string_view what,
+                                    absl::string_view id) {
+  if (reply.IsNil())
+    return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
+  Message message;
+  if (!reply.IsString() ||
+      !message.ParseFromArray(reply.Str().data(),
+                              static_cast<int>(reply.Str().size()))) {
+    return absl::DataLossError(
+        absl::StrCat("cannot parse the stored ", what, " ", id));
+  }
+  return message;
+}
+
+// Reads the records listed by `index` newest first from `cursor`, at most
+// `limit`.
+template <typename Message>
+absl::StatusOr<std::pair<std::vector<Message>, std::string>> ReadRecordPage(
+    RedisClient& redis, const std::string& index, int limit,
+    absl::string_view cursor_text,
+    const std::function<std::string(absl::string_view)>& key_of,
+    const std::function<bool(const Message&)>& wanted) {
+  ASSIGN_OR_RETURN(std::optional<Cursor> cursor, DecodeCursor(cursor_text));
+  std::vector<Message> records;
+  std::string next;
+  const std::vector<IndexRange> ranges = {{index, 0}};
+  while (true) {
+    ASSIGN_OR_RETURN(RangePage page,
+                     ReadRanges(redis, ranges, cursor, /*newest_first=*/true,
+                                std::max(limit, 20)));
+    std::vector<std::string> keys;
+    for (const Cursor& hit : page.hits) keys.push_back(key_of(hit.id));
+    std::vector<std::vector<absl::string_view>> reads;
+    for (const std::string& key : keys) reads.push_back({"GET", key});
+    ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis.Pipeline(reads));
+    for (size_t i = 0; i < replies.size(); ++i) {
+      cursor = page.hits[i];
+      if (replies[i].IsNil()) continue;
+      ASSIGN_OR_RETURN(
+          Message record,
+          ParseRecord<Message>(replies[i], "record", page.hits[i].id));
+      if (!wanted(record)) continue;
+      records.push_back(std::move(record));
+      if (static_cast<int>(records.size()) == limit) {
+        if (i + 1 < replies.size() || page.more) next = EncodeCursor(*cursor);
+        return std::make_pair(std::move(records), next);
+      }
+    }
+    if (!page.more) return std::make_pair(std::move(records), next);
+  }
+}
+
+// Runs compare_and_set for `key`; returns the stored value after (or the
+// replay).
+absl::StatusOr<std::string> CompareAndSet(
+    RedisClient& redis, const RedisKeys& keys, const std::string& key,
+    const RequestKey& request, const std::string& before,
+    const std::string& after, absl::Duration request_ttl) {
+  const std::string request_key =
+      keys.Request(request.actor_id, request.request_id);
+  const std::string ttl = absl::StrCat(absl::ToInt64Seconds(request_ttl));
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis.Eval(CompareAndSetScript(), {key, request_key},
+                              {before, after, request.fingerprint, ttl}));
+  if (reply.IsError()) {
+    absl::string_view error = reply.Str();
+    if (absl::StartsWith(error, "KEPU_REQUEST_REUSED")) return RequestReused();
+    if (absl::StartsWith(error, "KEPU_NOT_FOUND")) {
+      return absl::NotFoundError("record not found");
+    }
+    if (absl::StartsWith(error, "KEPU_STALE")) {
+      return absl::AbortedError(
+          "the record changed meanwhile: read it again and retry");
+    }
+    return UnexpectedReply("compare_and_set", reply);
+  }
+  if (!reply.IsArray() || reply.Size() != 2)
+    return UnexpectedReply("compare_and_set", reply);
+  return std::string(reply[1].Str());
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> RedisOrderStore::OpenOrdersLike(
+    absl::string_view community_id, absl::string_view service_line_id,
+    absl::Time since) {
+  const std::string key = keys_.OpenOrders(community_id, service_line_id);
+  const std::string from = absl::StrCat(absl::ToUnixMillis(since));
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_.Command({"ZRANGE", key, from, "+inf", "BYSCORE",
+                                   "LIMIT", "0", "100"}));
+  if (!reply.IsArray()) return UnexpectedReply("ZRANGE", reply);
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < reply.Size(); ++i) ids.emplace_back(reply[i].Str());
+  return ids;
+}
+
+absl::StatusOr<std::optional<std::string>> RedisOrderStore::FindResult(
+    const RequestKey& request) {
+  const std::string key = keys_.Request(request.actor_id, request.request_id);
+  ASSIGN_OR_RETURN(RedisReply reply, redis_.Command({"GET", key}));
+  if (reply.IsNil()) return std::nullopt;
+  if (!reply.IsString()) return UnexpectedReply("GET", reply);
+  absl::string_view prior = reply.Str();
+  if (prior.substr(0, kFingerprintLength) != request.fingerprint)
+    return RequestReused();
+  return std::string(prior.substr(kFingerprintLength + 1));
+}
+
+absl::StatusOr<v1::VolunteerHours> RedisOrderStore::GetHours(
+    absl::string_view hours_id) {
+  const std::string key = keys_.Hours(hours_id);
+  ASSIGN_OR_RETURN(RedisReply reply, redis_.Command({"GET", key}));
+  return ParseRecord<v1::VolunteerHours>(reply, "hours", hours_id);
+}
+
+absl::StatusOr<HoursPage> RedisOrderStore::ListHours(const HoursQuery& query) {
+  if (query.limit < 1 || query.limit > 100) {
+    return absl::InvalidArgumentError("page.page_size: must be 1 to 100");
+  }
+  std::string index;
+  if (!query.volunteer_id.empty()) {
+    index = keys_.HoursByVolunteer(query.volunteer_id);
+  } else if (!query.team_id.empty()) {
+    index = keys_.HoursByTeam(query.team_id);
+  } else {
+    index = keys_.HoursByOrder(query.order_id);
+  }
+  ASSIGN_OR_RETURN(auto page,
+                   ReadRecordPage<v1::VolunteerHours>(
+                       redis_, index, query.limit, query.cursor,
+                       [this](absl::string_view id) { return keys_.Hours(id); },
+                       [](const v1::VolunteerHours&) { return true; }));
+  return HoursPage{std::move(page.first), std::move(page.second)};
+}
+
+absl::StatusOr<v1::VolunteerHours> RedisOrderStore::UpdateHours(
+    const RequestKey& request, const v1::VolunteerHours& before,
+    const v1::VolunteerHours& after) {
+  ASSIGN_OR_RETURN(
+      std::string stored,
+      CompareAndSet(redis_, keys_, keys_.Hours(before.id()), request,
+                    before.SerializeAsString(), after.SerializeAsString(),
+                    options_.request_ttl));
+  v1::VolunteerHours hours;
+  if (!hours.ParseFromString(stored))
+    return absl::DataLossError("cannot parse hours");
+  return hours;
+}
+
+absl::StatusOr<v1::FollowUp> RedisOrderStore::GetFollowUp(
+    absl::string_view follow_up_id) {
+  const std::string key = keys_.FollowUp(follow_up_id);
+  ASSIGN_OR_RETURN(RedisReply reply, redis_.Command({"GET", key}));
+  return ParseRecord<v1::FollowUp>(reply, "follow-up", follow_up_id);
+}
+
+absl::StatusOr<FollowUpPage> RedisOrderStore::ListFollowUps(
+    absl::string_view community_id, bool include_done, int limit,
+    absl::string_view cursor) {
+  if (limit < 1 || limit > 100) {
+    return absl::InvalidArgumentError("page.page_size: must be 1 to 100");
+  }
+  ASSIGN_OR_RETURN(
+      auto page,
+      ReadRecordPage<v1::FollowUp>(
+          redis_, keys_.FollowUpsByCommunity(community_id), limit, cursor,
+          [this](absl::string_view id) { return keys_.FollowUp(id); },
+          [include_done](const v1::FollowUp& f) {
+            return include_done || !f.done();
+          }));
+  return FollowUpPage{std::move(page.first), std::move(page.second)};
+}
+
+absl::StatusOr<v1::FollowUp> RedisOrderStore::UpdateFollowUp(
+    const RequestKey& request, const v1::FollowUp& before,
+    const v1::FollowUp& after) {
+  ASSIGN_OR_RETURN(
+      std::string stored,
+      CompareAndSet(redis_, keys_, keys_.FollowUp(before.id()), request,
+                    before.SerializeAsString(), after.SerializeAsString(),
+                    options_.request_ttl));
+  v1::FollowUp follow_up;
+  if (!follow_up.ParseFromString(stored))
+    return absl::DataLossError("cannot parse follow-up");
+  return follow_up;
 }
 
 }  // namespace kepu

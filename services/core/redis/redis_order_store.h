@@ -37,6 +37,25 @@ class RedisOrderStore : public OrderStore {
       absl::string_view order_id, absl::string_view after_event_id,
       int limit) override;
   absl::StatusOr<OrderPage> List(const OrderQuery& query) override;
+  absl::StatusOr<std::vector<std::string>> OpenOrdersLike(
+      absl::string_view community_id, absl::string_view service_line_id,
+      absl::Time since) override;
+  absl::StatusOr<std::optional<std::string>> FindResult(
+      const RequestKey& request) override;
+  absl::StatusOr<v1::VolunteerHours> GetHours(
+      absl::string_view hours_id) override;
+  absl::StatusOr<HoursPage> ListHours(const HoursQuery& query) override;
+  absl::StatusOr<v1::VolunteerHours> UpdateHours(
+      const RequestKey& request, const v1::VolunteerHours& before,
+      const v1::VolunteerHours& after) override;
+  absl::StatusOr<v1::FollowUp> GetFollowUp(
+      absl::string_view follow_up_id) override;
+  absl::StatusOr<FollowUpPage> ListFollowUps(absl::string_view community_id,
+                                             bool include_done, int limit,
+                                             absl::string_view cursor) override;
+  absl::StatusOr<v1::FollowUp> UpdateFollowUp(
+      const RequestKey& request, const v1::FollowUp& before,
+      const v1::FollowUp& after) override;
 
   const RedisKeys& keys() const { return keys_; }
 

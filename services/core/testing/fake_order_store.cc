@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/core/time_util.h"
+#include "services/core/transition_table.h"
 
 namespace kepu {
 namespace {
@@ -20,9 +21,16 @@ bool InIndex(const v1::Order& order, const OrderQuery& query) {
     case OrderIndex::kCommunity:
       return order.draft().community_id() == query.scope_id;
     case OrderIndex::kDepartment:
-      return order.department_id() == query.scope_id;
+      return order.department_id() == query.scope_id ||
+             std::find(order.dispatched_department_ids().begin(),
+                       order.dispatched_department_ids().end(),
+                       query.scope_id) !=
+                 order.dispatched_department_ids().end();
     case OrderIndex::kTeam:
-      return order.team_id() == query.scope_id;
+      return order.team_id() == query.scope_id ||
+             std::find(order.offered_team_ids().begin(),
+                       order.offered_team_ids().end(),
+                       query.scope_id) != order.offered_team_ids().end();
   }
   return false;
 }
@@ -103,7 +111,24 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
       return absl::FailedPreconditionError("order state changed");
     }
   }
+  if (transition.capacity.has_value()) {
+    int held = 0;
+    for (const auto& [other_id, other] : orders_) {
+      held += other.team_id() == transition.capacity->team_id &&
+              (other.state() == v1::ORDER_STATE_ACCEPTED ||
+               other.state() == v1::ORDER_STATE_IN_SERVICE);
+    }
+    if (held >= transition.capacity->limit) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "team ", transition.capacity->team_id, " is at capacity"));
+    }
+  }
   orders_[id] = transition.after;
+  for (const v1::VolunteerHours& hours : transition.hours)
+    hours_[hours.id()] = hours;
+  if (transition.follow_up.has_value()) {
+    follow_ups_[transition.follow_up->id()] = *transition.follow_up;
+  }
   v1::OrderEvent event = transition.event;
   event.set_event_id(absl::StrCat(next_event_++, "-0"));
   history_[id].push_back(event);
@@ -169,6 +194,132 @@ absl::StatusOr<OrderPage> FakeOrderStore::List(const OrderQuery& query) {
   if (start + page.orders.size() < matching.size())
     page.next_cursor = page.orders.back().id();
   return page;
+}
+
+namespace {
+
+// Applies `after` in place of `before` in `records` under `request`, as
+// compare_and_set.lua.
+template <typename Message>
+absl::StatusOr<Message> CompareAndSet(
+    std::map<std::string, Message>& records,
+    std::map<std::string, std::pair<std::string, std::string>>& requests,
+    const RequestKey& request, const Message& before, const Message& after) {
+  const std::string key = RequestMapKey(request);
+  if (auto it = requests.find(key); it != requests.end()) {
+    if (it->second.first != request.fingerprint) {
+      return absl::InvalidArgumentError(
+          "request_id: was already used for a different request");
+    }
+    Message replay;
+    replay.ParseFromString(it->second.second);
+    return replay;
+  }
+  auto it = records.find(before.id());
+  if (it == records.end()) return absl::NotFoundError("record not found");
+  if (it->second.SerializeAsString() != before.SerializeAsString()) {
+    return absl::AbortedError("the record changed meanwhile");
+  }
+  it->second = after;
+  requests[key] = {request.fingerprint, after.SerializeAsString()};
+  return after;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> FakeOrderStore::OpenOrdersLike(
+    absl::string_view community_id, absl::string_view service_line_id,
+    absl::Time since) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  std::vector<std::string> ids;
+  for (const auto& [id, order] : orders_) {
+    if (order.draft().community_id() == community_id &&
+        order.draft().service_line_id() == service_line_id &&
+        !IsFinal(order.state()) && order.state() != v1::ORDER_STATE_COMPLETED &&
+        FromProto(order.created_at()) >= since) {
+      ids.push_back(id);
+    }
+  }
+  return ids;
+}
+
+absl::StatusOr<std::optional<std::string>> FakeOrderStore::FindResult(
+    const RequestKey& request) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  auto it = record_requests_.find(RequestMapKey(request));
+  if (it == record_requests_.end()) return std::nullopt;
+  if (it->second.first != request.fingerprint) {
+    return absl::InvalidArgumentError(
+        "request_id: was already used for a different request");
+  }
+  return it->second.second;
+}
+
+absl::StatusOr<v1::VolunteerHours> FakeOrderStore::GetHours(
+    absl::string_view hours_id) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  auto it = hours_.find(std::string(hours_id));
+  if (it == hours_.end()) return absl::NotFoundError("hours not found");
+  return it->second;
+}
+
+absl::StatusOr<HoursPage> FakeOrderStore::ListHours(const HoursQuery& query) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  HoursPage page;
+  for (auto it = hours_.rbegin(); it != hours_.rend(); ++it) {
+    const v1::VolunteerHours& hours = it->second;
+    const bool wanted =
+        (!query.volunteer_id.empty() &&
+         hours.volunteer_id() == query.volunteer_id) ||
+        (!query.team_id.empty() && hours.team_id() == query.team_id) ||
+        (!query.order_id.empty() && hours.order_id() == query.order_id);
+    if (wanted) page.hours.push_back(hours);
+  }
+  return page;
+}
+
+absl::StatusOr<v1::VolunteerHours> FakeOrderStore::UpdateHours(
+    const RequestKey& request, const v1::VolunteerHours& before,
+    const v1::VolunteerHours& after) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  return CompareAndSet(hours_, record_requests_, request, before, after);
+}
+
+absl::StatusOr<v1::FollowUp> FakeOrderStore::GetFollowUp(
+    absl::string_view follow_up_id) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  auto it = follow_ups_.find(std::string(follow_up_id));
+  if (it == follow_ups_.end())
+    return absl::NotFoundError("follow-up not found");
+  return it->second;
+}
+
+absl::StatusOr<FollowUpPage> FakeOrderStore::ListFollowUps(
+    absl::string_view community_id, bool include_done, int, absl::string_view) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  FollowUpPage page;
+  for (auto it = follow_ups_.rbegin(); it != follow_ups_.rend(); ++it) {
+    if (it->second.community_id() == community_id &&
+        (include_done || !it->second.done())) {
+      page.follow_ups.push_back(it->second);
+    }
+  }
+  return page;
+}
+
+absl::StatusOr<v1::FollowUp> FakeOrderStore::UpdateFollowUp(
+    const RequestKey& request, const v1::FollowUp& before,
+    const v1::FollowUp& after) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  return CompareAndSet(follow_ups_, record_requests_, request, before, after);
 }
 
 }  // namespace kepu

@@ -22,6 +22,25 @@ class FakeOrderStore : public OrderStore {
       absl::string_view order_id, absl::string_view after_event_id,
       int limit) override;
   absl::StatusOr<OrderPage> List(const OrderQuery& query) override;
+  absl::StatusOr<std::vector<std::string>> OpenOrdersLike(
+      absl::string_view community_id, absl::string_view service_line_id,
+      absl::Time since) override;
+  absl::StatusOr<std::optional<std::string>> FindResult(
+      const RequestKey& request) override;
+  absl::StatusOr<v1::VolunteerHours> GetHours(
+      absl::string_view hours_id) override;
+  absl::StatusOr<HoursPage> ListHours(const HoursQuery& query) override;
+  absl::StatusOr<v1::VolunteerHours> UpdateHours(
+      const RequestKey& request, const v1::VolunteerHours& before,
+      const v1::VolunteerHours& after) override;
+  absl::StatusOr<v1::FollowUp> GetFollowUp(
+      absl::string_view follow_up_id) override;
+  absl::StatusOr<FollowUpPage> ListFollowUps(absl::string_view community_id,
+                                             bool include_done, int limit,
+                                             absl::string_view cursor) override;
+  absl::StatusOr<v1::FollowUp> UpdateFollowUp(
+      const RequestKey& request, const v1::FollowUp& before,
+      const v1::FollowUp& after) override;
 
   // While set, every call answers kUnavailable, as a store that is down.
   void SetUnavailable(bool unavailable);
@@ -47,6 +66,12 @@ class FakeOrderStore : public OrderStore {
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredRequest> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> matching_queue_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::VolunteerHours> hours_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::FollowUp> follow_ups_ ABSL_GUARDED_BY(mu_);
+  // Results of record updates by request key: fingerprint and serialized
+  // result.
+  std::map<std::string, std::pair<std::string, std::string>> record_requests_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace kepu

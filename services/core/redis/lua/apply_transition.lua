@@ -3,25 +3,31 @@
 -- Every check comes before the first write, so a refused move writes nothing; the shebang makes
 -- Redis refuse the whole script up front when it is out of memory.
 --
--- KEYS[1] order hash          KEYS[2] request key        KEYS[3] order history list
--- KEYS[4] tenant event stream KEYS[5] matching queue
--- KEYS[6 .. 5+ARGV[12]]       indexes the order leaves (ZREM)
--- then ARGV[13] indexes the order joins or moves in (ZADD with the scores below)
---
--- ARGV[1]  expected version ("0": the move creates the order)
--- ARGV[2]  expected state (number)       ARGV[3]  new state (number)
--- ARGV[4]  new version                   ARGV[5]  the order after (serialized Order)
--- ARGV[6]  the event (serialized OrderEvent, without its id)
--- ARGV[7]  request fingerprint (32 hex)  ARGV[8]  request key time to live (seconds)
--- ARGV[9]  "1": put the order on the matching queue
--- ARGV[10] approximate length the event stream is trimmed to
--- ARGV[11] order id
--- ARGV[12] number of indexes to leave    ARGV[13] number of indexes to join
--- ARGV[14 ..] the score in each joined index, in order
+-- KEYS, in order:
+--   1 order hash   2 request key   3 order history list   4 tenant event stream
+--   5 matching queue   6 deadlines (sorted set)   7 the capacity-guarded team's index
+--   then the indexes the order leaves (ZREM), the indexes it joins or moves in (ZADD),
+--   then for each side record: its key followed by its indexes.
+-- ARGV, in order:
+--   1 expected version ("0": the move creates the order)
+--   2 expected state (number)          3 new state (number)
+--   4 new version                      5 the order after (serialized Order)
+--   6 the event (serialized OrderEvent, without its id)
+--   7 request fingerprint (32 hex)     8 request key time to live (seconds)
+--   9 "1": put the order on the matching queue
+--   10 approximate length the event stream is trimmed to
+--   11 order id
+--   12 the order's next deadline (ms), or "" for none
+--   13 capacity limit, or "" for no guard; 14-17 the score ranges counted against it
+--      (ACCEPTED low, high, IN_SERVICE low, high; high bounds exclusive)
+--   18 indexes to leave   19 indexes to join   20 side records
+--   then one score per joined index,
+--   then per side record: value, member, score, number of its indexes.
 --
 -- Returns {"applied", event id} or {"replayed", first result}; refusals are error replies
--- starting with KEPU_REQUEST_REUSED, KEPU_EXISTS, KEPU_NOT_FOUND, KEPU_STALE <version> or
--- KEPU_STATE <state> (each with text after the code: Redis prefixes a bare code with ERR).
+-- starting with KEPU_REQUEST_REUSED, KEPU_EXISTS, KEPU_NOT_FOUND, KEPU_STALE <version>,
+-- KEPU_STATE <state> or KEPU_CAPACITY <held> (each with text after the code: Redis prefixes a
+-- bare code with ERR).
 
 local prior = redis.call('GET', KEYS[2])
 if prior then
@@ -40,17 +46,49 @@ else
   if stored[2] ~= ARGV[2] then return redis.error_reply('KEPU_STATE ' .. stored[2]) end
 end
 
+if ARGV[13] ~= '' then
+  local held = redis.call('ZCOUNT', KEYS[7], ARGV[14], '(' .. ARGV[15]) +
+               redis.call('ZCOUNT', KEYS[7], ARGV[16], '(' .. ARGV[17])
+  if held >= tonumber(ARGV[13]) then
+    return redis.error_reply('KEPU_CAPACITY ' .. held)
+  end
+end
+
 redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[3], 'r', ARGV[5])
 local event_id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*',
                             'o', ARGV[11], 'e', ARGV[6])
 redis.call('RPUSH', KEYS[3], event_id .. ' ' .. ARGV[6])
-local leave = tonumber(ARGV[12])
-for i = 1, leave do
-  redis.call('ZREM', KEYS[5 + i], ARGV[11])
+if ARGV[12] == '' then
+  redis.call('ZREM', KEYS[6], ARGV[11])
+else
+  redis.call('ZADD', KEYS[6], ARGV[12], ARGV[11])
 end
-for i = 1, tonumber(ARGV[13]) do
-  redis.call('ZADD', KEYS[5 + leave + i], ARGV[13 + i], ARGV[11])
+
+local leave = tonumber(ARGV[18])
+local join = tonumber(ARGV[19])
+local key = 7
+for _ = 1, leave do
+  key = key + 1
+  redis.call('ZREM', KEYS[key], ARGV[11])
 end
+local arg = 20
+for _ = 1, join do
+  key = key + 1
+  arg = arg + 1
+  redis.call('ZADD', KEYS[key], ARGV[arg], ARGV[11])
+end
+for _ = 1, tonumber(ARGV[20]) do
+  key = key + 1
+  local value, member, score, indexes = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3],
+                                        tonumber(ARGV[arg + 4])
+  arg = arg + 4
+  redis.call('SET', KEYS[key], value)
+  for _ = 1, indexes do
+    key = key + 1
+    redis.call('ZADD', KEYS[key], score, member)
+  end
+end
+
 if ARGV[9] == '1' then
   redis.call('XADD', KEYS[5], '*', 'o', ARGV[11], 'v', ARGV[4])
 end

@@ -1,0 +1,113 @@
+#include "services/fulfilment/fulfilment_service.h"
+
+#include "services/orders/order_commands.h"
+#include "services/orders/serve_orders.h"
+
+namespace kepu {
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::ListOffers(
+    grpc::CallbackServerContext* context, const v1::ListOffersRequest* request,
+    v1::ListOrdersResponse* response) {
+  return ServeQuery(
+      context, "kepu.v1.FulfilmentService/ListOffers", request, response, env_,
+      orders_, [request](OrderWorkflow& workflow, const Caller& caller) {
+        return workflow.ListScope(
+            caller.principal, OrderIndex::kTeam, request->team_id(), "team_id",
+            {}, {v1::ORDER_STATE_OFFERED}, PageOf(request->page()));
+      });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::ListTasks(
+    grpc::CallbackServerContext* context, const v1::ListTasksRequest* request,
+    v1::ListOrdersResponse* response) {
+  return ServeQuery(
+      context, "kepu.v1.FulfilmentService/ListTasks", request, response, env_,
+      orders_, [request](OrderWorkflow& workflow, const Caller& caller) {
+        return workflow.ListScope(
+            caller.principal, OrderIndex::kTeam, request->team_id(), "team_id",
+            StatesOf(request->states()),
+            {v1::ORDER_STATE_ACCEPTED, v1::ORDER_STATE_IN_SERVICE},
+            PageOf(request->page()));
+      });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::AcceptOffer(
+    grpc::CallbackServerContext* context, const v1::AcceptOfferRequest* request,
+    v1::Order* response) {
+  return ServeMove(context, "kepu.v1.FulfilmentService/AcceptOffer", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::DeclineOffer(
+    grpc::CallbackServerContext* context,
+    const v1::DeclineOfferRequest* request, v1::Order* response) {
+  return ServeMove(context, "kepu.v1.FulfilmentService/DeclineOffer", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::ScheduleService(
+    grpc::CallbackServerContext* context,
+    const v1::ScheduleServiceRequest* request, v1::Order* response) {
+  return ServeMove(context, "kepu.v1.FulfilmentService/ScheduleService",
+                   request, response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::CheckIn(
+    grpc::CallbackServerContext* context, const v1::CheckInRequest* request,
+    v1::Order* response) {
+  return ServeMove(context, "kepu.v1.FulfilmentService/CheckIn", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::CompleteService(
+    grpc::CallbackServerContext* context,
+    const v1::CompleteServiceRequest* request, v1::Order* response) {
+  return ServeMove(context, "kepu.v1.FulfilmentService/CompleteService",
+                   request, response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::WithdrawOrder(
+    grpc::CallbackServerContext* context,
+    const v1::WithdrawOrderRequest* request, v1::Order* response) {
+  return ServeMove(context, "kepu.v1.FulfilmentService/WithdrawOrder", request,
+                   response, env_, orders_,
+                   [request] { return CommandOf(*request); });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::ListHours(
+    grpc::CallbackServerContext* context, const v1::ListHoursRequest* request,
+    v1::ListHoursResponse* response) {
+  return ServeQuery(context, "kepu.v1.FulfilmentService/ListHours", request,
+                    response, env_, orders_,
+                    [request](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.ListHours(caller.principal, *request);
+                    });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::DeclineHours(
+    grpc::CallbackServerContext* context,
+    const v1::DeclineHoursRequest* request, v1::VolunteerHours* response) {
+  return ServeQuery(context, "kepu.v1.FulfilmentService/DeclineHours", request,
+                    response, env_, orders_,
+                    [request](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.DeclineHours(caller.principal, *request);
+                    });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::GetMyVolunteerSummary(
+    grpc::CallbackServerContext* context,
+    const v1::GetMyVolunteerSummaryRequest* request,
+    v1::VolunteerSummary* response) {
+  return ServeQuery(context, "kepu.v1.FulfilmentService/GetMyVolunteerSummary",
+                    request, response, env_, orders_,
+                    [](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.VolunteerSummary(caller.principal);
+                    });
+}
+
+}  // namespace kepu

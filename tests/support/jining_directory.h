@@ -1,0 +1,49 @@
+// A small Jining directory for tests: a few departments, service lines,
+// regions, teams and volunteers, loadable into the fake (domain tests) or the
+// Redis directory (integration tests).
+//
+//   departments  kexie 市科协, minzheng 市民政局, weijian 市卫生健康委, jiaoyu
+//   市教育局 lines        elderly-smart-help (orderable; minzheng, kexie),
+//   elderly-health (orderable;
+//                weijian, kexie), officials-theory (not orderable)
+//   regions      jining > rencheng > rencheng-guhuai >
+//   {rencheng-guhuai-zhuyuan,
+//                rencheng-guhuai-tiexi}; jining > yanzhou > yanzhou-gulou >
+//                yanzhou-gulou-xinglong
+//   teams        team-a (both lines, serves rencheng, capacity 2, vol-a1
+//   vol-a2)
+//                team-b (both lines, serves rencheng-guhuai, capacity 1,
+//                vol-b1) team-c (elderly-health, serves rencheng, capacity 3,
+//                vol-c1) team-d (both lines, serves yanzhou, capacity 2,
+//                vol-d1) team-e (elderly-health, serves the whole city,
+//                capacity 2, vol-e1)
+//   volunteers   vol-<team><n>, user ids "user-vol-<team><n>"
+#pragma once
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "kepu/v1/directory.pb.h"
+#include "services/core/testing/fake_directory.h"
+#include "services/directory/redis_directory.h"
+
+namespace kepu::testing {
+
+struct DirectoryData {
+  std::vector<v1::Department> departments;
+  std::vector<v1::ServiceLine> lines;
+  std::vector<v1::Region> regions;  // parents before children
+  std::vector<v1::Team> teams;
+  std::vector<v1::Volunteer> volunteers;
+};
+
+DirectoryData SmallJining();
+
+// Puts every record into `directory` (version 1, active, county ids derived).
+void Load(const DirectoryData& data, FakeDirectory& directory);
+
+// Creates every record through RedisDirectory (as the city admin "test-admin");
+// records that exist already are left as they are.
+absl::Status Load(const DirectoryData& data, RedisDirectory& directory);
+
+}  // namespace kepu::testing
