@@ -1,5 +1,7 @@
 #include "services/claims/claims_service.h"
 
+#include <algorithm>
+
 #include "services/orders/order_commands.h"
 #include "services/orders/serve_orders.h"
 
@@ -70,6 +72,25 @@ grpc::ServerUnaryReactor* ClaimServiceImpl::ReleaseToMatching(
   return ServeMove(context, "kepu.v1.ClaimService/ReleaseToMatching", request,
                    response, env_, orders_,
                    [request] { return CommandOf(*request); });
+}
+
+grpc::ServerWriteReactor<v1::OrderEvent>* ClaimServiceImpl::WatchPool(
+    grpc::CallbackServerContext* context, const v1::WatchPoolRequest* request) {
+  return ServeWatch(context, "kepu.v1.ClaimService/WatchPool", *request,
+                    request->after_event_id(), env_, orders_, feeds_,
+                    [request](OrderWorkflow& workflow, const Caller& caller)
+                        -> absl::StatusOr<RedisEventFeed::Filter> {
+                      absl::StatusOr<std::string> department = workflow.ScopeOf(
+                          caller.principal, OrderIndex::kDepartment,
+                          request->department_id(), "department_id");
+                      if (!department.ok()) return department.status();
+                      return [id = *department](const v1::OrderEvent& event) {
+                        return event.department_id() == id ||
+                               std::find(event.department_ids().begin(),
+                                         event.department_ids().end(),
+                                         id) != event.department_ids().end();
+                      };
+                    });
 }
 
 }  // namespace kepu

@@ -4,14 +4,16 @@
 
 #include "kepu/v1/claims.grpc.pb.h"
 #include "services/orders/order_domain.h"
+#include "services/orders/watch.h"
 #include "services/rpc/serve_unary.h"
 
 namespace kepu {
 
 class ClaimServiceImpl final : public v1::ClaimService::CallbackService {
  public:
-  ClaimServiceImpl(const ServiceEnv& env, OrderDomains& orders)
-      : env_(env), orders_(orders) {}
+  ClaimServiceImpl(const ServiceEnv& env, OrderDomains& orders,
+                   EventFeeds& feeds)
+      : env_(env), orders_(orders), feeds_(feeds) {}
 
   grpc::ServerUnaryReactor* ListPool(grpc::CallbackServerContext* context,
                                      const v1::ListPoolRequest* request,
@@ -34,9 +36,14 @@ class ClaimServiceImpl final : public v1::ClaimService::CallbackService {
       const v1::ReleaseToMatchingRequest* request,
       v1::Order* response) override;
 
+  grpc::ServerWriteReactor<v1::OrderEvent>* WatchPool(
+      grpc::CallbackServerContext* context,
+      const v1::WatchPoolRequest* request) override;
+
  private:
   const ServiceEnv env_;
   OrderDomains& orders_;
+  EventFeeds& feeds_;
 };
 
 }  // namespace kepu

@@ -503,6 +503,12 @@ absl::StatusOr<v1::ListOrdersResponse> OrderWorkflow::ListScope(
   return ToResponse(principal, std::move(orders));
 }
 
+absl::StatusOr<std::string> OrderWorkflow::ScopeOf(
+    const v1::Principal& principal, OrderIndex index,
+    absl::string_view scope_id, absl::string_view scope_field) const {
+  return ResolveScope(principal, RolesOf(index), scope_id, scope_field);
+}
+
 absl::StatusOr<std::vector<v1::DepartmentSuggestion>>
 OrderWorkflow::SuggestDepartments(const v1::Principal& principal,
                                   absl::string_view order_id) {

@@ -92,6 +92,15 @@ class OrderWorkflow {
       const std::vector<v1::OrderState>& states,
       const std::vector<v1::OrderState>& default_states, const PageSpec& page);
 
+  //   // The community, department or team (by `index`) the principal means:
+  //   `scope_id`, which it
+  // must hold the role over (kNotFound otherwise), or the single one it holds
+  // (kInvalidArgument naming `scope_field` when it holds several).
+  absl::StatusOr<std::string> ScopeOf(const v1::Principal& principal,
+                                      OrderIndex index,
+                                      absl::string_view scope_id,
+                                      absl::string_view scope_field) const;
+
   // The departments responsible for the order's service line (suggested) and
   // then the others.
   absl::StatusOr<std::vector<v1::DepartmentSuggestion>> SuggestDepartments(

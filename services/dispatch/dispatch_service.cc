@@ -91,4 +91,21 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::RecordFollowUp(
       });
 }
 
+grpc::ServerWriteReactor<v1::OrderEvent>* DispatchServiceImpl::WatchQueue(
+    grpc::CallbackServerContext* context,
+    const v1::WatchQueueRequest* request) {
+  return ServeWatch(context, "kepu.v1.DispatchService/WatchQueue", *request,
+                    request->after_event_id(), env_, orders_, feeds_,
+                    [request](OrderWorkflow& workflow, const Caller& caller)
+                        -> absl::StatusOr<RedisEventFeed::Filter> {
+                      absl::StatusOr<std::string> community = workflow.ScopeOf(
+                          caller.principal, OrderIndex::kCommunity,
+                          request->community_id(), "community_id");
+                      if (!community.ok()) return community.status();
+                      return [id = *community](const v1::OrderEvent& event) {
+                        return event.community_id() == id;
+                      };
+                    });
+}
+
 }  // namespace kepu

@@ -4,14 +4,16 @@
 
 #include "kepu/v1/dispatch.grpc.pb.h"
 #include "services/orders/order_domain.h"
+#include "services/orders/watch.h"
 #include "services/rpc/serve_unary.h"
 
 namespace kepu {
 
 class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
  public:
-  DispatchServiceImpl(const ServiceEnv& env, OrderDomains& orders)
-      : env_(env), orders_(orders) {}
+  DispatchServiceImpl(const ServiceEnv& env, OrderDomains& orders,
+                      EventFeeds& feeds)
+      : env_(env), orders_(orders), feeds_(feeds) {}
 
   grpc::ServerUnaryReactor* ListQueue(
       grpc::CallbackServerContext* context, const v1::ListQueueRequest* request,
@@ -41,9 +43,14 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
       const v1::RecordFollowUpRequest* request,
       v1::FollowUp* response) override;
 
+  grpc::ServerWriteReactor<v1::OrderEvent>* WatchQueue(
+      grpc::CallbackServerContext* context,
+      const v1::WatchQueueRequest* request) override;
+
  private:
   const ServiceEnv env_;
   OrderDomains& orders_;
+  EventFeeds& feeds_;
 };
 
 }  // namespace kepu

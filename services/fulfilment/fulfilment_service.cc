@@ -1,5 +1,7 @@
 #include "services/fulfilment/fulfilment_service.h"
 
+#include <algorithm>
+
 #include "services/orders/order_commands.h"
 #include "services/orders/serve_orders.h"
 
@@ -108,6 +110,24 @@ grpc::ServerUnaryReactor* FulfilmentServiceImpl::GetMyVolunteerSummary(
                     [](OrderWorkflow& workflow, const Caller& caller) {
                       return workflow.VolunteerSummary(caller.principal);
                     });
+}
+
+grpc::ServerWriteReactor<v1::OrderEvent>* FulfilmentServiceImpl::WatchTeam(
+    grpc::CallbackServerContext* context, const v1::WatchTeamRequest* request) {
+  return ServeWatch(
+      context, "kepu.v1.FulfilmentService/WatchTeam", *request,
+      request->after_event_id(), env_, orders_, feeds_,
+      [request](OrderWorkflow& workflow, const Caller& caller)
+          -> absl::StatusOr<RedisEventFeed::Filter> {
+        absl::StatusOr<std::string> team = workflow.ScopeOf(
+            caller.principal, OrderIndex::kTeam, request->team_id(), "team_id");
+        if (!team.ok()) return team.status();
+        return [id = *team](const v1::OrderEvent& event) {
+          return event.team_id() == id ||
+                 std::find(event.team_ids().begin(), event.team_ids().end(),
+                           id) != event.team_ids().end();
+        };
+      });
 }
 
 }  // namespace kepu

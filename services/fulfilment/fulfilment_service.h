@@ -4,6 +4,7 @@
 
 #include "kepu/v1/fulfilment.grpc.pb.h"
 #include "services/orders/order_domain.h"
+#include "services/orders/watch.h"
 #include "services/rpc/serve_unary.h"
 
 namespace kepu {
@@ -11,8 +12,9 @@ namespace kepu {
 class FulfilmentServiceImpl final
     : public v1::FulfilmentService::CallbackService {
  public:
-  FulfilmentServiceImpl(const ServiceEnv& env, OrderDomains& orders)
-      : env_(env), orders_(orders) {}
+  FulfilmentServiceImpl(const ServiceEnv& env, OrderDomains& orders,
+                        EventFeeds& feeds)
+      : env_(env), orders_(orders), feeds_(feeds) {}
 
   grpc::ServerUnaryReactor* ListOffers(
       grpc::CallbackServerContext* context,
@@ -50,9 +52,14 @@ class FulfilmentServiceImpl final
       const v1::GetMyVolunteerSummaryRequest* request,
       v1::VolunteerSummary* response) override;
 
+  grpc::ServerWriteReactor<v1::OrderEvent>* WatchTeam(
+      grpc::CallbackServerContext* context,
+      const v1::WatchTeamRequest* request) override;
+
  private:
   const ServiceEnv env_;
   OrderDomains& orders_;
+  EventFeeds& feeds_;
 };
 
 }  // namespace kepu

@@ -104,6 +104,7 @@ struct Domains {
   DirectoryDomains& directories;
   IdentityDomains& identity;
   OrderDomains& orders;
+  EventFeeds& feeds;
 };
 
 // The gRPC service of `name`. Services whose issue has not landed yet are the
@@ -118,14 +119,17 @@ std::unique_ptr<grpc::Service> MakeService(const std::string& name,
     return std::make_unique<DirectoryServiceImpl>(env, domains.directories);
   }
   if (name == "orders")
-    return std::make_unique<OrdersService>(env, domains.orders);
+    return std::make_unique<OrdersService>(env, domains.orders, domains.feeds);
   if (name == "dispatch") {
-    return std::make_unique<DispatchServiceImpl>(env, domains.orders);
+    return std::make_unique<DispatchServiceImpl>(env, domains.orders,
+                                                 domains.feeds);
   }
   if (name == "claims")
-    return std::make_unique<ClaimServiceImpl>(env, domains.orders);
+    return std::make_unique<ClaimServiceImpl>(env, domains.orders,
+                                              domains.feeds);
   if (name == "fulfilment") {
-    return std::make_unique<FulfilmentServiceImpl>(env, domains.orders);
+    return std::make_unique<FulfilmentServiceImpl>(env, domains.orders,
+                                                   domains.feeds);
   }
   if (name == "matching") {
     return std::make_unique<v1::MatchingService::CallbackService>();
@@ -238,7 +242,10 @@ int Run() {
     return std::make_unique<OrderDomain>(redis, tenant, view_of(tenant), clock,
                                          ids);
   });
-  Domains domains{directories, identity, orders};
+  EventFeeds feeds([&](const std::string& tenant) {
+    return std::make_unique<RedisEventFeed>(*redis_options, tenant);
+  });
+  Domains domains{directories, identity, orders, feeds};
   if (absl::Status admin = EnsureBootstrapAdmin(identity); !admin.ok()) {
     return Fail(admin.message());
   }

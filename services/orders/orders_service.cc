@@ -116,4 +116,37 @@ grpc::ServerUnaryReactor* OrdersService::ListMyOrders(
       });
 }
 
+grpc::ServerWriteReactor<v1::OrderEvent>* OrdersService::WatchMyOrders(
+    grpc::CallbackServerContext* context,
+    const v1::WatchMyOrdersRequest* request) {
+  return ServeWatch(context, "kepu.v1.OrderService/WatchMyOrders", *request,
+                    request->after_event_id(), env_, orders_, feeds_,
+                    [request](OrderWorkflow& workflow, const Caller& caller)
+                        -> absl::StatusOr<RedisEventFeed::Filter> {
+                      (void)workflow;
+                      const std::string user = caller.principal.user_id();
+                      return [user](const v1::OrderEvent& event) {
+                        return event.resident_id() == user;
+                      };
+                    });
+}
+
+grpc::ServerWriteReactor<v1::OrderEvent>* OrdersService::WatchOrder(
+    grpc::CallbackServerContext* context,
+    const v1::WatchOrderRequest* request) {
+  return ServeWatch(
+      context, "kepu.v1.OrderService/WatchOrder", *request,
+      request->after_event_id(), env_, orders_, feeds_,
+      [request](OrderWorkflow& workflow, const Caller& caller)
+          -> absl::StatusOr<RedisEventFeed::Filter> {
+        absl::Status visible =
+            workflow.Get(caller.principal, request->order_id()).status();
+        if (!visible.ok()) return visible;
+        const std::string order = request->order_id();
+        return [order](const v1::OrderEvent& event) {
+          return event.order_id() == order;
+        };
+      });
+}
+
 }  // namespace kepu

@@ -4,14 +4,15 @@
 
 #include "kepu/v1/orders.grpc.pb.h"
 #include "services/orders/order_domain.h"
+#include "services/orders/watch.h"
 #include "services/rpc/serve_unary.h"
 
 namespace kepu {
 
 class OrdersService final : public v1::OrderService::CallbackService {
  public:
-  OrdersService(const ServiceEnv& env, OrderDomains& orders)
-      : env_(env), orders_(orders) {}
+  OrdersService(const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds)
+      : env_(env), orders_(orders), feeds_(feeds) {}
 
   grpc::ServerUnaryReactor* CreateOrder(grpc::CallbackServerContext* context,
                                         const v1::CreateOrderRequest* request,
@@ -43,9 +44,17 @@ class OrdersService final : public v1::OrderService::CallbackService {
       const v1::ListMyOrdersRequest* request,
       v1::ListOrdersResponse* response) override;
 
+  grpc::ServerWriteReactor<v1::OrderEvent>* WatchMyOrders(
+      grpc::CallbackServerContext* context,
+      const v1::WatchMyOrdersRequest* request) override;
+  grpc::ServerWriteReactor<v1::OrderEvent>* WatchOrder(
+      grpc::CallbackServerContext* context,
+      const v1::WatchOrderRequest* request) override;
+
  private:
   const ServiceEnv env_;
   OrderDomains& orders_;
+  EventFeeds& feeds_;
 };
 
 }  // namespace kepu

@@ -1,0 +1,196 @@
+#include "services/orders/watch.h"
+
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "services/rpc/grpc_status.h"
+
+namespace kepu {
+namespace {
+
+// Events a client may fall behind by before its watch ends.
+constexpr size_t kMaxBacklog = 10'000;
+
+class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
+ public:
+  WatchReactor(grpc::CallbackServerContext* context, std::string method,
+               std::string after_event_id, const ServiceEnv& env,
+               OrderDomains& orders, EventFeeds& feeds, WatchScope scope)
+      : context_(context),
+        method_(std::move(method)),
+        after_event_id_(std::move(after_event_id)),
+        env_(env),
+        orders_(orders),
+        feeds_(feeds),
+        scope_(std::move(scope)) {}
+
+  // Admits the caller and subscribes, on the work pool (both read Redis).
+  void Start() {
+    {
+      absl::MutexLock lock(&mu_);
+      starting_ = true;
+    }
+    if (!env_.pool.TrySubmit([this] {
+          Subscribe();
+          Started();
+        })) {
+      Started();
+      End(absl::ResourceExhaustedError("the server is busy: retry shortly"));
+    }
+  }
+
+  void End(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    EndLocked(status);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!backlog_.empty()) backlog_.pop_front();
+    if (!ok) {
+      EndLocked(absl::CancelledError("the client went away"));
+      return;
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    End(absl::CancelledError("the client cancelled"));
+  }
+
+  // The reactor is freed when the call is done and the start task has finished,
+  // whichever comes last.
+  void OnDone() override {
+    std::unique_ptr<RedisEventFeed::Subscription> subscription;
+    bool free;
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+      free = !starting_;
+      subscription = std::move(subscription_);
+    }
+    subscription
+        .reset();  // outside the lock: it waits for a delivery in progress
+    if (free) delete this;
+  }
+
+ private:
+  void Subscribe() {
+    absl::StatusOr<Caller> caller = Admit(*context_, method_, env_);
+    if (!caller.ok()) return End(caller.status());
+    absl::StatusOr<OrderDomain*> domain =
+        orders_.Get(caller->principal.tenant());
+    if (!domain.ok()) return End(domain.status());
+    absl::StatusOr<RedisEventFeed::Filter> filter =
+        scope_((*domain)->workflow, *caller);
+    if (!filter.ok()) return End(filter.status());
+    absl::StatusOr<RedisEventFeed*> feed =
+        feeds_.Get(caller->principal.tenant());
+    if (!feed.ok()) return End(feed.status());
+    absl::StatusOr<std::unique_ptr<RedisEventFeed::Subscription>> subscription =
+        (*feed)->Subscribe(
+            after_event_id_, *std::move(filter),
+            [this](const v1::OrderEvent* event, const absl::Status& status) {
+              OnEvent(event, status);
+            });
+    if (!subscription.ok()) return End(subscription.status());
+    absl::MutexLock lock(&mu_);
+    if (done_) return;  // the call ended meanwhile: `subscription` goes now
+    subscription_ = *std::move(subscription);
+    if (!finishing_) StartSendInitialMetadata();
+  }
+
+  void Started() {
+    std::unique_ptr<RedisEventFeed::Subscription> subscription;
+    bool free;
+    {
+      absl::MutexLock lock(&mu_);
+      starting_ = false;
+      free = done_;
+      if (free) subscription = std::move(subscription_);
+    }
+    if (free) {
+      subscription.reset();
+      delete this;
+    }
+  }
+
+  // On the feed's thread: must not block.
+  void OnEvent(const v1::OrderEvent* event, const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (!status.ok()) return EndLocked(status);
+    if (finishing_) return;
+    if (backlog_.size() >= kMaxBacklog) {
+      return EndLocked(absl::ResourceExhaustedError(
+          "the watch fell too far behind: reconnect with the last event id you "
+          "have"));
+    }
+    backlog_.push_back(*event);
+    WriteNextLocked();
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || done_) return;
+    if (finishing_) {
+      if (!finished_) {
+        finished_ = true;
+        Finish(ToGrpcStatus(end_status_));
+      }
+      return;
+    }
+    if (backlog_.empty()) return;
+    writing_ = true;
+    StartWrite(&backlog_.front());
+  }
+
+  void EndLocked(const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finishing_) return;
+    finishing_ = true;
+    end_status_ = status;
+    backlog_.clear();  // a write in flight keeps its element until OnWriteDone
+    WriteNextLocked();
+  }
+
+  grpc::CallbackServerContext* const context_;
+  const std::string method_;
+  const std::string after_event_id_;
+  const ServiceEnv& env_;
+  OrderDomains& orders_;
+  EventFeeds& feeds_;
+  const WatchScope scope_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<RedisEventFeed::Subscription> subscription_
+      ABSL_GUARDED_BY(mu_);
+  bool starting_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<v1::OrderEvent> backlog_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status end_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::OrderEvent>* StartWatch(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const absl::Status& valid, const std::string& after_event_id,
+    const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
+    WatchScope scope) {
+  auto* reactor = new WatchReactor(context, std::string(method), after_event_id,
+                                   env, orders, feeds, std::move(scope));
+  if (!valid.ok()) {
+    reactor->End(valid);
+  } else {
+    reactor->Start();
+  }
+  return reactor;
+}
+
+}  // namespace kepu

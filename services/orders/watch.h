@@ -1,0 +1,58 @@
+// Serving the Watch RPCs: a server stream of the order events a caller may
+// follow, from the tenant's event stream in Redis, resumable with the last
+// event id the client saw.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "kepu/v1/order.pb.h"
+#include "services/core/redis/redis_event_feed.h"
+#include "services/core/validation.h"
+#include "services/orders/order_domain.h"
+#include "services/rpc/per_tenant.h"
+#include "services/rpc/serve_unary.h"
+
+namespace kepu {
+
+using EventFeeds = PerTenant<RedisEventFeed>;
+
+// Decides, for an admitted caller, which events the watch streams: answers the
+// filter, or an error to end the call with (e.g. NOT_FOUND for an order the
+// caller may not see).
+using WatchScope = std::function<absl::StatusOr<RedisEventFeed::Filter>(
+    OrderWorkflow&, const Caller&)>;
+
+// Starts serving one watch of `method`: validates `request` at once; then on
+// the work pool admits the caller, asks `scope` for the filter, subscribes
+// after `after_event_id` and sends the initial metadata (the client may then
+// rely on seeing every later event). Streams events until the client cancels or
+// the server stops. A client that falls more than 10,000 events behind is ended
+// with RESOURCE_EXHAUSTED (reconnect with the last event id it has).
+template <typename Request>
+grpc::ServerWriteReactor<v1::OrderEvent>* ServeWatch(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const Request& request, const std::string& after_event_id,
+    const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
+    WatchScope scope);
+
+// Untemplated core of ServeWatch (the request is already validated: `valid`).
+grpc::ServerWriteReactor<v1::OrderEvent>* StartWatch(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const absl::Status& valid, const std::string& after_event_id,
+    const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
+    WatchScope scope);
+
+template <typename Request>
+grpc::ServerWriteReactor<v1::OrderEvent>* ServeWatch(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const Request& request, const std::string& after_event_id,
+    const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
+    WatchScope scope) {
+  return StartWatch(context, method,
+                    Validate(request, ValidationContext{env.clock.Now()}),
+                    after_event_id, env, orders, feeds, std::move(scope));
+}
+
+}  // namespace kepu

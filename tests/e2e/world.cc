@@ -1,0 +1,193 @@
+#include "tests/e2e/world.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "services/core/time_util.h"
+#include "services/directory/redis_directory.h"
+#include "tests/support/jining_directory.h"
+
+namespace kepu::testing {
+namespace {
+
+constexpr char kPassword[] = "kepu2026demo";
+constexpr char kAdminPhone[] = "13900000000";
+
+struct StaffSpec {
+  std::string name;
+  std::string phone;
+  v1::Role role;
+  std::string scope;
+};
+
+absl::Status ToStatus(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+}  // namespace
+
+std::string Describe(const grpc::Status& status) {
+  return absl::StrCat(status.error_code(), " ", status.error_message());
+}
+
+absl::StatusOr<std::unique_ptr<World>> World::Start(int replicas) {
+  auto world = std::unique_ptr<World>(new World());
+  auto redis = RedisServer::Start();
+  if (!redis.ok()) return redis.status();
+  world->redis_ = std::move(*redis);
+  world->client_ =
+      std::make_unique<RedisClient>(world->redis_->ClientOptions());
+  RedisDirectory directory(*world->client_, "jining");
+  if (absl::Status loaded = Load(SmallJining(), directory); !loaded.ok())
+    return loaded;
+  for (int i = 0; i < replicas; ++i) {
+    KepudOptions options;
+    options.env = {absl::StrCat("KEPU_ADMIN_PHONE=", kAdminPhone),
+                   absl::StrCat("KEPU_ADMIN_PASSWORD=", kPassword)};
+    auto kepud = KepudProcess::Start(KEPUD_PATH, *world->redis_, options);
+    if (!kepud.ok()) return kepud.status();
+    world->kepuds_.push_back(std::move(*kepud));
+  }
+  if (absl::Status made = world->CreateAccounts(); !made.ok()) return made;
+  return world;
+}
+
+std::unique_ptr<grpc::ClientContext> World::As(const std::string& name) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(10));
+  if (!name.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", accounts_.at(name).token));
+  }
+  return context;
+}
+
+std::string World::NextRequestId() {
+  return absl::StrCat("e2e-request-", ++next_request_);
+}
+
+v1::OrderDraft World::Draft() {
+  v1::OrderDraft draft;
+  draft.set_service_line_id("elderly-smart-help");
+  draft.set_service_name("防范电信诈骗");
+  draft.set_community_id("rencheng-guhuai-zhuyuan");
+  draft.set_address("任城区古槐街道竹竿巷社区党群服务中心");
+  draft.set_audience(v1::AUDIENCE_ELDERLY);
+  draft.set_expected_attendees(30);
+  v1::TimeWindow& window = *draft.add_preferred_windows();
+  *window.mutable_start() = ToProto(absl::Now() + absl::Hours(48));
+  *window.mutable_end() = ToProto(absl::Now() + absl::Hours(50));
+  draft.mutable_contact()->set_name("王阿姨");
+  draft.mutable_contact()->set_phone("13812345678");
+  return draft;
+}
+
+absl::Status World::CreateAccounts() {
+  auto identity_stub = identity();
+  auto sign_in = [&](const std::string& phone) -> absl::StatusOr<v1::Session> {
+    grpc::ClientContext context;
+    v1::LoginRequest login;
+    login.set_phone(phone);
+    login.set_password(kPassword);
+    v1::Session session;
+    grpc::Status status = identity_stub->Login(&context, login, &session);
+    if (!status.ok()) return ToStatus(status, absl::StrCat("login ", phone));
+    return session;
+  };
+  absl::StatusOr<v1::Session> admin = sign_in(kAdminPhone);
+  if (!admin.ok()) return admin.status();
+  accounts_["admin"] = {admin->user().id(), kAdminPhone, admin->token()};
+
+  const std::vector<StaffSpec> staff = {
+      {"county-admin", "13900000001", v1::ROLE_ADMIN, "rencheng"},
+      {"worker", "13900000002", v1::ROLE_COMMUNITY_WORKER,
+       "rencheng-guhuai-zhuyuan"},
+      {"worker-other", "13900000003", v1::ROLE_COMMUNITY_WORKER,
+       "yanzhou-gulou-xinglong"},
+      {"clerk", "13900000004", v1::ROLE_DEPARTMENT_STAFF, "kexie"},
+      {"clerk2", "13900000005", v1::ROLE_DEPARTMENT_STAFF, "minzheng"},
+      {"clerk-other", "13900000006", v1::ROLE_DEPARTMENT_STAFF, "jiaoyu"},
+      {"leader", "13900000007", v1::ROLE_TEAM_LEADER, "team-a"},
+      {"leader2", "13900000008", v1::ROLE_TEAM_LEADER, "team-b"},
+      {"leader-other", "13900000009", v1::ROLE_TEAM_LEADER, "team-d"},
+      {"volunteer", "13900000010", v1::ROLE_VOLUNTEER, "team-a"}};
+  for (const StaffSpec& spec : staff) {
+    auto context = As("admin");
+    v1::CreateStaffAccountRequest request;
+    request.set_request_id(NextRequestId());
+    request.set_phone(spec.phone);
+    request.set_display_name(spec.name);
+    request.set_initial_password(kPassword);
+    v1::RoleGrant* grant = request.add_grants();
+    grant->set_role(spec.role);
+    grant->set_scope_id(spec.scope);
+    v1::User user;
+    grpc::Status status =
+        identity_stub->CreateStaffAccount(context.get(), request, &user);
+    if (!status.ok())
+      return ToStatus(status, absl::StrCat("create ", spec.name));
+    absl::StatusOr<v1::Session> session = sign_in(spec.phone);
+    if (!session.ok()) return session.status();
+    accounts_[spec.name] = {user.id(), spec.phone, session->token()};
+  }
+  for (const auto& [name, phone] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"resident", "13700000001"}, {"resident2", "13700000002"}}) {
+    grpc::ClientContext context;
+    v1::RegisterRequest request;
+    request.set_request_id(NextRequestId());
+    request.set_phone(phone);
+    request.set_password(kPassword);
+    request.set_display_name(name);
+    v1::Session session;
+    grpc::Status status = identity_stub->Register(&context, request, &session);
+    if (!status.ok()) return ToStatus(status, absl::StrCat("register ", name));
+    accounts_[name] = {session.user().id(), phone, session.token()};
+  }
+  // The volunteer record vol-a1 belongs to the volunteer's account.
+  auto directory_stub = directory();
+  v1::Volunteer volunteer;
+  {
+    auto context = As("admin");
+    v1::GetVolunteerRequest get;
+    get.set_id("vol-a1");
+    grpc::Status status =
+        directory_stub->GetVolunteer(context.get(), get, &volunteer);
+    if (!status.ok()) return ToStatus(status, "get vol-a1");
+  }
+  auto context = As("admin");
+  v1::UpdateVolunteerRequest update;
+  update.set_request_id(NextRequestId());
+  update.set_expected_version(volunteer.version());
+  *update.mutable_volunteer() = volunteer;
+  update.mutable_volunteer()->set_user_id(accounts_["volunteer"].user_id);
+  update.mutable_volunteer()->clear_phone();
+  v1::Volunteer updated;
+  return ToStatus(
+      directory_stub->UpdateVolunteer(context.get(), update, &updated),
+      "link vol-a1");
+}
+
+std::unique_ptr<v1::IdentityService::Stub> World::identity(int replica) {
+  return v1::IdentityService::NewStub(kepud(replica).channel());
+}
+std::unique_ptr<v1::DirectoryService::Stub> World::directory(int replica) {
+  return v1::DirectoryService::NewStub(kepud(replica).channel());
+}
+std::unique_ptr<v1::OrderService::Stub> World::orders(int replica) {
+  return v1::OrderService::NewStub(kepud(replica).channel());
+}
+std::unique_ptr<v1::DispatchService::Stub> World::dispatch(int replica) {
+  return v1::DispatchService::NewStub(kepud(replica).channel());
+}
+std::unique_ptr<v1::ClaimService::Stub> World::claims(int replica) {
+  return v1::ClaimService::NewStub(kepud(replica).channel());
+}
+std::unique_ptr<v1::FulfilmentService::Stub> World::fulfilment(int replica) {
+  return v1::FulfilmentService::NewStub(kepud(replica).channel());
+}
+
+}  // namespace kepu::testing
