@@ -101,7 +101,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
     absl::MutexLock lock(&mu_);
     if (done_) return;  // the call ended meanwhile: `subscription` goes now
     subscription_ = *std::move(subscription);
-    if (!finishing_) StartSendInitialMetadata();
+    // Tells the client it is subscribed — unless the feed delivered an event
+    // first (a resumed watch), whose write carried the metadata already.
+    if (!finishing_ && !metadata_sent_) {
+      metadata_sent_ = true;
+      StartSendInitialMetadata();
+    }
   }
 
   void Started() {
@@ -144,6 +149,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
     }
     if (backlog_.empty()) return;
     writing_ = true;
+    metadata_sent_ = true;  // the first write sends it
     StartWrite(&backlog_.front());
   }
 
@@ -170,6 +176,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
   bool starting_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<v1::OrderEvent> backlog_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // Initial metadata has gone out (alone, or with the first write).
+  bool metadata_sent_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;

@@ -23,6 +23,11 @@ class WorkflowTest : public ::testing::Test {
  protected:
   void SetUp() override { StartWorld(1); }
 
+  void TearDown() override {
+    // What the servers said, when something went wrong.
+    if (HasFailure() && world_ != nullptr) world_->PrintServerLogs();
+  }
+
   void StartWorld(int replicas) {
     auto world = World::Start(replicas);
     ASSERT_TRUE(world.ok()) << world.status();

@@ -1,6 +1,7 @@
 #include "tests/e2e/world.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "services/core/time_util.h"
@@ -32,7 +33,8 @@ std::string Describe(const grpc::Status& status) {
   return absl::StrCat(status.error_code(), " ", status.error_message());
 }
 
-absl::StatusOr<std::unique_ptr<World>> World::Start(int replicas) {
+absl::StatusOr<std::unique_ptr<World>> World::Start(
+    int replicas, std::vector<std::string> kepud_flags) {
   auto world = std::unique_ptr<World>(new World());
   auto redis = RedisServer::Start();
   if (!redis.ok()) return redis.status();
@@ -44,6 +46,7 @@ absl::StatusOr<std::unique_ptr<World>> World::Start(int replicas) {
     return loaded;
   for (int i = 0; i < replicas; ++i) {
     KepudOptions options;
+    options.flags = kepud_flags;
     options.env = {absl::StrCat("KEPU_ADMIN_PHONE=", kAdminPhone),
                    absl::StrCat("KEPU_ADMIN_PASSWORD=", kPassword)};
     auto kepud = KepudProcess::Start(KEPUD_PATH, *world->redis_, options);
@@ -63,6 +66,16 @@ std::unique_ptr<grpc::ClientContext> World::As(const std::string& name) const {
                          absl::StrCat("Bearer ", accounts_.at(name).token));
   }
   return context;
+}
+
+void World::PrintServerLogs() {
+  for (size_t i = 0; i < kepuds_.size(); ++i) {
+    const std::string output = kepuds_[i]->process().Output();
+    const size_t from = output.size() > 8000 ? output.size() - 8000 : 0;
+    std::fprintf(stderr, "--- kepud %zu (running: %s), last output:\n%s\n", i,
+                 kepuds_[i]->process().running() ? "yes" : "no",
+                 output.substr(from).c_str());
+  }
 }
 
 std::string World::NextRequestId() {

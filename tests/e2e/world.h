@@ -39,7 +39,9 @@ class World {
   // (yanzhou-gulou-xinglong), "clerk" (kexie), "clerk2" (minzheng),
   // "clerk-other" (jiaoyu), "leader" (team-a), "leader2" (team-b),
   // "leader-other" (team-d), "volunteer" (team-a, volunteer vol-a1).
-  static absl::StatusOr<std::unique_ptr<World>> Start(int replicas = 1);
+  // `kepud_flags` are passed to every replica.
+  static absl::StatusOr<std::unique_ptr<World>> Start(
+      int replicas = 1, std::vector<std::string> kepud_flags = {});
 
   KepudProcess& kepud(int replica = 0) { return *kepuds_[replica]; }
   RedisServer& redis() { return *redis_; }
@@ -57,6 +59,9 @@ class World {
   std::unique_ptr<v1::DispatchService::Stub> dispatch(int replica = 0);
   std::unique_ptr<v1::ClaimService::Stub> claims(int replica = 0);
   std::unique_ptr<v1::FulfilmentService::Stub> fulfilment(int replica = 0);
+
+  // Prints the end of every kepud's output (for a failed test).
+  void PrintServerLogs();
 
   // A fresh request id.
   std::string NextRequestId();
