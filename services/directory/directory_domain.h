@@ -7,6 +7,7 @@
 #include "services/core/clock.h"
 #include "services/core/directory_view.h"
 #include "services/core/redis/redis_client.h"
+#include "services/directory/cached_directory.h"
 #include "services/directory/directory.h"
 #include "services/directory/redis_directory.h"
 #include "services/rpc/per_tenant.h"
@@ -14,15 +15,22 @@
 namespace kepu {
 
 struct DirectoryDomain {
+  // `cache_ttl`: how long the order and identity domains may be served a
+  // record read earlier (see CachedDirectory); zero reads Redis every time.
   DirectoryDomain(RedisClient& redis, const std::string& tenant,
-                  const Clock& clock)
-      : store(redis, tenant), directory(store, clock) {}
+                  const Clock& clock,
+                  absl::Duration cache_ttl = absl::ZeroDuration())
+      : store(redis, tenant),
+        directory(store, clock),
+        cache(store, clock, cache_ttl) {}
 
-  // What the order and identity domains read (the lead wires it into them).
-  DirectoryView& view() { return store; }
+  // What the order and identity domains read.
+  DirectoryView& view() { return cache; }
 
   RedisDirectory store;
   Directory directory;
+  // Cleared by every write through the DirectoryService.
+  CachedDirectory cache;
 };
 
 using DirectoryDomains = PerTenant<DirectoryDomain>;

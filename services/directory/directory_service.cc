@@ -1,5 +1,6 @@
 #include "services/directory/directory_service.h"
 
+#include "absl/strings/match.h"
 #include "services/core/status_macros.h"
 
 namespace kepu {
@@ -10,15 +11,23 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::Serve(
     const Request* request, Response* response,
     absl::StatusOr<Response> (Directory::*handler)(const v1::Principal&,
                                                    const Request&)) {
-  return ServeUnary(
-      context, method, *request, env_,
-      [this, request, response, handler](const Caller& caller) -> absl::Status {
-        ASSIGN_OR_RETURN(DirectoryDomain * domain,
-                         domains_.Get(caller.principal.tenant()));
-        ASSIGN_OR_RETURN(*response, (domain->directory.*handler)(
-                                        caller.principal, *request));
-        return absl::OkStatus();
-      });
+  const absl::string_view name = method.substr(method.rfind('/') + 1);
+  const bool writes =
+      !absl::StartsWith(name, "List") && !absl::StartsWith(name, "Get");
+  return ServeUnary(context, method, *request, env_,
+                    [this, request, response, handler,
+                     writes](const Caller& caller) -> absl::Status {
+                      ASSIGN_OR_RETURN(DirectoryDomain * domain,
+                                       domains_.Get(caller.principal.tenant()));
+                      absl::StatusOr<Response> answer =
+                          (domain->directory.*handler)(caller.principal,
+                                                       *request);
+                      // After a write, this process's next reads see it.
+                      if (writes) domain->cache.Clear();
+                      RETURN_IF_ERROR(answer.status());
+                      *response = *std::move(answer);
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::ServerUnaryReactor* DirectoryServiceImpl::ListPrograms(

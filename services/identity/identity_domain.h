@@ -20,12 +20,16 @@ namespace kepu {
 struct IdentityDomain {
   // Everything passed in must outlive the domain.
   IdentityDomain(RedisClient& redis, const std::string& tenant,
-                 const Clock& clock, IdGenerator& ids, RedisSessions& sessions,
-                 DirectoryView& directory, PasswordCost cost = {},
-                 AccountsOptions options = {})
-      : store(redis, tenant),
-        accounts(store, sessions, directory, clock, ids, cost, options) {}
+                 const Clock& clock, IdGenerator& ids,
+                 RedisSessions& shared_sessions, DirectoryView& directory,
+                 PasswordCost cost = {}, AccountsOptions options = {})
+      : sessions(shared_sessions),
+        store(redis, tenant),
+        accounts(store, shared_sessions, directory, clock, ids, cost, options) {
+  }
 
+  // Shared by every tenant.
+  RedisSessions& sessions;
   RedisAccounts store;
   Accounts accounts;
 };

@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/core/status_macros.h"
 
@@ -14,12 +15,22 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::Serve(
     const Request& request, Handler handler) {
   static_assert(
       std::is_invocable_r_v<absl::Status, Handler, Accounts&, const Caller&>);
+  // Calls that may end or change sessions (logout, revoke, password, roles,
+  // deactivation): afterwards this process checks every token with Redis
+  // again (other replicas within their session cache's TTL).
+  const absl::string_view name = rpc.substr(rpc.rfind('/') + 1);
+  const bool changes_sessions =
+      !(name == "Register" || name == "Login" || name == "Authenticate" ||
+        name == "WhoAmI" || name == "CreateStaffAccount" ||
+        absl::StartsWith(name, "Get") || absl::StartsWith(name, "List"));
   return ServeUnary(context, rpc, request, env_,
-                    [this, handler = std::move(handler)](
+                    [this, handler = std::move(handler), changes_sessions](
                         const Caller& caller) mutable -> absl::Status {
                       ASSIGN_OR_RETURN(IdentityDomain * domain,
                                        domains_.Get(caller.principal.tenant()));
-                      return handler(domain->accounts, caller);
+                      absl::Status status = handler(domain->accounts, caller);
+                      if (changes_sessions) domain->sessions.ForgetCached();
+                      return status;
                     });
 }
 

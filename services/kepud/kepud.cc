@@ -24,6 +24,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "kepu/v1/claims.grpc.pb.h"
@@ -65,6 +66,14 @@ ABSL_FLAG(int, workers, 16,
 ABSL_FLAG(
     int, redis_connections, 4,
     "connections to Redis, shared by the workers (commands are pipelined)");
+ABSL_FLAG(absl::Duration, directory_cache_ttl, absl::Seconds(5),
+          "how long a directory record read for an order may be reused; a "
+          "change made through another replica shows after at most this "
+          "(0s: read Redis every time)");
+ABSL_FLAG(absl::Duration, session_cache_ttl, absl::Seconds(2),
+          "how long a checked token may be trusted without asking Redis; a "
+          "logout or revocation made through another replica takes effect "
+          "here after at most this (0s: ask every time)");
 ABSL_FLAG(int, queue, 4096,
           "calls that may wait for a worker before RESOURCE_EXHAUSTED");
 ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
@@ -223,9 +232,11 @@ int Run() {
   RedisClient redis(*redis_options);
   const Clock& clock = Clock::Real();
   IdGenerator ids(clock);
-  RedisSessions sessions(redis, *token_key, clock);
+  RedisSessions sessions(redis, *token_key, clock,
+                         absl::GetFlag(FLAGS_session_cache_ttl));
   DirectoryDomains directories([&](const std::string& tenant) {
-    return std::make_unique<DirectoryDomain>(redis, tenant, clock);
+    return std::make_unique<DirectoryDomain>(
+        redis, tenant, clock, absl::GetFlag(FLAGS_directory_cache_ttl));
   });
   // The directory view of a tenant whose name is valid (callers checked it).
   auto view_of = [&directories](const std::string& tenant) -> DirectoryView& {
@@ -324,5 +335,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "kepud: the Kepu server (all services in one process)");
   absl::ParseCommandLine(argc, argv);
+  // Debian's Abseil is built to check every mutex acquisition for lock-order
+  // cycles (a graph lookup per lock, a tenth of kepud's CPU under load). Unit
+  // tests keep the check; the server does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return kepu::Run();
 }

@@ -190,5 +190,66 @@ TEST_F(RedisSessionsTest, RedisDownIsUnavailable) {
       absl::IsUnavailable(sessions_->RevokeAll("jining", "u1").status()));
 }
 
+// With a session cache: what this process ends shows at once, what another
+// replica ends shows within the TTL, expiry stays exact.
+class CachedSessionsTest : public RedisSessionsTest {
+ protected:
+  void SetUp() override {
+    RedisSessionsTest::SetUp();
+    sessions_ = std::make_unique<RedisSessions>(
+        *redis_, *ParseTokenKey(kTokenKey), clock_, absl::Seconds(2));
+    other_replica_ = std::make_unique<RedisSessions>(
+        *redis_, *ParseTokenKey(kTokenKey), clock_, absl::Seconds(2));
+  }
+
+  std::unique_ptr<RedisSessions> other_replica_;
+};
+
+TEST_F(CachedSessionsTest, ARevokeHereEndsTheSessionAtOnce) {
+  const std::string token = Create("u1");
+  ASSERT_TRUE(Live(token));
+  ASSERT_TRUE(sessions_->Revoke(token).ok());
+  EXPECT_FALSE(Live(token));
+
+  const std::string second = Create("u1");
+  ASSERT_TRUE(Live(second));
+  ASSERT_TRUE(sessions_->RevokeAll("jining", "u1").ok());
+  EXPECT_FALSE(Live(second));
+}
+
+TEST_F(CachedSessionsTest, ARevokeElsewhereShowsWithinTheTtl) {
+  const std::string token = Create("u1");
+  ASSERT_TRUE(Live(token));
+  ASSERT_TRUE(other_replica_->Revoke(token).ok());
+  EXPECT_TRUE(Live(token)) << "remembered for up to the TTL";
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_FALSE(Live(token));
+}
+
+TEST_F(CachedSessionsTest, ForgetCachedChecksEveryTokenAgain) {
+  const std::string token = Create("u1");
+  ASSERT_TRUE(Live(token));
+  ASSERT_TRUE(other_replica_->Revoke(token).ok());
+  sessions_->ForgetCached();
+  EXPECT_FALSE(Live(token));
+}
+
+TEST_F(CachedSessionsTest, ExpiryIsExactEvenWhenRemembered) {
+  const std::string token = Create("u1", absl::Seconds(10));
+  clock_.Advance(absl::Seconds(9));
+  ASSERT_TRUE(Live(token));  // remembered from here for 2 s
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(absl::IsUnauthenticated(sessions_->Authenticate(token).status()));
+}
+
+TEST_F(CachedSessionsTest, RemembersSoRedisIsNotAskedAgain) {
+  const std::string token = Create("u1");
+  ASSERT_TRUE(Live(token));
+  server_->Kill().IgnoreError();
+  EXPECT_TRUE(Live(token));
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_TRUE(absl::IsUnavailable(sessions_->Authenticate(token).status()));
+}
+
 }  // namespace
 }  // namespace kepu

@@ -78,8 +78,11 @@ std::string NewTokenKeyHex() {
 }
 
 RedisSessions::RedisSessions(RedisClient& redis, std::string token_key,
-                             const Clock& clock)
-    : redis_(redis), token_key_(std::move(token_key)), clock_(clock) {
+                             const Clock& clock, absl::Duration cache_ttl)
+    : redis_(redis),
+      token_key_(std::move(token_key)),
+      clock_(clock),
+      cache_ttl_(cache_ttl) {
   InitSodium();
   unsigned char derived[crypto_generichash_KEYBYTES];
   crypto_generichash(
@@ -190,6 +193,10 @@ absl::Status RedisSessions::Revoke(absl::string_view token) {
   absl::StatusOr<std::string> key = SessionKeyOf(token);
   if (!key.ok())
     return absl::OkStatus();  // a malformed token has no session to end
+  {
+    absl::MutexLock lock(&cache_mu_);
+    cache_.erase(*key);
+  }
   ASSIGN_OR_RETURN(RedisReply stored, redis_.Command({"GET", *key}));
   if (stored.IsNil()) return absl::OkStatus();
   v1::Principal principal;
@@ -212,6 +219,7 @@ absl::StatusOr<int> RedisSessions::RevokeAll(absl::string_view tenant,
                                              absl::string_view user_id,
                                              absl::string_view except_token) {
   RETURN_IF_ERROR(CheckTenant(tenant));
+  ForgetCached();
   std::string kept;
   if (!except_token.empty()) {
     absl::StatusOr<std::string> key = SessionKeyOf(except_token);
@@ -238,9 +246,26 @@ absl::StatusOr<int> RedisSessions::RevokeAll(absl::string_view tenant,
   return static_cast<int>(done[0].Integer());
 }
 
+void RedisSessions::ForgetCached() {
+  absl::MutexLock lock(&cache_mu_);
+  cache_.clear();
+}
+
 absl::StatusOr<v1::Principal> RedisSessions::Authenticate(
     absl::string_view token) {
   ASSIGN_OR_RETURN(const std::string key, SessionKeyOf(token));
+  // Taken before the read, so a remembered session is never older than
+  // cache_ttl_.
+  const absl::Time now = clock_.Now();
+  if (cache_ttl_ > absl::ZeroDuration()) {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && now < it->second.fresh_until) {
+      if (FromProto(it->second.principal.session_expires_at()) <= now)
+        return BadToken();
+      return it->second.principal;
+    }
+  }
   ASSIGN_OR_RETURN(RedisReply reply, redis_.Command({"GET", key}));
   if (reply.IsNil()) return BadToken();
   v1::Principal principal;
@@ -251,6 +276,11 @@ absl::StatusOr<v1::Principal> RedisSessions::Authenticate(
   }
   if (FromProto(principal.session_expires_at()) <= clock_.Now())
     return BadToken();
+  if (cache_ttl_ > absl::ZeroDuration()) {
+    absl::MutexLock lock(&cache_mu_);
+    if (cache_.size() >= kMaxCachedSessions) cache_.clear();
+    cache_[key] = CachedSession{principal, now + cache_ttl_};
+  }
   return principal;
 }
 

@@ -18,7 +18,9 @@
 
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "kepu/v1/identity.pb.h"
 #include "services/core/authenticator.h"
@@ -55,7 +57,18 @@ class RedisSessions : public Authenticator {
  public:
   // `token_key`: 32 bytes (see ParseTokenKey); `redis` must outlive this
   // object.
-  RedisSessions(RedisClient& redis, std::string token_key, const Clock& clock);
+  //
+  // `cache_ttl`: how long Authenticate may answer from a session it read
+  // before, without asking Redis (zero: never). Revoke and RevokeAll forget
+  // what they end at once; anything else that ends or changes sessions (a
+  // password change, a revoked role, another replica's logout) takes effect
+  // here after at most `cache_ttl`, or at once after ForgetCached(). Expiry is
+  // always exact.
+  RedisSessions(RedisClient& redis, std::string token_key, const Clock& clock,
+                absl::Duration cache_ttl = absl::ZeroDuration());
+
+  // Forgets every session Authenticate remembers.
+  void ForgetCached() ABSL_LOCKS_EXCLUDED(cache_mu_);
 
   // Issues a token for `principal` (whose tenant must be set) valid for `ttl`.
   // The stored principal gets session_expires_at; a principal with a user id is
@@ -107,6 +120,17 @@ class RedisSessions : public Authenticator {
   // Derived from token_key_ for KeyedDigest (domain separation from tokens).
   std::string digest_key_;
   const Clock& clock_;
+  const absl::Duration cache_ttl_;
+
+  struct CachedSession {
+    v1::Principal principal;
+    absl::Time fresh_until;
+  };
+  // By session key (the token's keyed hash). Bounded: starts over when full.
+  static constexpr size_t kMaxCachedSessions = 100000;
+  absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, CachedSession> cache_
+      ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace kepu
