@@ -1,6 +1,7 @@
 #include "clients/kepuctl/kepuctl.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -33,7 +34,8 @@ constexpr absl::string_view kOverview =
 usage: kepuctl [global flags] <command words> [<operands>] [--flag=value ...]
 
 Global flags (anywhere on the line):
-  --server=<host:port>   kepud to call (default: the profile's, else 127.0.0.1:7070)
+  --server=<host:port>   kepud to call (default: $KEPU_SERVER, else the profile's, else
+                         127.0.0.1:7070)
   --profile=<name>       which profile of the config file (default "default")
   --json                 print responses in protobuf's JSON mapping, one object per line
   --timeout=<duration>   deadline of each call (default 10s)
@@ -197,6 +199,12 @@ int Run(const std::vector<std::string>& args, std::ostream& out,
     if (name == "server") options.server_given = true;
   }
   options.server = absl::GetFlag(FLAGS_server);
+  // KEPU_SERVER stands in for --server (scripts, the README walkthrough).
+  if (const char* server = std::getenv("KEPU_SERVER");
+      !options.server_given && server != nullptr && *server != '\0') {
+    options.server = server;
+    options.server_given = true;
+  }
   options.profile = absl::GetFlag(FLAGS_profile);
   options.json = absl::GetFlag(FLAGS_json);
   options.timeout = absl::GetFlag(FLAGS_timeout);

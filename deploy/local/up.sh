@@ -43,6 +43,15 @@ if [ ! -s "$data_dir/token.key" ]; then
   chmod 600 "$data_dir/token.key"
 fi
 
+# The city admin kepud makes on start (KEPU_ADMIN_PHONE/PASSWORD): the password is made once,
+# kept with the data, and printed below.
+admin_phone="${KEPU_ADMIN_PHONE:-13800000000}"
+if [ ! -s "$data_dir/admin.password" ]; then
+  echo "kepu$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')" > "$data_dir/admin.password"
+  chmod 600 "$data_dir/admin.password"
+fi
+admin_password="$(cat "$data_dir/admin.password")"
+
 # kepud: stop a running one (gracefully), then start the fresh build.
 if [ -s "$run_dir/kepud.pid" ] && kill -0 "$(cat "$run_dir/kepud.pid")" 2>/dev/null; then
   echo "kepu: restarting kepud"
@@ -53,7 +62,8 @@ if [ -s "$run_dir/kepud.pid" ] && kill -0 "$(cat "$run_dir/kepud.pid")" 2>/dev/n
   done
 fi
 : > "$run_dir/kepud.log"
-KEPU_TOKEN_KEY="$(cat "$data_dir/token.key")" nohup "$build_dir/services/kepud/kepud" \
+KEPU_TOKEN_KEY="$(cat "$data_dir/token.key")" KEPU_ADMIN_PHONE="$admin_phone" \
+  KEPU_ADMIN_PASSWORD="$admin_password" nohup "$build_dir/services/kepud/kepud" \
   --listen="127.0.0.1:$grpc_port" --redis="127.0.0.1:$redis_port" --services=all \
   >>"$run_dir/kepud.log" 2>&1 &
 echo $! > "$run_dir/kepud.pid"
@@ -67,17 +77,28 @@ if ! grep -q '"event":"kepud.listening"' "$run_dir/kepud.log"; then
 fi
 
 kepuctl="$build_dir/clients/kepuctl/kepuctl"
+
+# Demo data: Jining's regions, departments, service lines, teams, volunteers and an account for
+# every role (deploy/seed). Safe to run again: what is there already is left as it is.
+echo "kepu: loading the demo data (deploy/seed)"
+"$kepuctl" --server="127.0.0.1:$grpc_port" demo load --admin-phone="$admin_phone" \
+  --admin-password="$admin_password" --seed-dir=deploy/seed > "$run_dir/demo-accounts.txt"
+
 cat <<INFO
 
 Kepu is running.
   kepud (gRPC, every service)  127.0.0.1:$grpc_port    log: deploy/local/.run/kepud.log
   redis (AOF, fsync always)    127.0.0.1:$redis_port    data: deploy/local/.data/redis
 
-Try:
-  $kepuctl --server=127.0.0.1:$grpc_port health
-  redis-cli -p $redis_port XLEN 'kepu:{jining}:events'
+City admin: $admin_phone / $admin_password
+Demo accounts, one of each role ($(($(wc -l < "$run_dir/demo-accounts.txt") - 1)) in all, listed in deploy/local/.run/demo-accounts.txt):
+$(awk 'NR == 1 || !seen[$1]++' "$run_dir/demo-accounts.txt")
 
-Demo data and accounts arrive with the workflow services (see README, "Status").
+Try (the README, "One order through every role", walks an order through every role):
+  export PATH="$root/$build_dir/clients/kepuctl:\$PATH" KEPU_SERVER=127.0.0.1:$grpc_port
+  kepuctl --profile=resident login --phone=13900000001 --password=resident2026
+  kepuctl --profile=resident catalog lines
+
 Stop everything with ./deploy/local/down.sh
 INFO
 "$kepuctl" --server="127.0.0.1:$grpc_port" health
