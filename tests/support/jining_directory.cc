@@ -143,10 +143,11 @@ void Load(const DirectoryData& data, FakeDirectory& directory) {
 }
 
 absl::Status Load(const DirectoryData& data, RedisDirectory& directory) {
-  int next = 0;
-  auto write = [&next] {
+  // One request id per record, so loading again (or loading more records
+  // later) never replays an earlier record's request.
+  auto write = [](absl::string_view kind, absl::string_view id) {
     DirectoryWrite made;
-    made.request = {"test-admin", absl::StrCat("load-", ++next),
+    made.request = {"test-admin", absl::StrCat("load-", kind, "-", id),
                     std::string(32, 'l')};
     made.actor.set_user_id("test-admin");
     made.actor.set_role(v1::ROLE_ADMIN);
@@ -157,31 +158,42 @@ absl::Status Load(const DirectoryData& data, RedisDirectory& directory) {
   auto allow = [](const auto*, const auto&) { return absl::OkStatus(); };
   for (const v1::Department& department : data.departments) {
     absl::Status status =
-        directory.Create<v1::Department>(write(), department, allow).status();
+        directory
+            .Create<v1::Department>(write("Department", department.id()),
+                                    department, allow)
+            .status();
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists)
       return status;
   }
   for (const v1::ServiceLine& line : data.lines) {
-    absl::Status status =
-        directory.Create<v1::ServiceLine>(write(), line, allow).status();
+    absl::Status status = directory
+                              .Create<v1::ServiceLine>(
+                                  write("ServiceLine", line.id()), line, allow)
+                              .status();
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists)
       return status;
   }
   for (const v1::Region& region : data.regions) {
     absl::Status status =
-        directory.Create<v1::Region>(write(), region, allow).status();
+        directory
+            .Create<v1::Region>(write("Region", region.id()), region, allow)
+            .status();
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists)
       return status;
   }
   for (const v1::Team& team : data.teams) {
     absl::Status status =
-        directory.Create<v1::Team>(write(), team, allow).status();
+        directory.Create<v1::Team>(write("Team", team.id()), team, allow)
+            .status();
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists)
       return status;
   }
   for (const v1::Volunteer& volunteer : data.volunteers) {
     absl::Status status =
-        directory.Create<v1::Volunteer>(write(), volunteer, allow).status();
+        directory
+            .Create<v1::Volunteer>(write("Volunteer", volunteer.id()),
+                                   volunteer, allow)
+            .status();
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists)
       return status;
   }
