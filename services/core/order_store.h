@@ -35,8 +35,14 @@ struct Transition {
   v1::Order after;
   // The history entry; its event_id is assigned by the store.
   v1::OrderEvent event;
-  //   // Put the order on the matching engine's queue.
+  // Put the order on the matching engine's queue.
   bool enqueue_matching = false;
+  // For a move that creates the order: the open orders (not final, not
+  // completed) of the same service line in the same community created at this
+  // time or later (at most 100, oldest first) are added to the stored and
+  // returned order's possible_duplicate_ids — looked up atomically with the
+  // write, so of two orders placed at once the later one flags the earlier.
+  std::optional<absl::Time> duplicates_since;
   // When set, the move is refused (kFailedPrecondition) if the team already
   // holds this many orders ACCEPTED or IN_SERVICE: checked atomically with the
   // move, so concurrent acceptances cannot overfill a team.
@@ -158,15 +164,8 @@ class OrderStore {
       absl::string_view order_id, absl::string_view after_event_id,
       int limit) = 0;
 
-  //   // One page of an index.
+  // One page of an index.
   virtual absl::StatusOr<OrderPage> List(const OrderQuery& query) = 0;
-
-  // The open orders (not final, not completed) of a service line in a community
-  // created at `since` or later, oldest first (at most 100): candidates for
-  // duplicates.
-  virtual absl::StatusOr<std::vector<std::string>> OpenOrdersLike(
-      absl::string_view community_id, absl::string_view service_line_id,
-      absl::Time since) = 0;
 
   // The first result (serialized) of a record update under `request`, if it was
   // applied before; nullopt if not. kInvalidArgument: the request id was used

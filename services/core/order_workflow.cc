@@ -193,32 +193,16 @@ absl::StatusOr<v1::Order> OrderWorkflow::Create(
       Move move, PlanMove(v1::Order(), command, actor, clock_.Now(), policy_));
   move.after.set_county_id(community.county_id());
   move.after.set_program_id(line.program_id());
-  ASSIGN_OR_RETURN(std::vector<std::string> duplicates,
-                   PossibleDuplicates(move.after));
-  for (std::string& id : duplicates)
-    move.after.add_possible_duplicate_ids(std::move(id));
 
   Transition transition;
   transition.request = {principal.user_id(), command.request_id,
                         command.fingerprint};
   transition.after = std::move(move.after);
   transition.event = std::move(move.event);
+  transition.duplicates_since =
+      FromProto(transition.after.created_at()) - kDuplicateWindow;
   ASSIGN_OR_RETURN(Applied applied, store_.Apply(transition));
   return AsSeenBy(principal, std::move(applied.order));
-}
-
-absl::StatusOr<std::vector<std::string>> OrderWorkflow::PossibleDuplicates(
-    const v1::Order& order) {
-  ASSIGN_OR_RETURN(
-      std::vector<std::string> open,
-      store_.OpenOrdersLike(order.draft().community_id(),
-                            order.draft().service_line_id(),
-                            FromProto(order.created_at()) - kDuplicateWindow));
-  std::vector<std::string> duplicates;
-  for (std::string& id : open) {
-    if (id != order.id()) duplicates.push_back(std::move(id));
-  }
-  return duplicates;
 }
 
 absl::StatusOr<v1::Order> OrderWorkflow::Get(const v1::Principal& principal,

@@ -152,8 +152,6 @@ class OrderWorkflow {
   v1::VolunteerHours Effective(v1::VolunteerHours hours) const;
   // Approves the pending hours of a rated order (after the rating is stored).
   void ApproveHours(const v1::Principal& principal, const v1::Order& order);
-  absl::StatusOr<std::vector<std::string>> PossibleDuplicates(
-      const v1::Order& order);
 
   OrderStore& store_;
   DirectoryView& directory_;

@@ -411,6 +411,52 @@ TEST_F(RedisOrderStoreTest, ThirtyTwoSimultaneousClaimsHaveExactlyOneWinner) {
   EXPECT_EQ(stored->version(), order.version() + 1);
 }
 
+TEST_F(RedisOrderStoreTest, PossibleDuplicatesAreFoundAtomicallyWithTheCreate) {
+  // Eight residents order the same line for the same community at once. The
+  // creates run one after another inside Redis, so each order lists exactly
+  // the orders created before it: between them, 0, 1, ..., 7 duplicates.
+  constexpr int kResidents = 8;
+  std::latch start(kResidents);
+  std::vector<absl::StatusOr<v1::Order>> created(kResidents);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kResidents; ++t) {
+    threads.emplace_back([&, t] {
+      const v1::Principal resident =
+          Person(absl::StrCat("resident-", t), v1::ROLE_RESIDENT);
+      start.arrive_and_wait();
+      created[t] = workflow_->Create(
+          resident, NewOrderRequest(clock_.Now(), absl::StrCat("dup-", t)));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  std::map<size_t, v1::Order> by_count;  // stored orders by duplicates listed
+  for (const absl::StatusOr<v1::Order>& order : created) {
+    ASSERT_TRUE(order.ok()) << order.status();
+    absl::StatusOr<v1::Order> stored = store_->Get(order->id());
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    by_count[stored->possible_duplicate_ids_size()] = *stored;
+  }
+  ASSERT_EQ(by_count.size(), static_cast<size_t>(kResidents))
+      << "two orders saw the same earlier orders";
+  std::vector<std::string> earlier;
+  for (const auto& [count, order] : by_count) {
+    EXPECT_THAT(order.possible_duplicate_ids(),
+                ::testing::UnorderedElementsAreArray(earlier));
+    earlier.push_back(order.id());
+  }
+
+  // A retried create answers the first result, duplicates included.
+  const v1::Order& last = by_count.rbegin()->second;
+  const int who = std::stoi(last.resident_id().substr(9));
+  absl::StatusOr<v1::Order> retried = workflow_->Create(
+      Person(absl::StrCat("resident-", who), v1::ROLE_RESIDENT),
+      NewOrderRequest(clock_.Now(), absl::StrCat("dup-", who)));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->id(), last.id());
+  EXPECT_EQ(retried->possible_duplicate_ids_size(), kResidents - 1);
+}
+
 TEST_F(RedisOrderStoreTest,
        RetriedRequestReturnsTheFirstResultAndWritesNothing) {
   v1::Order order = Create(resident_, "create");

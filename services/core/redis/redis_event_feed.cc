@@ -165,6 +165,10 @@ absl::Status RedisEventFeed::ReadOnce() {
   ASSIGN_OR_RETURN(RedisReply reply,
                    redis_.Command({"XREAD", "COUNT", count, "BLOCK", block,
                                    "STREAMS", key, from}));
+  // An error reply (say, a cursor Redis refuses) would come back at once on
+  // every try: report it, so Run pauses instead of spinning.
+  if (reply.IsError())
+    return absl::InternalError(absl::StrCat("XREAD: ", reply.Str()));
   if (reply.IsNil() || !reply.IsArray() || reply.Size() == 0)
     return absl::OkStatus();
   const RedisReply entries = reply[0][1];

@@ -196,6 +196,21 @@ absl::StatusOr<LoadedOrder> RedisOrderStore::LoadForUpdate(
   return loaded;
 }
 
+namespace {
+
+// `value` as a protobuf varint.
+std::string Varint(uint32_t value) {
+  std::string bytes;
+  while (value >= 0x80) {
+    bytes.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  bytes.push_back(static_cast<char>(value));
+  return bytes;
+}
+
+}  // namespace
+
 absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
   const v1::Order& after = transition.after;
   const std::string& id = after.id();
@@ -240,9 +255,14 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
       transition.capacity.has_value()
           ? keys_.TeamIndex(transition.capacity->team_id)
           : keys_.TeamIndex("-");
+  const std::string open_key =
+      transition.duplicates_since.has_value()
+          ? keys_.OpenOrders(after.draft().community_id(),
+                             after.draft().service_line_id())
+          : keys_.OpenOrders("-", "-");
   std::vector<absl::string_view> keys = {
-      order_key, request_key,   history_key, events_key,
-      queue_key, deadlines_key, capacity_key};
+      order_key, request_key,   history_key,  events_key,
+      queue_key, deadlines_key, capacity_key, open_key};
   keys.insert(keys.end(), leave.begin(), leave.end());
   keys.insert(keys.end(), join.begin(), join.end());
 
@@ -308,6 +328,16 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
     side_counts.push_back(absl::StrCat(side.indexes.size()));
   }
 
+  // The bytes of possible_duplicate_ids' tag, which the script puts before
+  // each id it appends to the serialized order (repeated fields may be
+  // appended).
+  const std::string duplicates_since =
+      transition.duplicates_since.has_value()
+          ? absl::StrCat(absl::ToUnixMillis(*transition.duplicates_since))
+          : "";
+  const std::string duplicate_tag = Varint(
+      (v1::Order::kPossibleDuplicateIdsFieldNumber << 3) | 2 /* bytes */);
+
   const std::string leave_count = absl::StrCat(leave.size());
   const std::string join_count = absl::StrCat(join.size());
   const std::string side_count = absl::StrCat(sides.size());
@@ -331,7 +361,9 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
       capacity_ranges[3],
       leave_count,
       join_count,
-      side_count};
+      side_count,
+      duplicates_since,
+      duplicate_tag};
   args.insert(args.end(), join_scores.begin(), join_scores.end());
   for (size_t i = 0; i < sides.size(); ++i) {
     args.insert(args.end(), {sides[i].value, sides[i].member, sides[i].score,
@@ -365,7 +397,7 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
     }
     return UnexpectedReply("apply_transition", reply);
   }
-  if (!reply.IsArray() || reply.Size() != 2 || !reply[1].IsString()) {
+  if (!reply.IsArray() || reply.Size() < 2 || !reply[1].IsString()) {
     return UnexpectedReply("apply_transition", reply);
   }
   Applied applied;
@@ -376,6 +408,12 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
   } else {
     applied.order = after;
     applied.event_id = std::string(reply[1].Str());
+    // The possible duplicates the script found (and stored with the order).
+    if (reply.Size() > 2 && reply[2].IsArray()) {
+      for (size_t i = 0; i < reply[2].Size(); ++i)
+        applied.order.add_possible_duplicate_ids(
+            std::string(reply[2][i].Str()));
+    }
   }
   return applied;
 }
@@ -686,20 +724,6 @@ absl::StatusOr<std::string> CompareAndSet(
 }
 
 }  // namespace
-
-absl::StatusOr<std::vector<std::string>> RedisOrderStore::OpenOrdersLike(
-    absl::string_view community_id, absl::string_view service_line_id,
-    absl::Time since) {
-  const std::string key = keys_.OpenOrders(community_id, service_line_id);
-  const std::string from = absl::StrCat(absl::ToUnixMillis(since));
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_.Command({"ZRANGE", key, from, "+inf", "BYSCORE",
-                                   "LIMIT", "0", "100"}));
-  if (!reply.IsArray()) return UnexpectedReply("ZRANGE", reply);
-  std::vector<std::string> ids;
-  for (size_t i = 0; i < reply.Size(); ++i) ids.emplace_back(reply[i].Str());
-  return ids;
-}
 
 absl::StatusOr<std::optional<std::string>> RedisOrderStore::FindResult(
     const RequestKey& request) {

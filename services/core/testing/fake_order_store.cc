@@ -123,7 +123,22 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
           "team ", transition.capacity->team_id, " is at capacity"));
     }
   }
-  orders_[id] = transition.after;
+  v1::Order after = transition.after;
+  if (transition.duplicates_since.has_value()) {
+    int found = 0;
+    for (const auto& [other_id, other] : orders_) {  // by id: oldest first
+      if (found < 100 && other_id != id &&
+          other.draft().community_id() == after.draft().community_id() &&
+          other.draft().service_line_id() == after.draft().service_line_id() &&
+          !IsFinal(other.state()) &&
+          other.state() != v1::ORDER_STATE_COMPLETED &&
+          FromProto(other.created_at()) >= *transition.duplicates_since) {
+        after.add_possible_duplicate_ids(other_id);
+        ++found;
+      }
+    }
+  }
+  orders_[id] = after;
   for (const v1::VolunteerHours& hours : transition.hours)
     hours_[hours.id()] = hours;
   if (transition.follow_up.has_value()) {
@@ -132,10 +147,10 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
   v1::OrderEvent event = transition.event;
   event.set_event_id(absl::StrCat(next_event_++, "-0"));
   history_[id].push_back(event);
-  requests_[request_key] = {transition.request.fingerprint, transition.after};
+  requests_[request_key] = {transition.request.fingerprint, after};
   if (transition.enqueue_matching) matching_queue_.push_back(id);
   ++writes_;
-  return Applied{transition.after, event.event_id(), false};
+  return Applied{after, event.event_id(), false};
 }
 
 absl::StatusOr<std::vector<v1::OrderEvent>> FakeOrderStore::History(
@@ -226,23 +241,6 @@ absl::StatusOr<Message> CompareAndSet(
 }
 
 }  // namespace
-
-absl::StatusOr<std::vector<std::string>> FakeOrderStore::OpenOrdersLike(
-    absl::string_view community_id, absl::string_view service_line_id,
-    absl::Time since) {
-  absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  std::vector<std::string> ids;
-  for (const auto& [id, order] : orders_) {
-    if (order.draft().community_id() == community_id &&
-        order.draft().service_line_id() == service_line_id &&
-        !IsFinal(order.state()) && order.state() != v1::ORDER_STATE_COMPLETED &&
-        FromProto(order.created_at()) >= since) {
-      ids.push_back(id);
-    }
-  }
-  return ids;
-}
 
 absl::StatusOr<std::optional<std::string>> FakeOrderStore::FindResult(
     const RequestKey& request) {

@@ -22,9 +22,6 @@ class FakeOrderStore : public OrderStore {
       absl::string_view order_id, absl::string_view after_event_id,
       int limit) override;
   absl::StatusOr<OrderPage> List(const OrderQuery& query) override;
-  absl::StatusOr<std::vector<std::string>> OpenOrdersLike(
-      absl::string_view community_id, absl::string_view service_line_id,
-      absl::Time since) override;
   absl::StatusOr<std::optional<std::string>> FindResult(
       const RequestKey& request) override;
   absl::StatusOr<v1::VolunteerHours> GetHours(

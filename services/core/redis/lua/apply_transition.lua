@@ -6,6 +6,7 @@
 -- KEYS, in order:
 --   1 order hash   2 request key   3 order history list   4 tenant event stream
 --   5 matching queue   6 deadlines (sorted set)   7 the capacity-guarded team's index
+--   8 the open orders of the order's service line and community (duplicate search)
 --   then the indexes the order leaves (ZREM), the indexes it joins or moves in (ZADD),
 --   then for each side record: its key followed by its indexes.
 -- ARGV, in order:
@@ -21,10 +22,13 @@
 --   13 capacity limit, or "" for no guard; 14-17 the score ranges counted against it
 --      (ACCEPTED low, high, IN_SERVICE low, high; high bounds exclusive)
 --   18 indexes to leave   19 indexes to join   20 side records
+--   21 duplicate search: the earliest creation time (ms) of an open order that counts as a
+--      possible duplicate, or "" for no search
+--   22 the bytes of the tag of Order.possible_duplicate_ids
 --   then one score per joined index,
 --   then per side record: value, member, score, number of its indexes.
 --
--- Returns {"applied", event id} or {"replayed", first result}; refusals are error replies
+-- Returns {"applied", event id, {possible duplicate ids}} or {"replayed", first result}; refusals are error replies
 -- starting with KEPU_REQUEST_REUSED, KEPU_EXISTS, KEPU_NOT_FOUND, KEPU_STALE <version>,
 -- KEPU_STATE <state> or KEPU_CAPACITY <held> (each with text after the code: Redis prefixes a
 -- bare code with ERR).
@@ -54,7 +58,26 @@ if ARGV[13] ~= '' then
   end
 end
 
-redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[3], 'r', ARGV[5])
+-- Possible duplicates: appended to the serialized order as more possible_duplicate_ids
+-- fields (protobuf merges repeated fields that come later), before the order joins the index.
+local record = ARGV[5]
+local duplicates = {}
+if ARGV[21] ~= '' then
+  local open = redis.call('ZRANGE', KEYS[8], ARGV[21], '+inf', 'BYSCORE', 'LIMIT', '0', '100')
+  for _, other in ipairs(open) do
+    if other ~= ARGV[11] then
+      local length, n = '', #other
+      while n >= 128 do
+        length = length .. string.char(n % 128 + 128)
+        n = math.floor(n / 128)
+      end
+      record = record .. ARGV[22] .. length .. string.char(n) .. other
+      duplicates[#duplicates + 1] = other
+    end
+  end
+end
+
+redis.call('HSET', KEYS[1], 'v', ARGV[4], 's', ARGV[3], 'r', record)
 local event_id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*',
                             'o', ARGV[11], 'e', ARGV[6])
 redis.call('RPUSH', KEYS[3], event_id .. ' ' .. ARGV[6])
@@ -66,12 +89,12 @@ end
 
 local leave = tonumber(ARGV[18])
 local join = tonumber(ARGV[19])
-local key = 7
+local key = 8
 for _ = 1, leave do
   key = key + 1
   redis.call('ZREM', KEYS[key], ARGV[11])
 end
-local arg = 20
+local arg = 22
 for _ = 1, join do
   key = key + 1
   arg = arg + 1
@@ -92,5 +115,5 @@ end
 if ARGV[9] == '1' then
   redis.call('XADD', KEYS[5], '*', 'o', ARGV[11], 'v', ARGV[4])
 end
-redis.call('SET', KEYS[2], ARGV[7] .. ':' .. ARGV[5], 'EX', ARGV[8])
-return {'applied', event_id}
+redis.call('SET', KEYS[2], ARGV[7] .. ':' .. record, 'EX', ARGV[8])
+return {'applied', event_id, duplicates}
