@@ -1,6 +1,7 @@
 #include "services/core/field_checks.h"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -229,15 +230,18 @@ absl::Status CheckPage(const v1::PageRequest& page, absl::string_view path) {
 absl::Status CheckEventId(absl::string_view value, absl::string_view path) {
   if (value.empty()) return absl::OkStatus();
   const size_t dash = value.find('-');
-  auto all_digits = [](absl::string_view part) {
+  // Each part is a 64-bit unsigned number: Redis refuses a stream id past
+  // 2^64 - 1, and a watch resuming after one would never start.
+  auto is_part = [](absl::string_view part) {
     if (part.empty() || part.size() > 20) return false;
     for (char c : part) {
       if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
     }
-    return true;
+    uint64_t number;
+    return absl::SimpleAtoi(part, &number);
   };
-  if (dash == absl::string_view::npos || !all_digits(value.substr(0, dash)) ||
-      !all_digits(value.substr(dash + 1))) {
+  if (dash == absl::string_view::npos || !is_part(value.substr(0, dash)) ||
+      !is_part(value.substr(dash + 1))) {
     return FieldError(path,
                       "is not an event id (\"<milliseconds>-<sequence>\")");
   }

@@ -74,7 +74,8 @@ absl::Status CheckDuration(const google::protobuf::Duration& d,
 // printable ASCII.
 absl::Status CheckPage(const v1::PageRequest& page, absl::string_view path);
 
-// An event id of the tenant's event stream ("<millis>-<seq>"), or empty.
+// An event id of the tenant's event stream ("<millis>-<seq>", each part a
+// 64-bit unsigned number), or empty.
 absl::Status CheckEventId(absl::string_view value, absl::string_view path);
 
 // An integer in [min, max].

@@ -190,6 +190,8 @@ std::vector<std::string> GoodPasswords() {
           "Correct horse battery staple 9"};
 }
 
+// The last three have a part past 2^64 - 1, which Redis refuses in a stream
+// id.
 std::vector<std::string> BadEventIds() {
   return {"abc",
           "1700000000000",
@@ -201,11 +203,15 @@ std::vector<std::string> BadEventIds() {
           std::string(42, '1'),
           "1700000000000 -0",
           "1-2 ",
-          " 1-2"};
+          " 1-2",
+          "18446744073709551616-0",
+          "0-18446744073709551616",
+          "99999999999999999999-0"};
 }
 
 std::vector<std::string> GoodEventIds() {
-  return {"", "1700000000000-0", "0-0", "1800000000123-42"};
+  return {"", "1700000000000-0", "0-0", "1800000000123-42",
+          "18446744073709551615-18446744073709551615"};
 }
 
 // A table of changes to a valid request of type R: each must either make it
