@@ -10,7 +10,6 @@
 namespace kepu::testing {
 namespace {
 
-constexpr char kPassword[] = "kepu2026demo";
 constexpr char kAdminPhone[] = "13900000000";
 
 struct StaffSpec {
@@ -45,7 +44,7 @@ absl::StatusOr<std::unique_ptr<World>> World::Start(int replicas) {
   for (int i = 0; i < replicas; ++i) {
     KepudOptions options;
     options.env = {absl::StrCat("KEPU_ADMIN_PHONE=", kAdminPhone),
-                   absl::StrCat("KEPU_ADMIN_PASSWORD=", kPassword)};
+                   absl::StrCat("KEPU_ADMIN_PASSWORD=", World::kPassword)};
     auto kepud = KepudProcess::Start(KEPUD_PATH, *world->redis_, options);
     if (!kepud.ok()) return kepud.status();
     world->kepuds_.push_back(std::move(*kepud));
@@ -91,7 +90,7 @@ absl::Status World::CreateAccounts() {
     grpc::ClientContext context;
     v1::LoginRequest login;
     login.set_phone(phone);
-    login.set_password(kPassword);
+    login.set_password(World::kPassword);
     v1::Session session;
     grpc::Status status = identity_stub->Login(&context, login, &session);
     if (!status.ok()) return ToStatus(status, absl::StrCat("login ", phone));
@@ -120,7 +119,7 @@ absl::Status World::CreateAccounts() {
     request.set_request_id(NextRequestId());
     request.set_phone(spec.phone);
     request.set_display_name(spec.name);
-    request.set_initial_password(kPassword);
+    request.set_initial_password(World::kPassword);
     v1::RoleGrant* grant = request.add_grants();
     grant->set_role(spec.role);
     grant->set_scope_id(spec.scope);
@@ -140,7 +139,7 @@ absl::Status World::CreateAccounts() {
     v1::RegisterRequest request;
     request.set_request_id(NextRequestId());
     request.set_phone(phone);
-    request.set_password(kPassword);
+    request.set_password(World::kPassword);
     request.set_display_name(name);
     v1::Session session;
     grpc::Status status = identity_stub->Register(&context, request, &session);
