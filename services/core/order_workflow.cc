@@ -102,6 +102,12 @@ absl::StatusOr<std::string> ResolveScope(const v1::Principal& principal,
   return *held.begin();
 }
 
+// Whether the principal is an admin of the whole tenant (the city).
+bool IsCityAdmin(const v1::Principal& principal) {
+  return !principal.tenant().empty() &&
+         HasRole(principal, v1::ROLE_ADMIN, principal.tenant());
+}
+
 std::vector<v1::Role> RolesOf(OrderIndex index) {
   switch (index) {
     case OrderIndex::kCommunity:
@@ -565,6 +571,35 @@ absl::StatusOr<std::vector<v1::EligibleTeam>> OrderWorkflow::EligibleTeams(
   return eligible;
 }
 
+absl::StatusOr<bool> OrderWorkflow::AdministersTeam(
+    const v1::Principal& principal, absl::string_view team_id) {
+  if (IsCityAdmin(principal)) return true;
+  std::vector<std::string> counties;
+  for (const v1::RoleGrant& grant : principal.grants()) {
+    if (grant.role() == v1::ROLE_ADMIN && !grant.scope_id().empty()) {
+      counties.push_back(grant.scope_id());
+    }
+  }
+  if (counties.empty()) return false;
+  absl::StatusOr<v1::Team> team = directory_.GetTeam(team_id);
+  if (absl::IsNotFound(team.status())) return false;
+  RETURN_IF_ERROR(team.status());
+  if (team->service_area_region_ids().empty()) return false;
+  for (const std::string& area : team->service_area_region_ids()) {
+    absl::StatusOr<std::vector<v1::Region>> chain =
+        directory_.RegionChain(area);
+    if (absl::IsNotFound(chain.status())) return false;
+    RETURN_IF_ERROR(chain.status());
+    const bool inside =
+        std::any_of(chain->begin(), chain->end(), [&](const v1::Region& r) {
+          return std::find(counties.begin(), counties.end(), r.id()) !=
+                 counties.end();
+        });
+    if (!inside) return false;
+  }
+  return true;
+}
+
 absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
     const v1::Principal& principal, const v1::ListHoursRequest& request) {
   HoursQuery query;
@@ -572,10 +607,21 @@ absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
   if (!request.volunteer_id().empty()) {
     ASSIGN_OR_RETURN(v1::Volunteer volunteer,
                      directory_.GetVolunteer(request.volunteer_id()));
-    bool allowed = admin || (!volunteer.user_id().empty() &&
-                             volunteer.user_id() == principal.user_id());
+    bool allowed = !volunteer.user_id().empty() &&
+                   volunteer.user_id() == principal.user_id();
     for (const std::string& team : volunteer.team_ids()) {
       allowed |= HasRole(principal, v1::ROLE_TEAM_LEADER, team);
+    }
+    // An admin reads the hours of a volunteer all of whose teams it
+    // administers: a county admin not those of one who also serves a team
+    // beyond its counties.
+    if (!allowed && admin) {
+      allowed = IsCityAdmin(principal) || !volunteer.team_ids().empty();
+      for (const std::string& team : volunteer.team_ids()) {
+        ASSIGN_OR_RETURN(const bool administers,
+                         AdministersTeam(principal, team));
+        allowed &= administers;
+      }
     }
     if (!allowed) {
       return absl::NotFoundError(
@@ -583,9 +629,13 @@ absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
     }
     query.volunteer_id = request.volunteer_id();
   } else if (!request.team_id().empty()) {
-    if (!admin &&
-        !HasRole(principal, v1::ROLE_TEAM_LEADER, request.team_id()) &&
-        !HasRole(principal, v1::ROLE_VOLUNTEER, request.team_id())) {
+    bool allowed =
+        HasRole(principal, v1::ROLE_TEAM_LEADER, request.team_id()) ||
+        HasRole(principal, v1::ROLE_VOLUNTEER, request.team_id());
+    if (!allowed && admin) {
+      ASSIGN_OR_RETURN(allowed, AdministersTeam(principal, request.team_id()));
+    }
+    if (!allowed) {
       return absl::NotFoundError(
           absl::StrCat("team ", request.team_id(), " not found"));
     }

@@ -112,9 +112,12 @@ class OrderWorkflow {
       const v1::Principal& principal, absl::string_view order_id);
 
   // Volunteer hours of a volunteer (the volunteer, a leader of one of their
-  // teams, an admin), a team (its leader and volunteers, an admin) or an order
-  // (who may see the order). Status as it stands now: pending hours older than
-  // the auto-approval period are approved.
+  // teams, an admin of all their teams), a team (its leader and volunteers, an
+  // admin of the team) or an order (who may see the order). A city admin
+  // administers every team, a county admin a team whose service areas all lie
+  // in its counties (as for directory writes). Anyone else: kNotFound. Status
+  // as it stands now: pending hours older than the auto-approval period are
+  // approved.
   absl::StatusOr<v1::ListHoursResponse> ListHours(
       const v1::Principal& principal, const v1::ListHoursRequest& request);
 
@@ -146,6 +149,11 @@ class OrderWorkflow {
                                       absl::string_view field);
   // The ids of the order's community and the regions above it.
   absl::StatusOr<std::vector<std::string>> AreaOf(const v1::Order& order);
+  // Whether the principal is an admin of the team: a city admin of any, a
+  // county admin of one whose service areas all lie in its counties. An
+  // unknown team or region is no county admin's.
+  absl::StatusOr<bool> AdministersTeam(const v1::Principal& principal,
+                                       absl::string_view team_id);
   // How many orders the team holds ACCEPTED or IN_SERVICE.
   absl::StatusOr<int64_t> HeldBy(absl::string_view team_id);
   // `hours` with the status it has now.

@@ -459,6 +459,11 @@ absl::StatusOr<v1::User> Accounts::ChangeGrant(
   }
   if (!loaded.current.has_value()) return UserNotFound(user_id);
   const v1::User& user = loaded.current->user;
+  // An account a county admin does not reach at all does not exist for it (as
+  // for GetUser): its version, grants and state are not the county's to learn,
+  // nor to change.
+  ASSIGN_OR_RETURN(const Reach reach, scope.ReachOf(user));
+  if (reach == Reach::kNone) return UserNotFound(user_id);
   if (user.version() != expected_version) return Stale(user, expected_version);
   const bool held = Holds(user, grant);
   if (add && held) {

@@ -128,7 +128,9 @@ class Accounts {
   //   kInvalidArgument:    (grant) its scope is not in the directory or does
   //                        not fit its role; or the request id was used for
   //                        other content;
-  //   kNotFound:           no such user;
+  //   kNotFound:           no such user, or one the admin does not reach at
+  //                        all (it must hold a grant in a county admin's
+  //                        county already);
   //   kAborted:            the user is no longer at expected_version;
   //   kFailedPrecondition: the user already holds (GrantRole) / does not hold
   //                        (RevokeRole) the grant, or is deactivated

@@ -101,12 +101,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
     absl::MutexLock lock(&mu_);
     if (done_) return;  // the call ended meanwhile: `subscription` goes now
     subscription_ = *std::move(subscription);
-    // Tells the client it is subscribed — unless the feed delivered an event
-    // first (a resumed watch), whose write carried the metadata already.
-    if (!finishing_ && !metadata_sent_) {
-      metadata_sent_ = true;
-      StartSendInitialMetadata();
-    }
+    if (finishing_) return;
+    // The feed may have delivered events already (on its thread, since the
+    // subscription above): they waited in the backlog, as a write must not
+    // send the initial metadata before StartSendInitialMetadata does (gRPC
+    // asserts that it is sent once).
+    StartSendInitialMetadata();
+    metadata_sent_ = true;
+    WriteNextLocked();
   }
 
   void Started() {
@@ -147,9 +149,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
       }
       return;
     }
-    if (backlog_.empty()) return;
+    if (!metadata_sent_ || backlog_.empty()) return;
     writing_ = true;
-    metadata_sent_ = true;  // the first write sends it
     StartWrite(&backlog_.front());
   }
 
@@ -175,9 +176,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
       ABSL_GUARDED_BY(mu_);
   bool starting_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<v1::OrderEvent> backlog_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  // Initial metadata has gone out (alone, or with the first write).
+  // StartSendInitialMetadata was called: events may be written.
   bool metadata_sent_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;

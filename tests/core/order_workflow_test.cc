@@ -720,6 +720,35 @@ TEST_F(OrderWorkflowTest,
   EXPECT_EQ(summary->completed_services(), 2);
 }
 
+TEST_F(OrderWorkflowTest, AdminsReadTheHoursOfTheTeamsTheyAdministerOnly) {
+  auto make = [this](v1::OrderAction action, const v1::Order& order,
+                     const std::string& id) { return Make(action, order, id); };
+  Complete(workflow_, department_, leader_, Claimed(), make);
+  auto read = [this](const v1::Principal& who, const std::string& volunteer,
+                     const std::string& team) {
+    v1::ListHoursRequest request;
+    request.set_volunteer_id(volunteer);
+    request.set_team_id(team);
+    return workflow_.ListHours(who, request).status().code();
+  };
+  const v1::Principal city = Person("admin-1", v1::ROLE_ADMIN, "jining");
+  const v1::Principal rencheng = Person("admin-2", v1::ROLE_ADMIN, "rencheng");
+  const v1::Principal yanzhou = Person("admin-3", v1::ROLE_ADMIN, "yanzhou");
+  // team-a serves rencheng, team-d yanzhou, team-e the whole city.
+  for (const char* team : {"team-a", "team-d", "team-e"}) {
+    EXPECT_EQ(read(city, "", team), absl::StatusCode::kOk) << team;
+  }
+  EXPECT_EQ(read(rencheng, "", "team-a"), absl::StatusCode::kOk);
+  EXPECT_EQ(read(rencheng, "", "team-d"), absl::StatusCode::kNotFound);
+  EXPECT_EQ(read(rencheng, "", "team-e"), absl::StatusCode::kNotFound);
+  EXPECT_EQ(read(yanzhou, "", "team-a"), absl::StatusCode::kNotFound);
+  EXPECT_EQ(read(yanzhou, "", "team-d"), absl::StatusCode::kOk);
+  EXPECT_EQ(read(city, "vol-d1", ""), absl::StatusCode::kOk);
+  EXPECT_EQ(read(rencheng, "vol-a1", ""), absl::StatusCode::kOk);
+  EXPECT_EQ(read(rencheng, "vol-d1", ""), absl::StatusCode::kNotFound);
+  EXPECT_EQ(read(yanzhou, "vol-a1", ""), absl::StatusCode::kNotFound);
+}
+
 TEST_F(OrderWorkflowTest, CompletionHoursMustBeForMembersOfTheTeam) {
   v1::Order order = Claimed();
   Command assign = Make(v1::ORDER_ACTION_ASSIGN_TEAM, order, "assign-1");

@@ -11,7 +11,6 @@
 namespace kepu::testing {
 namespace {
 
-constexpr char kPassword[] = "kepu2026demo";
 constexpr char kAdminPhone[] = "13900000000";
 
 struct StaffSpec {
@@ -48,7 +47,7 @@ absl::StatusOr<std::unique_ptr<World>> World::Start(
     KepudOptions options;
     options.flags = kepud_flags;
     options.env = {absl::StrCat("KEPU_ADMIN_PHONE=", kAdminPhone),
-                   absl::StrCat("KEPU_ADMIN_PASSWORD=", kPassword)};
+                   absl::StrCat("KEPU_ADMIN_PASSWORD=", World::kPassword)};
     auto kepud = KepudProcess::Start(KEPUD_PATH, *world->redis_, options);
     if (!kepud.ok()) return kepud.status();
     world->kepuds_.push_back(std::move(*kepud));
@@ -104,7 +103,7 @@ absl::Status World::CreateAccounts() {
     grpc::ClientContext context;
     v1::LoginRequest login;
     login.set_phone(phone);
-    login.set_password(kPassword);
+    login.set_password(World::kPassword);
     v1::Session session;
     grpc::Status status = identity_stub->Login(&context, login, &session);
     if (!status.ok()) return ToStatus(status, absl::StrCat("login ", phone));
@@ -133,7 +132,7 @@ absl::Status World::CreateAccounts() {
     request.set_request_id(NextRequestId());
     request.set_phone(spec.phone);
     request.set_display_name(spec.name);
-    request.set_initial_password(kPassword);
+    request.set_initial_password(World::kPassword);
     v1::RoleGrant* grant = request.add_grants();
     grant->set_role(spec.role);
     grant->set_scope_id(spec.scope);
@@ -153,7 +152,7 @@ absl::Status World::CreateAccounts() {
     v1::RegisterRequest request;
     request.set_request_id(NextRequestId());
     request.set_phone(phone);
-    request.set_password(kPassword);
+    request.set_password(World::kPassword);
     request.set_display_name(name);
     v1::Session session;
     grpc::Status status = identity_stub->Register(&context, request, &session);

@@ -34,6 +34,9 @@ struct Account {
 
 class World {
  public:
+  // The password of every account the world makes.
+  static constexpr char kPassword[] = "kepu2026demo";
+
   // Accounts: "admin" (the city), "county-admin" (rencheng), "resident",
   // "resident2", "worker" (rencheng-guhuai-zhuyuan), "worker-other"
   // (yanzhou-gulou-xinglong), "clerk" (kexie), "clerk2" (minzheng),

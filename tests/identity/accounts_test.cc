@@ -807,6 +807,49 @@ TEST_F(AccountsTest, CountyAdminsChangeOnlyGrantsInScope) {
   EXPECT_EQ(accounts_->GetUser(city_admin_, user.id())->phone(), Phone(1));
 }
 
+TEST_F(AccountsTest, CountyAdminsNeitherLearnOfNorChangeAccountsOutOfReach) {
+  const v1::Principal county = PrincipalOf(
+      Staff(Phone(50), {Grant(v1::ROLE_ADMIN, testing::kRencheng)}));
+  const v1::User outside =
+      Staff(Phone(1), {Grant(v1::ROLE_COMMUNITY_WORKER, testing::kXinglong)});
+  absl::StatusOr<v1::Session> resident =
+      Register(Phone(2), "secret-2026", "register-0001");
+  ASSERT_TRUE(resident.ok()) << resident.status();
+  const int64_t audit = AuditLength();
+
+  // A grant in the county, to accounts the county admin does not reach: as
+  // if they did not exist, whatever the version.
+  const v1::RoleGrant zhuyuan =
+      Grant(v1::ROLE_COMMUNITY_WORKER, testing::kZhuyuan);
+  v1::GrantRoleRequest grant = GrantRequest(outside, zhuyuan, "grant-0001");
+  absl::Status status = accounts_->GrantRole(county, grant).status();
+  EXPECT_TRUE(absl::IsNotFound(status)) << status;
+  grant.set_request_id("grant-0002");
+  grant.set_expected_version(outside.version() + 5);
+  status = accounts_->GrantRole(county, grant).status();
+  EXPECT_TRUE(absl::IsNotFound(status)) << status;
+  status =
+      accounts_
+          ->RevokeRole(county, RevokeRequest(outside, zhuyuan, "revoke-0001"))
+          .status();
+  EXPECT_TRUE(absl::IsNotFound(status)) << status;
+  status = accounts_
+               ->GrantRole(county, GrantRequest(resident->user(), zhuyuan,
+                                                "grant-0003"))
+               .status();
+  EXPECT_TRUE(absl::IsNotFound(status)) << status;
+  EXPECT_EQ(AuditLength(), audit) << "refusals write nothing";
+
+  // The city admin reaches every account.
+  absl::StatusOr<v1::User> granted = accounts_->GrantRole(
+      city_admin_, GrantRequest(outside, zhuyuan, "grant-0004"));
+  ASSERT_TRUE(granted.ok()) << granted.status();
+  // Now partly in the county: the county admin may take back its own grant.
+  absl::StatusOr<v1::User> revoked = accounts_->RevokeRole(
+      county, RevokeRequest(*granted, zhuyuan, "revoke-0002"));
+  EXPECT_TRUE(revoked.ok()) << revoked.status();
+}
+
 TEST_F(AccountsTest, PhonesAreMaskedForAnyoneButTheUserAndAdminsInScope) {
   v1::User user;
   user.set_id("u1");
