@@ -2,32 +2,8 @@
 
 namespace kepu {
 
-template <typename Value>
-std::shared_ptr<const Value> CachedDirectory::Table<Value>::Find(
-    absl::string_view key, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.expires <= now) return nullptr;
-  return it->second.value;
-}
-
-template <typename Value>
-void CachedDirectory::Table<Value>::Put(absl::string_view key,
-                                        std::shared_ptr<const Value> value,
-                                        absl::Time expires) {
-  absl::MutexLock lock(&mu_);
-  if (entries_.size() >= kMaxEntries) entries_.clear();
-  entries_[key] = Entry{std::move(value), expires};
-}
-
-template <typename Value>
-void CachedDirectory::Table<Value>::Clear() {
-  absl::MutexLock lock(&mu_);
-  entries_.clear();
-}
-
 template <typename Value, typename Read>
-absl::StatusOr<Value> CachedDirectory::Cached(Table<Value>& table,
+absl::StatusOr<Value> CachedDirectory::Cached(TtlCache<Value>& table,
                                               absl::string_view key,
                                               Read read) {
   if (ttl_ <= absl::ZeroDuration()) return read();
@@ -36,8 +12,7 @@ absl::StatusOr<Value> CachedDirectory::Cached(Table<Value>& table,
   const absl::Time now = clock_.Now();
   if (std::shared_ptr<const Value> hit = table.Find(key, now)) return *hit;
   absl::StatusOr<Value> value = read();
-  if (value.ok())
-    table.Put(key, std::make_shared<const Value>(*value), now + ttl_);
+  if (value.ok()) table.Put(key, *value, now + ttl_);
   return value;
 }
 

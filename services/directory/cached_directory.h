@@ -16,11 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/core/clock.h"
 #include "services/core/directory_view.h"
+#include "services/core/ttl_cache.h"
 
 namespace kepu {
 
@@ -49,40 +48,21 @@ class CachedDirectory : public DirectoryView {
       const std::vector<std::string>& region_ids) override;
 
  private:
-  // Entries of one kind of value, by key. Bounded: when full it starts over
-  // (the directory is small; a full table means keys nobody repeats).
-  template <typename Value>
-  class Table {
-   public:
-    std::shared_ptr<const Value> Find(absl::string_view key, absl::Time now)
-        ABSL_LOCKS_EXCLUDED(mu_);
-    void Put(absl::string_view key, std::shared_ptr<const Value> value,
-             absl::Time expires) ABSL_LOCKS_EXCLUDED(mu_);
-    void Clear() ABSL_LOCKS_EXCLUDED(mu_);
-
-   private:
-    static constexpr size_t kMaxEntries = 20000;
-    struct Entry {
-      std::shared_ptr<const Value> value;
-      absl::Time expires;
-    };
-    absl::Mutex mu_;
-    absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  };
-
   // The cached value of `key` in `table`, or `read()`'s, remembered if ok.
   template <typename Value, typename Read>
-  absl::StatusOr<Value> Cached(Table<Value>& table, absl::string_view key,
+  absl::StatusOr<Value> Cached(TtlCache<Value>& table, absl::string_view key,
                                Read read);
+
+  static constexpr size_t kMaxEntries = 20000;
 
   DirectoryView& source_;
   const Clock& clock_;
   const absl::Duration ttl_;
-  Table<v1::ServiceLine> lines_;
-  Table<v1::Region> regions_;
-  Table<v1::Department> departments_;
-  Table<std::vector<v1::Region>> chains_;
-  Table<std::vector<v1::Department>> department_lists_;
+  TtlCache<v1::ServiceLine> lines_{kMaxEntries};
+  TtlCache<v1::Region> regions_{kMaxEntries};
+  TtlCache<v1::Department> departments_{kMaxEntries};
+  TtlCache<std::vector<v1::Region>> chains_{kMaxEntries};
+  TtlCache<std::vector<v1::Department>> department_lists_{kMaxEntries};
 };
 
 }  // namespace kepu

@@ -11,7 +11,7 @@ grpc::ServerUnaryReactor* DirectoryServiceImpl::Serve(
     const Request* request, Response* response,
     absl::StatusOr<Response> (Directory::*handler)(const v1::Principal&,
                                                    const Request&)) {
-  const absl::string_view name = method.substr(method.rfind('/') + 1);
+  const absl::string_view name = MethodName(method);
   const bool writes =
       !absl::StartsWith(name, "List") && !absl::StartsWith(name, "Get");
   return ServeUnary(context, method, *request, env_,

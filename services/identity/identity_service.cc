@@ -18,7 +18,7 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::Serve(
   // Calls that may end or change sessions (logout, revoke, password, roles,
   // deactivation): afterwards this process checks every token with Redis
   // again (other replicas within their session cache's TTL).
-  const absl::string_view name = rpc.substr(rpc.rfind('/') + 1);
+  const absl::string_view name = MethodName(rpc);
   const bool changes_sessions =
       !(name == "Register" || name == "Login" || name == "Authenticate" ||
         name == "WhoAmI" || name == "CreateStaffAccount" ||

@@ -110,6 +110,10 @@ const std::map<std::string, RpcPolicy, std::less<>>& Table() {
 
 }  // namespace
 
+absl::string_view MethodName(absl::string_view method) {
+  return method.substr(method.rfind('/') + 1);
+}
+
 const RpcPolicy* PolicyFor(absl::string_view method) {
   auto it = Table().find(method);
   return it == Table().end() ? nullptr : &it->second;
@@ -126,8 +130,7 @@ absl::Status CheckCallAllowed(absl::string_view method, const RpcPolicy& policy,
   std::vector<std::string> names;
   for (v1::Role role : policy.roles) names.push_back(v1::Role_Name(role));
   return absl::PermissionDeniedError(
-      absl::StrCat(method.substr(method.rfind('/') + 1), " is for ",
-                   absl::StrJoin(names, ", ")));
+      absl::StrCat(MethodName(method), " is for ", absl::StrJoin(names, ", ")));
 }
 
 std::vector<std::string> PolicyMethods() {

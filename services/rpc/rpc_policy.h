@@ -20,6 +20,9 @@ struct RpcPolicy {
   std::vector<v1::Role> roles;
 };
 
+// "CreateOrder" of "kepu.v1.OrderService/CreateOrder".
+absl::string_view MethodName(absl::string_view method);
+
 // The policy of a method named "kepu.v1.OrderService/CreateOrder"; nullptr for
 // a method the table does not know (a bug: ServeUnary answers INTERNAL).
 const RpcPolicy* PolicyFor(absl::string_view method);

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -193,10 +194,7 @@ absl::Status RedisSessions::Revoke(absl::string_view token) {
   absl::StatusOr<std::string> key = SessionKeyOf(token);
   if (!key.ok())
     return absl::OkStatus();  // a malformed token has no session to end
-  {
-    absl::MutexLock lock(&cache_mu_);
-    cache_.erase(*key);
-  }
+  cache_.Erase(*key);
   ASSIGN_OR_RETURN(RedisReply stored, redis_.Command({"GET", *key}));
   if (stored.IsNil()) return absl::OkStatus();
   v1::Principal principal;
@@ -246,10 +244,7 @@ absl::StatusOr<int> RedisSessions::RevokeAll(absl::string_view tenant,
   return static_cast<int>(done[0].Integer());
 }
 
-void RedisSessions::ForgetCached() {
-  absl::MutexLock lock(&cache_mu_);
-  cache_.clear();
-}
+void RedisSessions::ForgetCached() { cache_.Clear(); }
 
 absl::StatusOr<v1::Principal> RedisSessions::Authenticate(
     absl::string_view token) {
@@ -258,12 +253,9 @@ absl::StatusOr<v1::Principal> RedisSessions::Authenticate(
   // cache_ttl_.
   const absl::Time now = clock_.Now();
   if (cache_ttl_ > absl::ZeroDuration()) {
-    absl::MutexLock lock(&cache_mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && now < it->second.fresh_until) {
-      if (FromProto(it->second.principal.session_expires_at()) <= now)
-        return BadToken();
-      return it->second.principal;
+    if (std::shared_ptr<const v1::Principal> known = cache_.Find(key, now)) {
+      if (FromProto(known->session_expires_at()) <= now) return BadToken();
+      return *known;
     }
   }
   ASSIGN_OR_RETURN(RedisReply reply, redis_.Command({"GET", key}));
@@ -276,11 +268,8 @@ absl::StatusOr<v1::Principal> RedisSessions::Authenticate(
   }
   if (FromProto(principal.session_expires_at()) <= clock_.Now())
     return BadToken();
-  if (cache_ttl_ > absl::ZeroDuration()) {
-    absl::MutexLock lock(&cache_mu_);
-    if (cache_.size() >= kMaxCachedSessions) cache_.clear();
-    cache_[key] = CachedSession{principal, now + cache_ttl_};
-  }
+  if (cache_ttl_ > absl::ZeroDuration())
+    cache_.Put(key, principal, now + cache_ttl_);
   return principal;
 }
 

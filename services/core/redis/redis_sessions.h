@@ -18,14 +18,13 @@
 
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "kepu/v1/identity.pb.h"
 #include "services/core/authenticator.h"
 #include "services/core/clock.h"
 #include "services/core/redis/redis_client.h"
+#include "services/core/ttl_cache.h"
 
 namespace kepu {
 
@@ -68,7 +67,7 @@ class RedisSessions : public Authenticator {
                 absl::Duration cache_ttl = absl::ZeroDuration());
 
   // Forgets every session Authenticate remembers.
-  void ForgetCached() ABSL_LOCKS_EXCLUDED(cache_mu_);
+  void ForgetCached();
 
   // Issues a token for `principal` (whose tenant must be set) valid for `ttl`.
   // The stored principal gets session_expires_at; a principal with a user id is
@@ -122,15 +121,8 @@ class RedisSessions : public Authenticator {
   const Clock& clock_;
   const absl::Duration cache_ttl_;
 
-  struct CachedSession {
-    v1::Principal principal;
-    absl::Time fresh_until;
-  };
-  // By session key (the token's keyed hash). Bounded: starts over when full.
-  static constexpr size_t kMaxCachedSessions = 100000;
-  absl::Mutex cache_mu_;
-  absl::flat_hash_map<std::string, CachedSession> cache_
-      ABSL_GUARDED_BY(cache_mu_);
+  // Principals by session key (the token's keyed hash).
+  TtlCache<v1::Principal> cache_{100000};
 };
 
 }  // namespace kepu
