@@ -143,4 +143,15 @@ v1::Order AsSeenBy(const v1::Principal& principal, v1::Order order) {
   return order;
 }
 
+v1::Principal SystemPrincipal(absl::string_view tenant,
+                              absl::string_view user_id,
+                              absl::string_view display_name) {
+  v1::Principal principal;
+  principal.set_tenant(std::string(tenant));
+  principal.set_user_id(std::string(user_id));
+  principal.set_display_name(std::string(display_name));
+  principal.add_grants()->set_role(v1::ROLE_SYSTEM);
+  return principal;
+}
+
 }  // namespace kepu

@@ -54,4 +54,12 @@ bool HasRole(const v1::Principal& principal, Role role);
 bool HasRole(const v1::Principal& principal, Role role,
              absl::string_view scope_id);
 
+// The principal of a background process of the platform (the matching engine,
+// the watchdog) acting in `tenant`: ROLE_SYSTEM, which covers every order and
+// may make only the transition table's system moves. `user_id` names the
+// process in the history (e.g. "kepu-matching").
+v1::Principal SystemPrincipal(absl::string_view tenant,
+                              absl::string_view user_id,
+                              absl::string_view display_name);
+
 }  // namespace kepu

@@ -178,6 +178,9 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
                                   v1::ORDER_ACTION_ASSIGN_TEAM);
       if (command.action == v1::ORDER_ACTION_OFFER) {
         *offer.mutable_explanation() = command.explanation;
+        if (command.offer_window.has_value()) {
+          *offer.mutable_window() = *command.offer_window;
+        }
       }
       break;
     }

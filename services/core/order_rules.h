@@ -44,7 +44,10 @@ struct Command {
   std::string team_id;
   std::vector<std::string> other_team_ids;
   absl::Time offer_expires_at = absl::InfinitePast();
+  // Set by the matching engine on an offer: why this team, and the window it
+  // is free in.
   v1::OfferExplanation explanation;
+  std::optional<v1::TimeWindow> offer_window;
   std::optional<v1::TimeWindow> schedule;
   std::optional<v1::GeoPoint> check_in_location;
   // actual_attendees, summary and hours (volunteer_id, hours) of a completion.

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +49,8 @@
 #include "services/fulfilment/fulfilment_service.h"
 #include "services/identity/identity_domain.h"
 #include "services/identity/identity_service.h"
+#include "services/matching_worker/matching_service.h"
+#include "services/matching_worker/matching_workers.h"
 #include "services/orders/order_domain.h"
 #include "services/orders/orders_service.h"
 #include "services/rpc/call_tracker.h"
@@ -92,6 +95,12 @@ ABSL_FLAG(
     "x-kepu-tenant metadata");
 ABSL_FLAG(int, max_message_bytes, 1 << 20,
           "largest request accepted, in bytes");
+ABSL_FLAG(std::vector<std::string>, background_tenants, {},
+          "tenants whose background work (matching) this server does; "
+          "empty: the default tenant");
+ABSL_FLAG(bool, matching, true,
+          "run a matching worker per background tenant (more can run as "
+          "kepu-matcher processes; see the --matching_* flags)");
 
 namespace kepu {
 namespace {
@@ -114,6 +123,7 @@ struct Domains {
   IdentityDomains& identity;
   OrderDomains& orders;
   EventFeeds& feeds;
+  MatchingQueues& matching;
 };
 
 // The gRPC service of `name`. Services whose issue has not landed yet are the
@@ -141,7 +151,8 @@ std::unique_ptr<grpc::Service> MakeService(const std::string& name,
                                                    domains.feeds);
   }
   if (name == "matching") {
-    return std::make_unique<v1::MatchingService::CallbackService>();
+    return std::make_unique<MatchingServiceImpl>(env, domains.orders,
+                                                 domains.matching);
   }
   if (name == "watchdog") {
     return std::make_unique<v1::WatchdogService::CallbackService>();
@@ -256,7 +267,10 @@ int Run() {
   EventFeeds feeds([&](const std::string& tenant) {
     return std::make_unique<RedisEventFeed>(*redis_options, tenant);
   });
-  Domains domains{directories, identity, orders, feeds};
+  MatchingQueues matching([&](const std::string& tenant) {
+    return std::make_unique<MatchingQueue>(redis, tenant);
+  });
+  Domains domains{directories, identity, orders, feeds, matching};
   if (absl::Status admin = EnsureBootstrapAdmin(identity); !admin.ok()) {
     return Fail(admin.message());
   }
@@ -288,6 +302,23 @@ int Run() {
   for (const std::string& name : names)
     health->SetServingStatus(GrpcNameOf(name), true);
 
+  std::vector<std::string> background = absl::GetFlag(FLAGS_background_tenants);
+  if (background.empty()) background = {absl::GetFlag(FLAGS_default_tenant)};
+  for (const std::string& tenant : background) {
+    if (absl::Status valid = CheckTenant(tenant); !valid.ok()) {
+      return Fail(absl::StrCat("--background_tenants: ", valid.message()));
+    }
+  }
+  std::optional<MatchingWorkers> matching_workers;
+  if (absl::GetFlag(FLAGS_matching)) {
+    matching_workers.emplace(
+        *redis_options, background,
+        [&](const std::string& tenant) -> OrderDomain& {
+          return **orders.Get(tenant);
+        },
+        view_of, clock);
+  }
+
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const std::string address =
       absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
@@ -315,6 +346,7 @@ int Run() {
     server->Shutdown(absl::ToChronoTime(deadline));
     shut_down.Notify();
   });
+  matching_workers.reset();  // after the batches in progress
   const bool finished = calls.WaitIdle(deadline);
   Log(LogLevel::kInfo, "kepud.stopped",
       {{"unfinished_calls", absl::StrCat(finished ? 0 : calls.in_progress())}});
