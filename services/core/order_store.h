@@ -49,6 +49,9 @@ struct Transition {
   struct CapacityGuard {
     std::string team_id;
     int limit = 0;
+    // Count the orders offered to the team too (OFFERED as its first team):
+    // the matching engine's workers never offer a team more than it can hold.
+    bool count_offered = false;
   };
   std::optional<CapacityGuard> capacity;
   // Records the move creates with it: volunteer hours (at completion) and a

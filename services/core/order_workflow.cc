@@ -399,6 +399,12 @@ absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
           Transition::CapacityGuard{team.id(), team.capacity()};
       break;
     }
+    case v1::ORDER_ACTION_OFFER: {
+      ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(move.after.team_id()));
+      transition.capacity =
+          Transition::CapacityGuard{team.id(), team.capacity(), true};
+      break;
+    }
     case v1::ORDER_ACTION_COMPLETE:
       for (const v1::VolunteerHours& hours : move.after.completion().hours()) {
         transition.hours.push_back(hours);

@@ -17,7 +17,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "services/core/clock.h"
 #include "services/core/ids.h"
 #include "services/core/log.h"
@@ -94,9 +94,8 @@ int Run() {
           if (offers < pause_after) return;
           Log(LogLevel::kInfo, "matcher.paused",
               {{"offers", std::to_string(offers)}});
-          absl::Mutex forever;
-          absl::MutexLock lock(&forever);
-          forever.Await(absl::Condition::kFalse);  // until killed
+          absl::Notification never;
+          never.WaitForNotification();  // until killed
         };
       });
   Log(LogLevel::kInfo, "matcher.ready",

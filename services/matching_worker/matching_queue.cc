@@ -161,7 +161,9 @@ absl::Status MatchingQueue::Settle(const Settlement& settlement) {
   const std::string entries = absl::StrCat(settlement.entry_ids.size());
   const std::string parked = absl::StrCat(settlement.parked_order_ids.size());
   const std::string retry_at = Millis(settlement.retry_at);
-  std::vector<absl::string_view> args = {kGroup, entries, parked, retry_at};
+  const std::string retry_soon_at = Millis(settlement.retry_soon_at);
+  std::vector<absl::string_view> args = {kGroup, entries, parked, retry_at,
+                                         retry_soon_at};
   for (const std::string& id : settlement.entry_ids) args.push_back(id);
   for (const std::string& id : settlement.parked_order_ids) args.push_back(id);
   for (const std::string& id : settlement.requeued_order_ids)

@@ -8,8 +8,9 @@
 // that order transitions append to):
 //   kepu:{t}:queue:matching:dead     stream of dead letters
 //   kepu:{t}:queue:matching:errors   hash: entry id -> its last error
-//   kepu:{t}:queue:matching:parked   sorted set: order ids no team could take,
-//                                    by when to try again (ms)
+//   kepu:{t}:queue:matching:parked   sorted set: order ids to match again
+//                                    later, by when (ms); Unpark puts them
+//                                    back on the stream
 //   kepu:{t}:queue:matching:batch    hash: the last batch any worker finished
 #pragma once
 
@@ -40,11 +41,13 @@ struct MatchingEntry {
 struct Settlement {
   // Entries done with: acknowledged and deleted.
   std::vector<std::string> entry_ids;
-  // Orders no team could take now: tried again at `retry_at`.
+  // Orders no team could take now: matched again from `retry_at` on.
   std::vector<std::string> parked_order_ids;
   absl::Time retry_at;
-  // Orders to try again in a later batch (as new entries).
+  // Orders whose offer lost a race (the order or the team changed after the
+  // batch read them): matched again from `retry_soon_at` on.
   std::vector<std::string> requeued_order_ids;
+  absl::Time retry_soon_at;
 };
 
 // Thread-safe. Every method answers kUnavailable when Redis cannot be reached.

@@ -24,6 +24,8 @@ using matching::Window;
 constexpr absl::Duration kRecentPeriod = absl::Hours(24 * 7);
 // Orders read per team to learn its calendar and recent work.
 constexpr int kTeamOrdersRead = 100;
+// An order whose offer lost a race is matched again after this long.
+constexpr absl::Duration kRetrySoon = absl::Seconds(1);
 
 Window WindowOf(const v1::TimeWindow& window) {
   return {absl::ToUnixMillis(FromProto(window.start())),
@@ -171,10 +173,12 @@ absl::StatusOr<MatchingRound> MatchingWorker::RunOnce(absl::Duration wait) {
                                      options_.batch_size));
   for (MatchingEntry& entry : stale) {
     if (entry.deliveries > options_.max_deliveries) {
+      // This delivery is not a try: the letter counts the tries.
+      entry.deliveries -= 1;
       ASSIGN_OR_RETURN(
           std::string dead,
           queue_.DeadLetter(entry,
-                            absl::StrCat("delivered ", entry.deliveries - 1,
+                            absl::StrCat("delivered ", entry.deliveries,
                                          " times without success"),
                             clock_.Now()));
       if (!dead.empty()) {
@@ -182,7 +186,7 @@ absl::StatusOr<MatchingRound> MatchingWorker::RunOnce(absl::Duration wait) {
         Log(LogLevel::kWarning, "matching.dead_letter",
             {{"entry", entry.entry_id},
              {"order_id", entry.order_id},
-             {"deliveries", absl::StrCat(entry.deliveries - 1)},
+             {"deliveries", absl::StrCat(entry.deliveries)},
              {"dead_letter", dead}});
       }
       continue;
@@ -220,6 +224,7 @@ absl::Status MatchingWorker::MatchBatch(
   const absl::Time started = clock_.Now();
   Settlement settlement;
   settlement.retry_at = started + options_.retry_unmatched;
+  settlement.retry_soon_at = started + kRetrySoon;
   // Settles what was decided so far, also when the batch stops early.
   auto settle = [&](absl::Status status) -> absl::Status {
     absl::Status settled = queue_.Settle(settlement);
@@ -317,7 +322,9 @@ absl::Status MatchingWorker::MatchBatch(
     Command command;
     command.action = v1::ORDER_ACTION_OFFER;
     command.order_id = order.id();
-    command.request_id = absl::StrCat("match-", order.version());
+    // Request ids are per account: the order's id makes this one unique.
+    command.request_id =
+        absl::StrCat("match-", order.id(), "-", order.version());
     v1::Order key;
     key.set_id(order.id());
     key.set_version(order.version());
@@ -349,6 +356,10 @@ absl::Status MatchingWorker::MatchBatch(
           return settle(now.status());
         }
         if (now.ok() && AwaitsMatch(*now)) {
+          Log(LogLevel::kInfo, "matching.offer_lost_race",
+              {{"order_id", order.id()},
+               {"team_id", command.team_id},
+               {"error", std::string(offered.status().message())}});
           settlement.requeued_order_ids.push_back(order.id());
         } else {
           ++round.skipped;

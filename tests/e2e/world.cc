@@ -45,7 +45,9 @@ absl::StatusOr<std::unique_ptr<World>> World::Start(
     return loaded;
   for (int i = 0; i < replicas; ++i) {
     KepudOptions options;
-    options.flags = kepud_flags;
+    options.flags = {"--matching=false"};
+    options.flags.insert(options.flags.end(), kepud_flags.begin(),
+                         kepud_flags.end());
     options.env = {absl::StrCat("KEPU_ADMIN_PHONE=", kAdminPhone),
                    absl::StrCat("KEPU_ADMIN_PASSWORD=", World::kPassword)};
     auto kepud = KepudProcess::Start(KEPUD_PATH, *world->redis_, options);
@@ -54,6 +56,71 @@ absl::StatusOr<std::unique_ptr<World>> World::Start(
   }
   if (absl::Status made = world->CreateAccounts(); !made.ok()) return made;
   return world;
+}
+
+absl::StatusOr<v1::Order> World::ClaimedOrder(const v1::OrderDraft& draft,
+                                              bool release) {
+  v1::Order order;
+  // Each step: build the request for `order`, call, keep the answer.
+  auto step = [&](absl::string_view what, const std::string& who,
+                  auto&& call) -> absl::Status {
+    v1::Order out;
+    grpc::Status status = call(*As(who), &out);
+    if (!status.ok()) return ToStatus(status, what);
+    order = out;
+    return absl::OkStatus();
+  };
+  v1::CreateOrderRequest create;
+  create.set_request_id(NextRequestId());
+  *create.mutable_draft() = draft;
+  auto orders_stub = orders();
+  if (absl::Status s = step("create", "resident",
+                            [&](grpc::ClientContext& c, v1::Order* out) {
+                              return orders_stub->CreateOrder(&c, create, out);
+                            });
+      !s.ok()) {
+    return s;
+  }
+  auto dispatch_stub = dispatch();
+  v1::DispatchOrderRequest dispatch_request;
+  dispatch_request.set_request_id(NextRequestId());
+  dispatch_request.set_order_id(order.id());
+  dispatch_request.set_expected_version(order.version());
+  dispatch_request.set_department_id("kexie");
+  if (absl::Status s = step("dispatch", "worker",
+                            [&](grpc::ClientContext& c, v1::Order* out) {
+                              return dispatch_stub->DispatchOrder(
+                                  &c, dispatch_request, out);
+                            });
+      !s.ok()) {
+    return s;
+  }
+  auto claims_stub = claims();
+  v1::ClaimOrderRequest claim;
+  claim.set_request_id(NextRequestId());
+  claim.set_order_id(order.id());
+  claim.set_expected_version(order.version());
+  if (absl::Status s = step("claim", "clerk",
+                            [&](grpc::ClientContext& c, v1::Order* out) {
+                              return claims_stub->ClaimOrder(&c, claim, out);
+                            });
+      !s.ok()) {
+    return s;
+  }
+  if (!release) return order;
+  v1::ReleaseToMatchingRequest release_request;
+  release_request.set_request_id(NextRequestId());
+  release_request.set_order_id(order.id());
+  release_request.set_expected_version(order.version());
+  if (absl::Status s = step("release", "clerk",
+                            [&](grpc::ClientContext& c, v1::Order* out) {
+                              return claims_stub->ReleaseToMatching(
+                                  &c, release_request, out);
+                            });
+      !s.ok()) {
+    return s;
+  }
+  return order;
 }
 
 std::unique_ptr<grpc::ClientContext> World::As(const std::string& name) const {
@@ -200,6 +267,10 @@ std::unique_ptr<v1::ClaimService::Stub> World::claims(int replica) {
 }
 std::unique_ptr<v1::FulfilmentService::Stub> World::fulfilment(int replica) {
   return v1::FulfilmentService::NewStub(kepud(replica).channel());
+}
+
+std::unique_ptr<v1::MatchingService::Stub> World::matching(int replica) {
+  return v1::MatchingService::NewStub(kepud(replica).channel());
 }
 
 }  // namespace kepu::testing

@@ -19,6 +19,7 @@
 #include "kepu/v1/dispatch.grpc.pb.h"
 #include "kepu/v1/fulfilment.grpc.pb.h"
 #include "kepu/v1/identity.grpc.pb.h"
+#include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
 #include "services/core/redis/redis_client.h"
 #include "tests/support/kepud_process.h"
@@ -42,7 +43,8 @@ class World {
   // (yanzhou-gulou-xinglong), "clerk" (kexie), "clerk2" (minzheng),
   // "clerk-other" (jiaoyu), "leader" (team-a), "leader2" (team-b),
   // "leader-other" (team-d), "volunteer" (team-a, volunteer vol-a1).
-  // `kepud_flags` are passed to every replica.
+  // `kepud_flags` are passed to every replica, after --matching=false: the
+  // matching engine only runs in tests that ask for it (--matching=true).
   static absl::StatusOr<std::unique_ptr<World>> Start(
       int replicas = 1, std::vector<std::string> kepud_flags = {});
 
@@ -62,6 +64,13 @@ class World {
   std::unique_ptr<v1::DispatchService::Stub> dispatch(int replica = 0);
   std::unique_ptr<v1::ClaimService::Stub> claims(int replica = 0);
   std::unique_ptr<v1::FulfilmentService::Stub> fulfilment(int replica = 0);
+  std::unique_ptr<v1::MatchingService::Stub> matching(int replica = 0);
+
+  // Places `draft` as the resident, dispatches it to kexie as the worker and
+  // claims it as the clerk; with `release`, releases it to the matching
+  // engine too. Returns the order as the clerk left it.
+  absl::StatusOr<v1::Order> ClaimedOrder(const v1::OrderDraft& draft,
+                                         bool release);
 
   // Prints the end of every kepud's output (for a failed test).
   void PrintServerLogs();

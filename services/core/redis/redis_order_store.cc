@@ -287,8 +287,11 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
   std::vector<std::string> capacity_ranges(4);
   if (transition.capacity.has_value()) {
     capacity_limit = absl::StrCat(transition.capacity->limit);
+    const v1::OrderState first = transition.capacity->count_offered
+                                     ? v1::ORDER_STATE_OFFERED
+                                     : v1::ORDER_STATE_ACCEPTED;
     capacity_ranges = {
-        absl::StrCat(IndexScore(v1::ORDER_STATE_ACCEPTED, 0)),
+        absl::StrCat(IndexScore(first, 0)),
         absl::StrCat(IndexScore(v1::ORDER_STATE_ACCEPTED, kStateScoreSpan)),
         absl::StrCat(IndexScore(v1::ORDER_STATE_IN_SERVICE, 0)),
         absl::StrCat(IndexScore(v1::ORDER_STATE_IN_SERVICE, kStateScoreSpan))};
@@ -389,7 +392,7 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
     if (absl::StartsWith(error, "KEPU_CAPACITY")) {
       return absl::FailedPreconditionError(absl::StrCat(
           "team ", transition.capacity->team_id, " is at capacity (",
-          transition.capacity->limit, " orders accepted or in service)"));
+          transition.capacity->limit, " orders held)"));
     }
     if (absl::StartsWith(error, "KEPU_STATE")) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -116,7 +116,9 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
     for (const auto& [other_id, other] : orders_) {
       held += other.team_id() == transition.capacity->team_id &&
               (other.state() == v1::ORDER_STATE_ACCEPTED ||
-               other.state() == v1::ORDER_STATE_IN_SERVICE);
+               other.state() == v1::ORDER_STATE_IN_SERVICE ||
+               (transition.capacity->count_offered &&
+                other.state() == v1::ORDER_STATE_OFFERED));
     }
     if (held >= transition.capacity->limit) {
       return absl::FailedPreconditionError(absl::StrCat(
