@@ -29,7 +29,7 @@
 // sign-in limits), admins ending sessions (audit entries), and the directory
 // writes that show a county admin's reach (made on spare records).
 //
-// MatchingService, WatchdogService and ReportService are later issues: kepud
+// WatchdogService and ReportService are later issues: kepud
 // serves them with the generated base classes, which answer UNIMPLEMENTED to
 // every caller, before any token is looked at — anonymous callers included.
 #include <grpcpp/generic/generic_stub.h>
@@ -1173,32 +1173,47 @@ void AddFulfilment(std::vector<Case>& rows) {
              {"volunteer", kStream}})});
 }
 
-// Later issues (#4 and after): UNIMPLEMENTED for every caller, with or without
-// a token.
-void AddNotBuiltYet(std::vector<Case>& rows) {
-  const Expectations unimplemented = Everyone(kUnimplemented);
+// The matching engine: why an offer went to its team (the order's department,
+// the team, admins), and the queue (admins). The fixture's order was assigned
+// to team-a directly, so it has an offer to explain.
+void AddMatching(std::vector<Case>& rows) {
   const std::string m = "kepu.v1.MatchingService/";
   rows.push_back({m + "ExplainOffer", "",
                   Make<v1::ExplainOfferRequest>(
                       [](v1::ExplainOfferRequest& r, const Ctx& ctx) {
                         r.set_order_id(ctx.fixture->order);
                       }),
-                  unimplemented});
+                  Only({{"clerk", kOk},
+                        {"clerk2", kNotFound},
+                        {"clerk-other", kNotFound},
+                        {"leader", kOk},
+                        {"leader2", kNotFound},
+                        {"leader-other", kNotFound},
+                        {"admin", kOk},
+                        {"county-admin", kOk}})});
+  const Expectations admins_only =
+      Only({{"admin", kOk}, {"county-admin", kOk}});
   rows.push_back({m + "GetMatchingStatus", "",
                   Make<v1::GetMatchingStatusRequest>(
                       [](v1::GetMatchingStatusRequest&, const Ctx&) {}),
-                  unimplemented});
+                  admins_only});
   rows.push_back({m + "ListDeadLetters", "",
                   Make<v1::ListDeadLettersRequest>(
                       [](v1::ListDeadLettersRequest&, const Ctx&) {}),
-                  unimplemented});
-  rows.push_back({m + "RetryDeadLetter", "",
+                  admins_only});
+  rows.push_back({m + "RetryDeadLetter", "no such dead letter",
                   Make<v1::RetryDeadLetterRequest>(
                       [](v1::RetryDeadLetterRequest& r, const Ctx& ctx) {
                         r.set_request_id(ctx.request_id);
                         r.set_entry_id("1-0");
                       }),
-                  unimplemented});
+                  Only({{"admin", kNotFound}, {"county-admin", kNotFound}})});
+}
+
+// Later issues (#4 and after): UNIMPLEMENTED for every caller, with or without
+// a token.
+void AddNotBuiltYet(std::vector<Case>& rows) {
+  const Expectations unimplemented = Everyone(kUnimplemented);
   const std::string w = "kepu.v1.WatchdogService/";
   rows.push_back({w + "GetSlaPolicy", "",
                   Make<v1::GetSlaPolicyRequest>(
@@ -1240,6 +1255,7 @@ std::vector<Case> Matrix() {
   AddDispatch(rows);
   AddClaims(rows);
   AddFulfilment(rows);
+  AddMatching(rows);
   AddNotBuiltYet(rows);
   return rows;
 }

@@ -72,8 +72,7 @@ using google::protobuf::ServiceDescriptor;
 // methods have bad-input cases below.
 const std::set<std::string>& NotYetImplemented() {
   static const auto* const kServices = new std::set<std::string>{
-      "kepu.v1.MatchingService", "kepu.v1.WatchdogService",
-      "kepu.v1.ReportService"};
+      "kepu.v1.WatchdogService", "kepu.v1.ReportService"};
   return *kServices;
 }
 
@@ -987,6 +986,30 @@ void DefineClaims(Specs& specs) {
            [](auto& r) { r.set_after_event_id(kOverflowingEventId); });
 }
 
+void DefineMatching(Specs& specs) {
+  v1::ExplainOfferRequest explain;
+  explain.set_order_id(kOrderId);
+  Define(specs, "MatchingService/ExplainOffer", "clerk", explain, "order_id");
+
+  Define(specs, "MatchingService/GetMatchingStatus", "admin",
+         v1::GetMatchingStatusRequest(), "");
+
+  v1::ListDeadLettersRequest letters;
+  *letters.mutable_page() = Page();
+  Define(specs, "MatchingService/ListDeadLetters", "admin", letters, "")
+      .RefusedByDomain("page.page_token", "not a dead letter id", [](auto& r) {
+        r.mutable_page()->set_page_token(kForeignPageToken);
+      });
+
+  v1::RetryDeadLetterRequest retry;
+  retry.set_request_id("bad-input-retry-1");
+  retry.set_entry_id(kEventId);
+  Define(specs, "MatchingService/RetryDeadLetter", "admin", retry, "request_id")
+      .Bad("entry_id", "missing", [](auto& r) { r.clear_entry_id(); })
+      .Bad("entry_id", "past 2^64",
+           [](auto& r) { r.set_entry_id(kOverflowingEventId); });
+}
+
 void DefineFulfilment(Specs& specs) {
   v1::ListOffersRequest offers;
   offers.set_team_id("team-a");
@@ -1139,6 +1162,7 @@ Specs AllSpecs(const Fixture& fixture) {
   DefineOrders(specs, fixture);
   DefineDispatch(specs, fixture);
   DefineClaims(specs);
+  DefineMatching(specs);
   DefineFulfilment(specs);
   return specs;
 }
