@@ -28,6 +28,7 @@
 #include "kepu/v1/dispatch.grpc.pb.h"
 #include "kepu/v1/fulfilment.grpc.pb.h"
 #include "kepu/v1/identity.grpc.pb.h"
+#include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
 #include "services/core/time_util.h"
 
@@ -466,6 +467,37 @@ class FakeFulfilment final : public v1::FulfilmentService::Service {
   v1::CompleteServiceRequest last;
 };
 
+class FakeMatching final : public v1::MatchingService::Service {
+ public:
+  grpc::Status ExplainOffer(grpc::ServerContext*,
+                            const v1::ExplainOfferRequest* request,
+                            v1::ExplainOfferResponse* response) override {
+    response->set_order_id(request->order_id());
+    v1::Offer& offer = *response->mutable_offer();
+    offer.set_team_id("team-a");
+    v1::OfferExplanation& why = *offer.mutable_explanation();
+    why.set_total_cost(7.5);
+    (*why.mutable_terms())["distance"] = 2.25;
+    (*why.mutable_terms())["load"] = 6.0;
+    (*why.mutable_terms())["waiting"] = -0.75;
+    why.set_distance_km(2.25);
+    why.set_candidates(3);
+    why.add_runners_up("team-b");
+    why.add_runners_up("team-c");
+    return grpc::Status::OK;
+  }
+  grpc::Status RetryDeadLetter(grpc::ServerContext*,
+                               const v1::RetryDeadLetterRequest* request,
+                               v1::RetryDeadLetterResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    last_retry = *request;
+    response->set_entry_id("1700000000001-0");
+    return grpc::Status::OK;
+  }
+  absl::Mutex mu_;
+  v1::RetryDeadLetterRequest last_retry;
+};
+
 class CommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -483,6 +515,7 @@ class CommandsTest : public ::testing::Test {
     builder.RegisterService(&dispatch_);
     builder.RegisterService(&claims_);
     builder.RegisterService(&fulfilment_);
+    builder.RegisterService(&matching_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
@@ -531,6 +564,7 @@ class CommandsTest : public ::testing::Test {
   FakeDispatch dispatch_;
   FakeClaims claims_;
   FakeFulfilment fulfilment_;
+  FakeMatching matching_;
   std::unique_ptr<grpc::Server> server_;
 };
 
@@ -700,6 +734,30 @@ TEST_F(CommandsTest, DispatchAssignAndComplete) {
   EXPECT_EQ(fulfilment_.last.hours(0).volunteer_id(), "rencheng-health-v1");
   EXPECT_DOUBLE_EQ(fulfilment_.last.hours(0).hours(), 2.5);
   EXPECT_EQ(fulfilment_.last.actual_attendees(), 28);
+}
+
+TEST_F(CommandsTest, ExplainShowsTheWeightiestTermsFirstAndTheRunnersUp) {
+  Result explain = Kepuctl({"explain", "01JD8X3Q4M7Y2K9V5T6R1W0ZPN"});
+  ASSERT_EQ(explain.code, 0) << explain.err;
+  EXPECT_THAT(explain.out, HasSubstr("team-a"));
+  EXPECT_THAT(explain.out, HasSubstr("7.50 (lower is better)"));
+  EXPECT_THAT(explain.out, HasSubstr("2.2 km"));
+  EXPECT_THAT(explain.out, HasSubstr("team-b, team-c"));
+  // load (6.00) before distance (2.25) before waiting (-0.75).
+  const size_t load = explain.out.find("load");
+  const size_t waiting = explain.out.find("waiting");
+  ASSERT_NE(load, std::string::npos);
+  ASSERT_NE(waiting, std::string::npos);
+  EXPECT_LT(load, waiting);
+  EXPECT_LT(load, explain.out.rfind("distance"));
+
+  Result retry =
+      Kepuctl({"matching", "retry", "1700000000000-0", "--request-id=retry-1"});
+  ASSERT_EQ(retry.code, 0) << retry.err;
+  EXPECT_THAT(retry.out, HasSubstr("1700000000001-0"));
+  absl::MutexLock lock(&matching_.mu_);
+  EXPECT_EQ(matching_.last_retry.entry_id(), "1700000000000-0");
+  EXPECT_EQ(matching_.last_retry.request_id(), "retry-1");
 }
 
 TEST_F(CommandsTest, DirectoryUpdateChangesOnlyTheGivenFields) {
