@@ -71,6 +71,9 @@ v1::ClaimService::Stub& Cli::claims() {
 v1::FulfilmentService::Stub& Cli::fulfilment() {
   return StubOf<v1::FulfilmentService>(fulfilment_, Channel());
 }
+v1::WatchdogService::Stub& Cli::watchdog() {
+  return StubOf<v1::WatchdogService>(watchdog_, Channel());
+}
 grpc::health::v1::Health::Stub& Cli::health() {
   return StubOf<grpc::health::v1::Health>(health_, Channel());
 }

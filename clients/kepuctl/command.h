@@ -42,6 +42,7 @@ void AddOrderCommands(std::vector<Command>& commands);
 void AddDispatchCommands(std::vector<Command>& commands);
 void AddClaimCommands(std::vector<Command>& commands);
 void AddFulfilmentCommands(std::vector<Command>& commands);
+void AddWatchdogCommands(std::vector<Command>& commands);
 void AddWatchCommands(std::vector<Command>& commands);
 void AddDemoCommands(std::vector<Command>& commands);
 void AddHealthCommands(std::vector<Command>& commands);

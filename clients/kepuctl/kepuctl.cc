@@ -133,6 +133,7 @@ const std::vector<Command>& AllCommands() {
     AddDispatchCommands(*commands);
     AddClaimCommands(*commands);
     AddFulfilmentCommands(*commands);
+    AddWatchdogCommands(*commands);
     AddWatchCommands(*commands);
     AddDemoCommands(*commands);
     AddHealthCommands(*commands);
