@@ -20,6 +20,7 @@
 #include "services/directory/redis_directory.h"
 #include "services/watchdog/escalations.h"
 #include "tests/support/jining_directory.h"
+#include "tests/support/people.h"
 #include "tests/support/redis_server.h"
 
 namespace kepu {
@@ -27,21 +28,10 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using testing::Person;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 constexpr char kCommunity[] = "rencheng-guhuai-zhuyuan";
-
-v1::Principal Person(const std::string& id, v1::Role role,
-                     const std::string& scope = "") {
-  v1::Principal principal;
-  principal.set_user_id(id);
-  principal.set_tenant("jining");
-  principal.set_display_name(id);
-  v1::RoleGrant* grant = principal.add_grants();
-  grant->set_role(role);
-  grant->set_scope_id(scope);
-  return principal;
-}
 
 enum class Backend { kFake, kRedis };
 
@@ -101,17 +91,7 @@ class WatchdogTest : public ::testing::TestWithParam<Backend> {
   v1::Order Submitted() {
     v1::CreateOrderRequest request;
     request.set_request_id(absl::StrCat("create-", next_++));
-    v1::OrderDraft& draft = *request.mutable_draft();
-    draft.set_service_line_id("elderly-smart-help");
-    draft.set_community_id(kCommunity);
-    draft.set_address("任城区古槐街道竹竿巷社区党群服务中心");
-    draft.set_audience(v1::AUDIENCE_ELDERLY);
-    draft.set_expected_attendees(30);
-    v1::TimeWindow& window = *draft.add_preferred_windows();
-    *window.mutable_start() = ToProto(clock_.Now() + absl::Hours(48));
-    *window.mutable_end() = ToProto(clock_.Now() + absl::Hours(50));
-    draft.mutable_contact()->set_name("王阿姨");
-    draft.mutable_contact()->set_phone("13812345678");
+    *request.mutable_draft() = testing::SmallJiningDraft(clock_.Now());
     absl::StatusOr<v1::Order> order = workflow_->Create(resident_, request);
     EXPECT_TRUE(order.ok()) << order.status();
     return order.ok() ? *order : v1::Order();
@@ -493,11 +473,7 @@ TEST(WatchdogFakeStoreTest, AStoreDownLosesNothing) {
   Watchdog watchdog(store, workflow, clock, "jining");
   v1::CreateOrderRequest request;
   request.set_request_id("create-1");
-  v1::OrderDraft& draft = *request.mutable_draft();
-  draft.set_service_line_id("elderly-smart-help");
-  draft.set_community_id(kCommunity);
-  draft.set_address("任城区古槐街道");
-  draft.set_expected_attendees(10);
+  *request.mutable_draft() = testing::SmallJiningDraft(clock.Now());
   ASSERT_TRUE(workflow.Create(Person("r", v1::ROLE_RESIDENT), request).ok());
   clock.Advance(absl::Hours(1));
   store.SetUnavailable(true);
