@@ -201,5 +201,8 @@ std::unique_ptr<v1::ClaimService::Stub> World::claims(int replica) {
 std::unique_ptr<v1::FulfilmentService::Stub> World::fulfilment(int replica) {
   return v1::FulfilmentService::NewStub(kepud(replica).channel());
 }
+std::unique_ptr<v1::WatchdogService::Stub> World::watchdog(int replica) {
+  return v1::WatchdogService::NewStub(kepud(replica).channel());
+}
 
 }  // namespace kepu::testing

@@ -20,6 +20,7 @@
 #include "kepu/v1/fulfilment.grpc.pb.h"
 #include "kepu/v1/identity.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
+#include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/core/redis/redis_client.h"
 #include "tests/support/kepud_process.h"
 #include "tests/support/redis_server.h"
@@ -62,6 +63,7 @@ class World {
   std::unique_ptr<v1::DispatchService::Stub> dispatch(int replica = 0);
   std::unique_ptr<v1::ClaimService::Stub> claims(int replica = 0);
   std::unique_ptr<v1::FulfilmentService::Stub> fulfilment(int replica = 0);
+  std::unique_ptr<v1::WatchdogService::Stub> watchdog(int replica = 0);
 
   // Prints the end of every kepud's output (for a failed test).
   void PrintServerLogs();
