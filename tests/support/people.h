@@ -30,6 +30,7 @@ inline v1::OrderDraft SmallJiningDraft(
     const std::string& line = "elderly-smart-help") {
   v1::OrderDraft draft;
   draft.set_service_line_id(line);
+  draft.set_service_name("防范电信诈骗");
   draft.set_community_id(community);
   draft.set_address("任城区古槐街道竹竿巷社区党群服务中心");
   draft.set_audience(v1::AUDIENCE_ELDERLY);
