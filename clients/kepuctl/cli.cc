@@ -74,6 +74,9 @@ v1::FulfilmentService::Stub& Cli::fulfilment() {
 v1::MatchingService::Stub& Cli::matching() {
   return StubOf<v1::MatchingService>(matching_, Channel());
 }
+v1::WatchdogService::Stub& Cli::watchdog() {
+  return StubOf<v1::WatchdogService>(watchdog_, Channel());
+}
 grpc::health::v1::Health::Stub& Cli::health() {
   return StubOf<grpc::health::v1::Health>(health_, Channel());
 }

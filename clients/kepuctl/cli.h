@@ -23,6 +23,7 @@
 #include "kepu/v1/identity.grpc.pb.h"
 #include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
+#include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/rpc/grpc_status.h"
 
 namespace kepu::ctl {
@@ -75,6 +76,7 @@ class Cli {
   v1::ClaimService::Stub& claims();
   v1::FulfilmentService::Stub& fulfilment();
   v1::MatchingService::Stub& matching();
+  v1::WatchdogService::Stub& watchdog();
   grpc::health::v1::Health::Stub& health();
 
   // A client context carrying "authorization: Bearer <token>" (when signed
@@ -129,6 +131,7 @@ class Cli {
   std::unique_ptr<v1::ClaimService::Stub> claims_;
   std::unique_ptr<v1::FulfilmentService::Stub> fulfilment_;
   std::unique_ptr<v1::MatchingService::Stub> matching_;
+  std::unique_ptr<v1::WatchdogService::Stub> watchdog_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

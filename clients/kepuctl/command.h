@@ -43,6 +43,7 @@ void AddDispatchCommands(std::vector<Command>& commands);
 void AddClaimCommands(std::vector<Command>& commands);
 void AddFulfilmentCommands(std::vector<Command>& commands);
 void AddMatchingCommands(std::vector<Command>& commands);
+void AddWatchdogCommands(std::vector<Command>& commands);
 void AddWatchCommands(std::vector<Command>& commands);
 void AddDemoCommands(std::vector<Command>& commands);
 void AddHealthCommands(std::vector<Command>& commands);

@@ -134,6 +134,7 @@ const std::vector<Command>& AllCommands() {
     AddClaimCommands(*commands);
     AddFulfilmentCommands(*commands);
     AddMatchingCommands(*commands);
+    AddWatchdogCommands(*commands);
     AddWatchCommands(*commands);
     AddDemoCommands(*commands);
     AddHealthCommands(*commands);

@@ -30,6 +30,7 @@
 #include "kepu/v1/identity.grpc.pb.h"
 #include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
+#include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/core/time_util.h"
 
 namespace kepu::ctl {
@@ -498,6 +499,57 @@ class FakeMatching final : public v1::MatchingService::Service {
   v1::RetryDeadLetterRequest last_retry;
 };
 
+class FakeWatchdog final : public v1::WatchdogService::Service {
+ public:
+  grpc::Status GetSlaPolicy(grpc::ServerContext*,
+                            const v1::GetSlaPolicyRequest*,
+                            v1::SlaPolicy* response) override {
+    v1::StageDeadline* stage = response->add_stages();
+    stage->set_stage(v1::STAGE_AWAITING_DISPATCH);
+    stage->mutable_allowed()->set_seconds(24 * 3600);
+    response->mutable_default_offer_ttl()->set_seconds(3600);
+    response->set_max_offer_attempts(3);
+    response->mutable_auto_close_after()->set_seconds(7 * 24 * 3600);
+    response->mutable_reopen_window()->set_seconds(7 * 24 * 3600);
+    return grpc::Status::OK;
+  }
+  grpc::Status ListEscalations(grpc::ServerContext*,
+                               const v1::ListEscalationsRequest* request,
+                               v1::ListEscalationsResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    last_list = *request;
+    v1::Escalation& escalation = *response->add_escalations();
+    escalation.set_id("ESC-1");
+    escalation.set_order_id(kEscalatedOrder);
+    escalation.set_stage(v1::STAGE_AWAITING_CLAIM);
+    escalation.set_level(2);
+    escalation.set_community_id("rencheng-guhuai-zhuyuan");
+    escalation.set_version(1);
+    return grpc::Status::OK;
+  }
+  grpc::Status AcknowledgeEscalation(
+      grpc::ServerContext*, const v1::AcknowledgeEscalationRequest* request,
+      v1::Escalation* response) override {
+    absl::MutexLock lock(&mu_);
+    last_ack = *request;
+    if (std::optional<grpc::Status> replay = replays_.Find(*request, response))
+      return *replay;
+    response->set_id(request->escalation_id());
+    response->set_acknowledged(true);
+    response->set_note(request->note());
+    response->set_version(request->expected_version() + 1);
+    replays_.Remember(*request, *response);
+    return grpc::Status::OK;
+  }
+  static constexpr char kEscalatedOrder[] = "01JD8X3Q4M7Y2K9V5T6R1W0ZPN";
+  absl::Mutex mu_;
+  v1::ListEscalationsRequest last_list;
+  v1::AcknowledgeEscalationRequest last_ack;
+
+ private:
+  Replays replays_;
+};
+
 class CommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -516,6 +568,7 @@ class CommandsTest : public ::testing::Test {
     builder.RegisterService(&claims_);
     builder.RegisterService(&fulfilment_);
     builder.RegisterService(&matching_);
+    builder.RegisterService(&watchdog_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
@@ -565,6 +618,7 @@ class CommandsTest : public ::testing::Test {
   FakeClaims claims_;
   FakeFulfilment fulfilment_;
   FakeMatching matching_;
+  FakeWatchdog watchdog_;
   std::unique_ptr<grpc::Server> server_;
 };
 
@@ -758,6 +812,45 @@ TEST_F(CommandsTest, ExplainShowsTheWeightiestTermsFirstAndTheRunnersUp) {
   absl::MutexLock lock(&matching_.mu_);
   EXPECT_EQ(matching_.last_retry.entry_id(), "1700000000000-0");
   EXPECT_EQ(matching_.last_retry.request_id(), "retry-1");
+}
+
+TEST_F(CommandsTest, SlaAndEscalations) {
+  SignIn();
+  Result sla = Kepuctl({"sla"});
+  ASSERT_EQ(sla.code, 0) << sla.err;
+  EXPECT_THAT(sla.out, HasSubstr("awaiting_dispatch"));
+  EXPECT_THAT(sla.out, HasSubstr("24h"));
+  EXPECT_THAT(sla.out, HasSubstr("max offer attempts"));
+  EXPECT_THAT(sla.out, HasSubstr("168h"));
+  Result json = Kepuctl({"--json", "sla"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"maxOfferAttempts\":3"));
+
+  Result list = Kepuctl(
+      {"escalations", "list", "--region=rencheng", "--all", "--page-size=5"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("ESC-1"));
+  EXPECT_THAT(list.out, HasSubstr("2 city"));
+  EXPECT_THAT(list.out, HasSubstr("awaiting_claim"));
+  {
+    absl::MutexLock lock(&watchdog_.mu_);
+    EXPECT_EQ(watchdog_.last_list.region_id(), "rencheng");
+    EXPECT_TRUE(watchdog_.last_list.include_acknowledged());
+    EXPECT_EQ(watchdog_.last_list.page().page_size(), 5);
+  }
+
+  // The version is required; a missing one is a usage error (no call).
+  Result no_version = Kepuctl({"escalations", "ack", "ESC-1", "--note=已督办"});
+  EXPECT_EQ(no_version.code, 2);
+  Result ack = Kepuctl({"escalations", "ack", "ESC-1", "--version=1",
+                        "--note=已督办", "--request-id=ack-1"});
+  ASSERT_EQ(ack.code, 0) << ack.err;
+  EXPECT_THAT(ack.out, HasSubstr("escalation ESC-1  acknowledged  version 2"));
+  absl::MutexLock lock(&watchdog_.mu_);
+  EXPECT_EQ(watchdog_.last_ack.escalation_id(), "ESC-1");
+  EXPECT_EQ(watchdog_.last_ack.expected_version(), 1);
+  EXPECT_EQ(watchdog_.last_ack.note(), "已督办");
+  EXPECT_EQ(watchdog_.last_ack.request_id(), "ack-1");
 }
 
 TEST_F(CommandsTest, DirectoryUpdateChangesOnlyTheGivenFields) {

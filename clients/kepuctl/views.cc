@@ -21,13 +21,6 @@ std::string StateText(v1::OrderState state) {
   return absl::StrCat(StateName(state), " ", StateLabel(state));
 }
 
-std::string StageName(v1::Stage stage) {
-  std::string name = v1::Stage_Name(stage);
-  absl::string_view view = name;
-  if (absl::ConsumePrefix(&view, "STAGE_")) name = std::string(view);
-  return absl::AsciiStrToLower(name);
-}
-
 std::string PointText(const v1::GeoPoint& point) {
   return absl::StrCat(FormatNumber(point.lat()), ",",
                       FormatNumber(point.lng()));
@@ -66,6 +59,13 @@ std::string WhenText(const v1::Order& order) {
 }
 
 }  // namespace
+
+std::string StageName(v1::Stage stage) {
+  std::string name = v1::Stage_Name(stage);
+  absl::string_view view = name;
+  if (absl::ConsumePrefix(&view, "STAGE_")) name = std::string(view);
+  return absl::AsciiStrToLower(name);
+}
 
 absl::StatusOr<v1::PageRequest> PageFrom(const Args& args) {
   v1::PageRequest page;

@@ -23,6 +23,9 @@ absl::StatusOr<v1::PageRequest> PageFrom(const Args& args);
 // "more: --page-token=<token>" after a table, when there is a next page.
 void PrintNextPage(Cli& cli, const std::string& token);
 
+// "awaiting_dispatch" for STAGE_AWAITING_DISPATCH.
+std::string StageName(v1::Stage stage);
+
 // Every --state, parsed.
 absl::Status AddStates(const Args& args,
                        google::protobuf::RepeatedField<int>* states);

@@ -61,8 +61,11 @@ bool Excluded(const v1::Order& order, const std::string& team_id) {
 
 // Leaving the team(s) that held or were offered the order: they are not offered
 // the order again, and the order goes back to whoever chose them (the matching
-// engine, or the department).
-void ReleaseTeams(v1::Order& order, bool& enqueue_matching) {
+// engine, or the department). An offer the matching engine made that is
+// declined or lapses after `max_offer_attempts` offers in all goes to the
+// department instead: returns true then.
+bool ReleaseTeams(v1::Order& order, bool& enqueue_matching,
+                  int max_offer_attempts) {
   std::vector<std::string> leaving(order.offered_team_ids().begin(),
                                    order.offered_team_ids().end());
   if (!order.team_id().empty()) leaving.push_back(order.team_id());
@@ -70,11 +73,74 @@ void ReleaseTeams(v1::Order& order, bool& enqueue_matching) {
     if (!Excluded(order, team)) order.add_excluded_team_ids(team);
   }
   enqueue_matching = order.has_offer() && !order.offer().direct_assignment();
+  const bool exhausted = enqueue_matching && max_offer_attempts > 0 &&
+                         order.offer_attempts() >= max_offer_attempts;
+  if (exhausted) enqueue_matching = false;
   order.set_awaiting_match(enqueue_matching);
   order.clear_team_id();
   order.clear_offered_team_ids();
   order.clear_offer();
   order.clear_schedule();
+  return exhausted;
+}
+
+// Matching gave up on the order: the order and its event (which reaches the
+// department) say so.
+void GiveUpMatching(v1::Order& order, std::string& event_reason) {
+  const std::string why =
+      absl::StrCat("no team accepted after ", order.offer_attempts(),
+                   " offers: the department must assign a team directly");
+  event_reason =
+      event_reason.empty() ? why : absl::StrCat(event_reason, "; ", why);
+  order.set_last_reason(why);
+}
+
+std::string TimeText(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+std::string StageText(v1::Stage stage) {
+  switch (stage) {
+    case v1::STAGE_AWAITING_DISPATCH:
+      return "awaiting dispatch";
+    case v1::STAGE_AWAITING_INFO:
+      return "awaiting information";
+    case v1::STAGE_AWAITING_CLAIM:
+      return "awaiting a claim";
+    case v1::STAGE_AWAITING_MATCH:
+      return "awaiting a team";
+    case v1::STAGE_AWAITING_ACCEPTANCE:
+      return "awaiting acceptance";
+    case v1::STAGE_AWAITING_SERVICE:
+      return "awaiting service";
+    case v1::STAGE_AWAITING_RATING:
+      return "awaiting a rating";
+    default:
+      return "waiting";
+  }
+}
+
+// The allowance of the stage's second step (level 1 to 2).
+absl::Duration StageAllowance(v1::OrderState state,
+                              const LifecyclePolicy& policy) {
+  switch (state) {
+    case v1::ORDER_STATE_SUBMITTED:
+      return policy.awaiting_dispatch;
+    case v1::ORDER_STATE_NEEDS_INFO:
+      return policy.awaiting_info;
+    case v1::ORDER_STATE_DISPATCHED:
+      return policy.awaiting_claim;
+    case v1::ORDER_STATE_CLAIMED:
+      return policy.awaiting_match;
+    default:
+      return policy.awaiting_service;
+  }
+}
+
+// Whether a missed deadline of `state` escalates (rather than expiring an
+// offer or closing the order).
+bool Escalates(v1::OrderState state) {
+  return state != v1::ORDER_STATE_OFFERED && state != v1::ORDER_STATE_COMPLETED;
 }
 
 void AddUnique(std::vector<std::string>& ids, const std::string& id) {
@@ -111,6 +177,8 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
     order.set_version(before.version() + 1);
   }
 
+  // The history's reason: the command's, and what the rules add to it.
+  std::string event_reason = command.reason;
   switch (command.action) {
     case v1::ORDER_ACTION_CREATE:
     case v1::ORDER_ACTION_EDIT:
@@ -215,12 +283,23 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
         to = v1::ORDER_STATE_OFFERED;
         break;
       }
-      ReleaseTeams(order, move.enqueue_matching);
+      if (ReleaseTeams(order, move.enqueue_matching,
+                       policy.max_offer_attempts)) {
+        GiveUpMatching(order, event_reason);
+      }
       break;
     }
     case v1::ORDER_ACTION_EXPIRE_OFFER:
+      order.set_last_reason(command.reason);
+      if (ReleaseTeams(order, move.enqueue_matching,
+                       policy.max_offer_attempts)) {
+        GiveUpMatching(order, event_reason);
+      }
+      break;
     case v1::ORDER_ACTION_WITHDRAW:
-      ReleaseTeams(order, move.enqueue_matching);
+      // A team that withdraws gave up an order it had accepted: matching
+      // tries again whatever the count of offers.
+      ReleaseTeams(order, move.enqueue_matching, /*max_offer_attempts=*/0);
       order.set_last_reason(command.reason);
       break;
     case v1::ORDER_ACTION_SCHEDULE:
@@ -282,7 +361,12 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
     if (!create)
       order.set_escalation_level(0);  // a new stage starts unescalated
   }
-  if (std::optional<v1::Deadline> deadline = NextDeadline(order, policy)) {
+  // At the top of the ladder the watchdog has nothing left to do, but the
+  // order keeps showing the missed stage deadline (WatchdogDueAt leaves it out
+  // of the deadlines index).
+  std::optional<v1::Deadline> deadline = NextDeadline(order, policy);
+  if (!deadline.has_value()) deadline = StageDeadline(order, policy);
+  if (deadline.has_value()) {
     *order.mutable_next_deadline() = *std::move(deadline);
   } else {
     order.clear_next_deadline();
@@ -297,7 +381,7 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
   *event.mutable_actor() = actor;
   *event.mutable_at() = ToProto(now);
   event.set_request_id(command.request_id);
-  event.set_reason(command.reason);
+  event.set_reason(event_reason);
   event.set_community_id(order.draft().community_id());
   // Routing: an event about leaving a department or team still reaches it.
   event.set_department_id(order.department_id().empty()
@@ -342,8 +426,8 @@ absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
   return move;
 }
 
-std::optional<v1::Deadline> NextDeadline(const v1::Order& order,
-                                         const LifecyclePolicy& policy) {
+std::optional<v1::Deadline> StageDeadline(const v1::Order& order,
+                                          const LifecyclePolicy& policy) {
   const absl::Time entered = FromProto(order.state_entered_at());
   v1::Deadline deadline;
   absl::Time due;
@@ -389,6 +473,54 @@ std::optional<v1::Deadline> NextDeadline(const v1::Order& order,
   }
   *deadline.mutable_due_at() = ToProto(due);
   return deadline;
+}
+
+std::optional<v1::Deadline> NextDeadline(const v1::Order& order,
+                                         const LifecyclePolicy& policy) {
+  std::optional<v1::Deadline> deadline = StageDeadline(order, policy);
+  if (!deadline.has_value() || !Escalates(order.state())) return deadline;
+  if (order.escalation_level() >= kCityLevel) return std::nullopt;
+  if (order.escalation_level() == kCountyLevel) {
+    *deadline->mutable_due_at() = ToProto(
+        FromProto(deadline->due_at()) + StageAllowance(order.state(), policy));
+  }
+  return deadline;
+}
+
+std::optional<absl::Time> WatchdogDueAt(const v1::Order& order) {
+  if (!order.has_next_deadline()) return std::nullopt;
+  if (Escalates(order.state()) && order.escalation_level() >= kCityLevel) {
+    return std::nullopt;
+  }
+  return FromProto(order.next_deadline().due_at());
+}
+
+std::optional<Command> DeadlineMove(const v1::Order& order, absl::Time now,
+                                    const LifecyclePolicy& policy) {
+  const std::optional<v1::Deadline> deadline = NextDeadline(order, policy);
+  if (!deadline.has_value()) return std::nullopt;
+  const absl::Time due = FromProto(deadline->due_at());
+  if (due > now) return std::nullopt;
+  Command command;
+  switch (order.state()) {
+    case v1::ORDER_STATE_OFFERED:
+      command.action = v1::ORDER_ACTION_EXPIRE_OFFER;
+      command.reason = absl::StrCat("the offer lapsed at ", TimeText(due));
+      break;
+    case v1::ORDER_STATE_COMPLETED:
+      command.action = v1::ORDER_ACTION_CLOSE;
+      command.reason = absl::StrCat("no rating by ", TimeText(due));
+      break;
+    default:
+      command.action = v1::ORDER_ACTION_ESCALATE;
+      command.escalation_level = order.escalation_level() + 1;
+      command.reason = absl::StrCat(
+          StageText(deadline->stage()), " missed its deadline ", TimeText(due),
+          ": escalated to the ",
+          command.escalation_level == kCountyLevel ? "county" : "city");
+      break;
+  }
+  return command;
 }
 
 }  // namespace kepu

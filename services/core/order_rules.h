@@ -57,15 +57,22 @@ struct Command {
   int32_t escalation_level = 0;
 };
 
-// // Rules of the lifecycle that depend on time: how long each waiting stage
-// may take (the SLA).
+// Rules of the lifecycle that depend on time: how long each waiting stage may
+// take (the SLA), and the ladder a missed deadline climbs.
 struct LifecyclePolicy {
   absl::Duration awaiting_dispatch = absl::Hours(24);
   absl::Duration awaiting_info = absl::Hours(72);
   absl::Duration awaiting_claim = absl::Hours(24);
   absl::Duration awaiting_match = absl::Hours(24);
+  // An ACCEPTED order is due by the end of its service window; this is the
+  // allowance of the stage's second step (the city's escalation comes this long
+  // after the county's).
+  absl::Duration awaiting_service = absl::Hours(24);
   // Offers without a TTL of their own lapse after this long.
   absl::Duration default_offer_ttl = absl::Hours(24);
+  // After this many offers made by the matching engine without an acceptance,
+  // the order goes back to its department instead of to the matching queue.
+  int max_offer_attempts = 3;
   // A completed order waits this long for a rating, then closes.
   absl::Duration awaiting_rating = absl::Hours(24 * 7);
   // A completed order can be reopened for this long after completion.
@@ -78,11 +85,42 @@ struct LifecyclePolicy {
   absl::Duration hours_auto_approval = absl::Hours(72);
 };
 
-// The next deadline of `order` in its current state (an ACCEPTED order is due
-// by the end of its scheduled window, else of its last preferred window);
-// nullopt in states nobody waits on.
+// The rungs of the escalation ladder (Order.escalation_level).
+inline constexpr int32_t kCountyLevel = 1;
+inline constexpr int32_t kCityLevel = 2;
+
+// The deadline of the order's waiting stage itself, whatever its escalation
+// level: SUBMITTED, NEEDS_INFO, DISPATCHED and CLAIMED are due the stage's
+// allowance after the order entered the state; OFFERED when the offer expires;
+// ACCEPTED by the end of its scheduled window, else of its last preferred
+// window; COMPLETED the rating period after completion. nullopt in states
+// nobody waits on.
+std::optional<v1::Deadline> StageDeadline(const v1::Order& order,
+                                          const LifecyclePolicy& policy);
+
+// When the watchdog acts on the order next (the ladder):
+//   level 0: the stage's deadline (StageDeadline);
+//   level 1 (escalated to the county): one more stage allowance after it
+//            (ACCEPTED: awaiting_service), when it goes to the city;
+//   level 2 (the city): nullopt: nothing more happens by itself.
+// OFFERED and COMPLETED are never escalated (their deadline expires the offer
+// or closes the order). nullopt in states nobody waits on.
 std::optional<v1::Deadline> NextDeadline(const v1::Order& order,
                                          const LifecyclePolicy& policy);
+
+// The time the deadlines index (RedisKeys::Deadlines) holds for a stored
+// order: its next_deadline while the watchdog has something left to do;
+// nullopt (not in the index) without one or at the top of the ladder, where
+// next_deadline keeps showing the missed stage deadline.
+std::optional<absl::Time> WatchdogDueAt(const v1::Order& order);
+
+// The system move the watchdog makes when the order's next deadline has passed
+// at `now`: EXPIRE_OFFER for OFFERED, CLOSE for COMPLETED, else ESCALATE one
+// level up (Command::escalation_level and a reason set; order_id,
+// expected_version and request_id left for the caller). nullopt when nothing
+// is due.
+std::optional<Command> DeadlineMove(const v1::Order& order, absl::Time now,
+                                    const LifecyclePolicy& policy);
 
 struct Move {
   // The order after the move: version one more, state per the table.

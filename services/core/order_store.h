@@ -9,8 +9,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "kepu/v1/dispatch.pb.h"
 #include "kepu/v1/order.pb.h"
+#include "kepu/v1/watchdog.pb.h"
 
 namespace kepu {
 
@@ -58,6 +60,9 @@ struct Transition {
   // follow-up visit for the community (after a low rating or a reopening).
   std::vector<v1::VolunteerHours> hours;
   std::optional<v1::FollowUp> follow_up;
+  // The record of an escalation (a missed deadline), listed by the order's
+  // community, its county and the whole tenant.
+  std::optional<v1::Escalation> escalation;
 };
 
 struct Applied {
@@ -129,6 +134,34 @@ struct FollowUpPage {
   std::string next_cursor;
 };
 
+// Which escalations to list, newest first.
+struct EscalationQuery {
+  enum class Scope {
+    kCity,       // every escalation of the tenant
+    kCounty,     // a county's (scope_id)
+    kCommunity,  // a community's (scope_id)
+  };
+  Scope scope = Scope::kCity;
+  std::string scope_id;
+  // Acknowledged ones too.
+  bool include_acknowledged = false;
+  // 1 to 100.
+  int limit = 20;
+  std::string cursor;
+};
+
+struct EscalationPage {
+  std::vector<v1::Escalation> escalations;
+  std::string next_cursor;
+};
+
+// An order whose deadline passed, as ClaimDue hands it out.
+struct DueOrder {
+  std::string order_id;
+  // The time the deadlines index held for it (before the lease).
+  absl::Time due = absl::InfinitePast();
+};
+
 // Thread-safe. Every method answers kUnavailable when the store cannot be
 // reached (and recovers by itself when it can again), kInvalidArgument for a
 // malformed argument.
@@ -198,6 +231,35 @@ class OrderStore {
   virtual absl::StatusOr<v1::FollowUp> UpdateFollowUp(
       const RequestKey& request, const v1::FollowUp& before,
       const v1::FollowUp& after) = 0;
+
+  // Escalations (written by the escalating move). kNotFound: no such record.
+  virtual absl::StatusOr<v1::Escalation> GetEscalation(
+      absl::string_view escalation_id) = 0;
+  virtual absl::StatusOr<EscalationPage> ListEscalations(
+      const EscalationQuery& query) = 0;
+  // As UpdateHours; `after.version()` must be `before.version() + 1`.
+  virtual absl::StatusOr<v1::Escalation> UpdateEscalation(
+      const RequestKey& request, const v1::Escalation& before,
+      const v1::Escalation& after) = 0;
+
+  // The deadlines index: every order the watchdog must look at, by the time it
+  // must (WatchdogDueAt), kept by Apply in the same atomic write as the move.
+  //
+  // Claims up to `limit` orders due at `now` (earliest first) for `lease`:
+  // atomically, each claimed order's time becomes now + lease, so no other
+  // claimant gets it meanwhile and a claimant that dies lets it come back when
+  // the lease ends. A move of the order sets its proper time again.
+  virtual absl::StatusOr<std::vector<DueOrder>> ClaimDue(
+      absl::Time now, int limit, absl::Duration lease) = 0;
+  // The earliest time in the deadlines index; nullopt when it is empty.
+  virtual absl::StatusOr<std::optional<absl::Time>> EarliestDue() = 0;
+  // Puts the order back in the deadlines index at `due` (nullopt: out of it),
+  // if the stored order is still at `version`; does nothing if it moved on (its
+  // move set its time). An order that does not exist leaves the index. Returns
+  // whether it wrote.
+  virtual absl::StatusOr<bool> ResetDeadline(absl::string_view order_id,
+                                             int64_t version,
+                                             std::optional<absl::Time> due) = 0;
 };
 
 }  // namespace kepu

@@ -427,6 +427,31 @@ absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
       transition.follow_up = std::move(follow_up);
       break;
     }
+    case v1::ORDER_ACTION_ESCALATE: {
+      // The deadline that was missed: the one the order showed.
+      std::optional<v1::Deadline> missed;
+      if (current.has_next_deadline()) {
+        missed = current.next_deadline();
+      } else {
+        missed = StageDeadline(current, policy_);
+      }
+      v1::Escalation escalation;
+      // One escalation per version of the order: a retried move writes the
+      // same record.
+      escalation.set_id(absl::StrCat(current.id(), "-e", move.after.version()));
+      escalation.set_order_id(current.id());
+      if (missed.has_value()) {
+        escalation.set_stage(missed->stage());
+        *escalation.mutable_due_at() = missed->due_at();
+      }
+      escalation.set_level(command.escalation_level);
+      *escalation.mutable_escalated_at() = ToProto(now);
+      escalation.set_community_id(current.draft().community_id());
+      escalation.set_county_id(current.county_id());
+      escalation.set_version(1);
+      transition.escalation = std::move(escalation);
+      break;
+    }
     default:
       break;
   }

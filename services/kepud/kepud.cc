@@ -56,6 +56,8 @@
 #include "services/rpc/call_tracker.h"
 #include "services/rpc/serve_unary.h"
 #include "services/rpc/work_pool.h"
+#include "services/watchdog/watchdog.h"
+#include "services/watchdog/watchdog_service.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
           "host:port to serve gRPC on; port 0 picks a free port");
@@ -96,11 +98,39 @@ ABSL_FLAG(
 ABSL_FLAG(int, max_message_bytes, 1 << 20,
           "largest request accepted, in bytes");
 ABSL_FLAG(std::vector<std::string>, background_tenants, {},
-          "tenants whose background work (matching) this server does; "
-          "empty: the default tenant");
+          "tenants whose background work (matching, the watchdog) this "
+          "server does; empty: the default tenant");
 ABSL_FLAG(bool, matching, true,
           "run a matching worker per background tenant (more can run as "
           "kepu-matcher processes; see the --matching_* flags)");
+
+// The SLA (ARCHITECTURE §2): how long each waiting stage may take.
+ABSL_FLAG(absl::Duration, sla_awaiting_dispatch, absl::Hours(24),
+          "SUBMITTED: how long the community has to review and dispatch");
+ABSL_FLAG(absl::Duration, sla_awaiting_info, absl::Hours(72),
+          "NEEDS_INFO: how long the resident has to answer");
+ABSL_FLAG(absl::Duration, sla_awaiting_claim, absl::Hours(24),
+          "DISPATCHED: how long the department has to claim");
+ABSL_FLAG(absl::Duration, sla_awaiting_match, absl::Hours(24),
+          "CLAIMED: how long finding a team may take");
+ABSL_FLAG(absl::Duration, sla_awaiting_service, absl::Hours(24),
+          "ACCEPTED: after the service window ends, how long until a county "
+          "escalation goes on to the city");
+ABSL_FLAG(absl::Duration, sla_offer_ttl, absl::Hours(24),
+          "OFFERED: how long a team has to accept an offer without a TTL of "
+          "its own");
+ABSL_FLAG(absl::Duration, sla_auto_close, absl::Hours(24 * 7),
+          "COMPLETED: an order left unrated this long closes");
+ABSL_FLAG(absl::Duration, reopen_window, absl::Hours(24 * 7),
+          "how long after completion a resident may reopen an order");
+ABSL_FLAG(int, max_offer_attempts, 3,
+          "after this many offers by the matching engine without an "
+          "acceptance, the order goes to its department to assign directly");
+ABSL_FLAG(bool, watchdog, true,
+          "run the watchdog (missed deadlines: escalate, expire offers, "
+          "auto-close) for --background_tenants");
+ABSL_FLAG(absl::Duration, watchdog_interval, absl::Seconds(10),
+          "the longest the watchdog sleeps between looks at the deadlines");
 
 namespace kepu {
 namespace {
@@ -155,7 +185,7 @@ std::unique_ptr<grpc::Service> MakeService(const std::string& name,
                                                  domains.matching);
   }
   if (name == "watchdog") {
-    return std::make_unique<v1::WatchdogService::CallbackService>();
+    return std::make_unique<WatchdogServiceImpl>(env, domains.orders);
   }
   if (name == "report")
     return std::make_unique<v1::ReportService::CallbackService>();
@@ -202,6 +232,40 @@ absl::Status EnsureBootstrapAdmin(IdentityDomains& identity) {
        {"user_id", admin->id()},
        {"phone", MaskPhone(admin->phone())}});
   return absl::OkStatus();
+}
+
+// The lifecycle policy the flags set.
+absl::StatusOr<LifecyclePolicy> PolicyFromFlags() {
+  LifecyclePolicy policy;
+  policy.awaiting_dispatch = absl::GetFlag(FLAGS_sla_awaiting_dispatch);
+  policy.awaiting_info = absl::GetFlag(FLAGS_sla_awaiting_info);
+  policy.awaiting_claim = absl::GetFlag(FLAGS_sla_awaiting_claim);
+  policy.awaiting_match = absl::GetFlag(FLAGS_sla_awaiting_match);
+  policy.awaiting_service = absl::GetFlag(FLAGS_sla_awaiting_service);
+  policy.default_offer_ttl = absl::GetFlag(FLAGS_sla_offer_ttl);
+  policy.awaiting_rating = absl::GetFlag(FLAGS_sla_auto_close);
+  policy.reopen_window = absl::GetFlag(FLAGS_reopen_window);
+  policy.max_offer_attempts = absl::GetFlag(FLAGS_max_offer_attempts);
+  for (const auto& [flag, value] :
+       std::vector<std::pair<const char*, absl::Duration>>{
+           {"sla_awaiting_dispatch", policy.awaiting_dispatch},
+           {"sla_awaiting_info", policy.awaiting_info},
+           {"sla_awaiting_claim", policy.awaiting_claim},
+           {"sla_awaiting_match", policy.awaiting_match},
+           {"sla_awaiting_service", policy.awaiting_service},
+           {"sla_offer_ttl", policy.default_offer_ttl},
+           {"sla_auto_close", policy.awaiting_rating},
+           {"reopen_window", policy.reopen_window}}) {
+    if (value <= absl::ZeroDuration() || value == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " must be a positive, finite duration"));
+    }
+  }
+  if (policy.max_offer_attempts < 1) {
+    return absl::InvalidArgumentError(
+        "--max_offer_attempts must be at least 1");
+  }
+  return policy;
 }
 
 int Fail(absl::string_view why) {
@@ -260,9 +324,11 @@ int Run() {
     return std::make_unique<IdentityDomain>(redis, tenant, clock, ids, sessions,
                                             view_of(tenant), cost);
   });
+  absl::StatusOr<LifecyclePolicy> policy = PolicyFromFlags();
+  if (!policy.ok()) return Fail(policy.status().message());
   OrderDomains orders([&](const std::string& tenant) {
     return std::make_unique<OrderDomain>(redis, tenant, view_of(tenant), clock,
-                                         ids);
+                                         ids, *policy);
   });
   EventFeeds feeds([&](const std::string& tenant) {
     return std::make_unique<RedisEventFeed>(*redis_options, tenant);
@@ -327,9 +393,35 @@ int Run() {
        {"redis", absl::StrCat(redis_options->host, ":", redis_options->port)},
        {"services", absl::StrJoin(names, ",")}});
 
+  // One watchdog thread per background tenant.
+  absl::Notification stop_watchdogs;
+  std::vector<std::unique_ptr<Watchdog>> watchdogs;
+  std::vector<std::thread> watchdog_threads;
+  if (absl::GetFlag(FLAGS_watchdog)) {
+    WatchdogOptions options;
+    options.max_sleep = absl::GetFlag(FLAGS_watchdog_interval);
+    for (const std::string& tenant : background) {
+      absl::StatusOr<OrderDomain*> domain = orders.Get(tenant);
+      if (!domain.ok()) {
+        return Fail(
+            absl::StrCat("--background_tenants: ", domain.status().message()));
+      }
+      watchdogs.push_back(std::make_unique<Watchdog>(
+          (*domain)->store, (*domain)->workflow, clock, tenant, options));
+    }
+    for (const std::unique_ptr<Watchdog>& watchdog : watchdogs) {
+      watchdog_threads.emplace_back(
+          [&stop_watchdogs, w = watchdog.get()] { w->Run(stop_watchdogs); });
+    }
+  }
+
   int signal = 0;
   sigwait(&stop_signals, &signal);
   Log(LogLevel::kInfo, "kepud.stopping", {{"signal", absl::StrCat(signal)}});
+  // The watchdogs stop first: no move is started after the signal (one in
+  // progress finishes; an order it had claimed comes back after the lease).
+  stop_watchdogs.Notify();
+  for (std::thread& thread : watchdog_threads) thread.join();
   health->Shutdown();  // every service NOT_SERVING from now on
   Log(LogLevel::kInfo, "kepud.draining",
       {{"drain_delay", absl::FormatDuration(absl::GetFlag(FLAGS_drain_delay))},

@@ -16,12 +16,15 @@ namespace kepu {
 
 struct OrderDomain {
   OrderDomain(RedisClient& redis, const std::string& tenant,
-              DirectoryView& directory, const Clock& clock, IdGenerator& ids,
-              LifecyclePolicy policy = {})
-      : store(redis, tenant), workflow(store, directory, clock, ids, policy) {}
+              DirectoryView& directory_view, const Clock& clock,
+              IdGenerator& ids, LifecyclePolicy policy = {})
+      : store(redis, tenant),
+        workflow(store, directory_view, clock, ids, policy),
+        directory(directory_view) {}
 
   RedisOrderStore store;
   OrderWorkflow workflow;
+  DirectoryView& directory;
 };
 
 using OrderDomains = PerTenant<OrderDomain>;

@@ -32,6 +32,26 @@ grpc::ServerUnaryReactor* ServeMove(grpc::CallbackServerContext* context,
       });
 }
 
+// Serves a query of the tenant's order domain: `answer(OrderDomain&, const
+// Caller&)` answers an absl::StatusOr of the response message.
+template <typename Request, typename Response, typename Answer>
+grpc::ServerUnaryReactor* ServeDomainQuery(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const Request* request, Response* response, const ServiceEnv& env,
+    OrderDomains& orders, Answer answer) {
+  return ServeUnary(
+      context, method, *request, env,
+      [&orders, response, answer](const Caller& caller) -> absl::Status {
+        absl::StatusOr<OrderDomain*> domain =
+            orders.Get(caller.principal.tenant());
+        if (!domain.ok()) return domain.status();
+        absl::StatusOr<Response> result = answer(**domain, caller);
+        if (!result.ok()) return result.status();
+        *response = *std::move(result);
+        return absl::OkStatus();
+      });
+}
+
 // Serves a query: `query(OrderWorkflow&, const Caller&)` answers an
 // absl::StatusOr of the response message.
 template <typename Request, typename Response, typename Query>
@@ -40,17 +60,10 @@ grpc::ServerUnaryReactor* ServeQuery(grpc::CallbackServerContext* context,
                                      const Request* request, Response* response,
                                      const ServiceEnv& env,
                                      OrderDomains& orders, Query query) {
-  return ServeUnary(
-      context, method, *request, env,
-      [&orders, response, query](const Caller& caller) -> absl::Status {
-        absl::StatusOr<OrderDomain*> domain =
-            orders.Get(caller.principal.tenant());
-        if (!domain.ok()) return domain.status();
-        absl::StatusOr<Response> answer = query((*domain)->workflow, caller);
-        if (!answer.ok()) return answer.status();
-        *response = *std::move(answer);
-        return absl::OkStatus();
-      });
+  return ServeDomainQuery(context, method, request, response, env, orders,
+                          [query](OrderDomain& domain, const Caller& caller) {
+                            return query(domain.workflow, caller);
+                          });
 }
 
 // The order states of a request's filter.

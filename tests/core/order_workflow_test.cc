@@ -15,6 +15,7 @@
 #include "services/core/testing/fake_order_store.h"
 #include "services/core/time_util.h"
 #include "tests/support/jining_directory.h"
+#include "tests/support/people.h"
 
 namespace kepu {
 namespace {
@@ -24,17 +25,7 @@ using ::testing::HasSubstr;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 
-v1::Principal Person(const std::string& id, v1::Role role,
-                     const std::string& scope = "") {
-  v1::Principal principal;
-  principal.set_user_id(id);
-  principal.set_tenant("jining");
-  principal.set_display_name(id);
-  v1::RoleGrant* grant = principal.add_grants();
-  grant->set_role(role);
-  grant->set_scope_id(scope);
-  return principal;
-}
+using testing::Person;
 
 v1::CreateOrderRequest NewOrderRequest(absl::Time now,
                                        const std::string& request_id) {

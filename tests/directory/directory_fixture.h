@@ -16,21 +16,12 @@
 #include "services/core/validation.h"
 #include "services/directory/directory.h"
 #include "services/directory/redis_directory.h"
+#include "tests/support/people.h"
 #include "tests/support/redis_server.h"
 
 namespace kepu::directory_testing {
 
-inline v1::Principal Person(const std::string& id, v1::Role role,
-                            const std::string& scope = "") {
-  v1::Principal principal;
-  principal.set_user_id(id);
-  principal.set_tenant("jining");
-  principal.set_display_name(id);
-  v1::RoleGrant* grant = principal.add_grants();
-  grant->set_role(role);
-  grant->set_scope_id(scope);
-  return principal;
-}
+using ::kepu::testing::Person;
 
 inline v1::Region MakeRegion(const std::string& id, v1::RegionLevel level,
                              const std::string& parent_id) {

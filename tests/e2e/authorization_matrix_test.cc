@@ -29,9 +29,13 @@
 // sign-in limits), admins ending sessions (audit entries), and the directory
 // writes that show a county admin's reach (made on spare records).
 //
-// WatchdogService and ReportService are later issues: kepud
-// serves them with the generated base classes, which answer UNIMPLEMENTED to
-// every caller, before any token is looked at — anonymous callers included.
+// ReportService is a later issue: kepud serves it with the generated base
+// class, which answers UNIMPLEMENTED to every caller, before any token is
+// looked at — anonymous callers included.
+//
+// WatchdogService's escalations are made by the watchdog's own move (the
+// system principal's ESCALATE, via WatchdogCommand on a clock two days ahead)
+// on two fresh orders, one in each county, before the matrix runs.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
@@ -70,7 +74,10 @@
 #include "kepu/v1/orders.pb.h"
 #include "kepu/v1/report.pb.h"
 #include "kepu/v1/watchdog.pb.h"
+#include "services/core/redis/redis_order_store.h"
 #include "services/core/time_util.h"
+#include "services/directory/redis_directory.h"
+#include "services/watchdog/watchdog.h"
 #include "tests/e2e/world.h"
 #include "tests/support/jining_directory.h"
 
@@ -175,6 +182,10 @@ struct Fixture {
   std::string done_order;
   std::string hours_id;
   std::string follow_up_id;
+  // Escalations (level 1, version 1) of two SUBMITTED orders: the resident's
+  // in rencheng-guhuai-zhuyuan, resident2's in yanzhou-gulou-xinglong.
+  std::string escalation;
+  std::string other_escalation;
   // Staff accounts nobody signs in to: a worker in rencheng, one in yanzhou,
   // one in both.
   std::string victim;
@@ -1173,6 +1184,111 @@ void AddFulfilment(std::vector<Case>& rows) {
              {"volunteer", kStream}})});
 }
 
+// Whether every escalation of a ListEscalations answer lies in `scope`
+// (county or community, by `county`), and there is one at least.
+void ExpectEscalationsWithin(const std::string& response,
+                             const std::string& column,
+                             const std::string& scope, bool county) {
+  v1::ListEscalationsResponse answer;
+  ASSERT_TRUE(answer.ParseFromString(response));
+  EXPECT_GT(answer.escalations_size(), 0) << column;
+  for (const v1::Escalation& escalation : answer.escalations()) {
+    EXPECT_EQ(county ? escalation.county_id() : escalation.community_id(),
+              scope)
+        << column << " sees escalation " << escalation.id();
+  }
+}
+
+void AddWatchdog(std::vector<Case>& rows) {
+  const std::string w = "kepu.v1.WatchdogService/";
+  rows.push_back({w + "GetSlaPolicy", "",
+                  Make<v1::GetSlaPolicyRequest>(
+                      [](v1::GetSlaPolicyRequest&, const Ctx&) {}),
+                  SignedInOr(kOk, {})});
+  // Without a region: the city's admin all, a county's admin its county's, a
+  // community's worker its community's.
+  rows.push_back({w + "ListEscalations", "the caller's own scope",
+                  Make<v1::ListEscalationsRequest>(
+                      [](v1::ListEscalationsRequest&, const Ctx&) {}),
+                  Only({{"admin", kOk},
+                        {"county-admin", kOk},
+                        {"worker", kOk},
+                        {"worker-other", kOk}}),
+                  Stage::kAny, [](const Ctx& ctx, const std::string& response) {
+                    if (ctx.column == "county-admin") {
+                      ExpectEscalationsWithin(response, ctx.column, "rencheng",
+                                              true);
+                    } else if (ctx.column == "worker") {
+                      ExpectEscalationsWithin(response, ctx.column,
+                                              "rencheng-guhuai-zhuyuan", false);
+                    } else if (ctx.column == "worker-other") {
+                      ExpectEscalationsWithin(response, ctx.column,
+                                              "yanzhou-gulou-xinglong", false);
+                    } else {
+                      v1::ListEscalationsResponse answer;
+                      ASSERT_TRUE(answer.ParseFromString(response));
+                      EXPECT_GE(answer.escalations_size(), 2) << ctx.column;
+                    }
+                  }});
+  // A region outside the caller's scope is NOT_FOUND, as other scoped lists.
+  rows.push_back({w + "ListEscalations", "county yanzhou",
+                  Make<v1::ListEscalationsRequest>(
+                      [](v1::ListEscalationsRequest& r, const Ctx&) {
+                        r.set_region_id("yanzhou");
+                      }),
+                  Only({{"admin", kOk},
+                        {"county-admin", kNotFound},
+                        {"worker", kNotFound},
+                        {"worker-other", kNotFound}})});
+  rows.push_back({w + "ListEscalations", "community in rencheng",
+                  Make<v1::ListEscalationsRequest>(
+                      [](v1::ListEscalationsRequest& r, const Ctx&) {
+                        r.set_region_id("rencheng-guhuai-zhuyuan");
+                        r.set_include_acknowledged(true);
+                      }),
+                  Only({{"admin", kOk},
+                        {"county-admin", kOk},
+                        {"worker", kOk},
+                        {"worker-other", kNotFound}})});
+  rows.push_back({w + "ListEscalations", "community in yanzhou",
+                  Make<v1::ListEscalationsRequest>(
+                      [](v1::ListEscalationsRequest& r, const Ctx&) {
+                        r.set_region_id("yanzhou-gulou-xinglong");
+                      }),
+                  Only({{"admin", kOk},
+                        {"county-admin", kNotFound},
+                        {"worker", kNotFound},
+                        {"worker-other", kOk}})});
+  // Acknowledging at a stale version: admitted admins are ABORTED and nothing
+  // changes; a county admin reaches its county's escalations only.
+  for (const auto& [what, escalation, county_admin] :
+       std::vector<std::tuple<std::string, std::string Fixture::*, Expect>>{
+           {"rencheng's, stale version", &Fixture::escalation, kAborted},
+           {"yanzhou's, stale version", &Fixture::other_escalation,
+            kNotFound}}) {
+    rows.push_back(
+        {w + "AcknowledgeEscalation", what,
+         Make<v1::AcknowledgeEscalationRequest>(
+             [escalation = escalation](v1::AcknowledgeEscalationRequest& r,
+                                       const Ctx& ctx) {
+               r.set_request_id(ctx.request_id);
+               r.set_escalation_id(ctx.fixture->*escalation);
+               r.set_expected_version(kStale);
+               r.set_note("已督办");
+             }),
+         Only({{"admin", kAborted}, {"county-admin", county_admin}})});
+  }
+  rows.push_back({w + "AcknowledgeEscalation", "no such escalation",
+                  Make<v1::AcknowledgeEscalationRequest>(
+                      [](v1::AcknowledgeEscalationRequest& r, const Ctx& ctx) {
+                        r.set_request_id(ctx.request_id);
+                        r.set_escalation_id("escalation-1");
+                        r.set_expected_version(1);
+                        r.set_note("已督办");
+                      }),
+                  Only({{"admin", kNotFound}, {"county-admin", kNotFound}})});
+}
+
 // The matching engine: why an offer went to its team (the order's department,
 // the team, admins), and the queue (admins). The fixture's order was assigned
 // to team-a directly, so it has an offer to explain.
@@ -1210,28 +1326,10 @@ void AddMatching(std::vector<Case>& rows) {
                   Only({{"admin", kNotFound}, {"county-admin", kNotFound}})});
 }
 
-// Later issues (#4 and after): UNIMPLEMENTED for every caller, with or without
+// Later issues (#5 and after): UNIMPLEMENTED for every caller, with or without
 // a token.
 void AddNotBuiltYet(std::vector<Case>& rows) {
   const Expectations unimplemented = Everyone(kUnimplemented);
-  const std::string w = "kepu.v1.WatchdogService/";
-  rows.push_back({w + "GetSlaPolicy", "",
-                  Make<v1::GetSlaPolicyRequest>(
-                      [](v1::GetSlaPolicyRequest&, const Ctx&) {}),
-                  unimplemented});
-  rows.push_back({w + "ListEscalations", "",
-                  Make<v1::ListEscalationsRequest>(
-                      [](v1::ListEscalationsRequest&, const Ctx&) {}),
-                  unimplemented});
-  rows.push_back({w + "AcknowledgeEscalation", "",
-                  Make<v1::AcknowledgeEscalationRequest>(
-                      [](v1::AcknowledgeEscalationRequest& r, const Ctx& ctx) {
-                        r.set_request_id(ctx.request_id);
-                        r.set_escalation_id("escalation-1");
-                        r.set_expected_version(1);
-                        r.set_note("已处理");
-                      }),
-                  unimplemented});
   const std::string r = "kepu.v1.ReportService/";
   rows.push_back(
       {r + "GetSummary", "",
@@ -1256,6 +1354,7 @@ std::vector<Case> Matrix() {
   AddClaims(rows);
   AddFulfilment(rows);
   AddMatching(rows);
+  AddWatchdog(rows);
   AddNotBuiltYet(rows);
   return rows;
 }
@@ -1490,6 +1589,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     ASSERT_TRUE(world.ok()) << world.status();
     world_ = std::move(*world);
     ASSERT_NO_FATAL_FAILURE(MakeOrders());
+    ASSERT_NO_FATAL_FAILURE(MakeEscalations());
     ASSERT_NO_FATAL_FAILURE(MakeAccounts());
     ASSERT_NO_FATAL_FAILURE(MakeSpareRecords());
     ASSERT_NO_FATAL_FAILURE(MakeTokens());
@@ -1628,6 +1728,41 @@ class AuthorizationMatrixTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(Claim("clerk-other", other));
     ASSERT_NO_FATAL_FAILURE(Assign("clerk-other", {"team-d"}, other));
     fixture_.other_order = other.id();
+  }
+
+  // Two fresh orders escalated by the watchdog's move, as if their dispatch
+  // deadline had passed (a clock two days ahead).
+  void MakeEscalations() {
+    v1::Order mine;
+    v1::Order theirs;
+    ASSERT_NO_FATAL_FAILURE(Place("resident", "rencheng-guhuai-zhuyuan", mine));
+    ASSERT_NO_FATAL_FAILURE(
+        Place("resident2", "yanzhou-gulou-xinglong", theirs));
+    RedisOrderStore store(world_->client(), "jining");
+    RedisDirectory directory(world_->client(), "jining");
+    FakeClock later(absl::Now() + absl::Hours(48));
+    IdGenerator ids(later);
+    OrderWorkflow workflow(store, directory, later, ids);
+    Watchdog watchdog(store, workflow, later, "jining");
+    for (const auto& [order, id] :
+         std::vector<std::pair<v1::Order, std::string*>>{
+             {mine, &fixture_.escalation},
+             {theirs, &fixture_.other_escalation}}) {
+      std::optional<Command> escalate =
+          WatchdogCommand(order, later.Now(), workflow.policy());
+      ASSERT_TRUE(escalate.has_value());
+      ASSERT_EQ(escalate->action, v1::ORDER_ACTION_ESCALATE);
+      absl::StatusOr<v1::Order> escalated =
+          workflow.Act(watchdog.principal(), *escalate);
+      ASSERT_TRUE(escalated.ok()) << escalated.status();
+      EscalationQuery query;
+      absl::StatusOr<EscalationPage> page = store.ListEscalations(query);
+      ASSERT_TRUE(page.ok()) << page.status();
+      for (const v1::Escalation& escalation : page->escalations) {
+        if (escalation.order_id() == order.id()) *id = escalation.id();
+      }
+      ASSERT_FALSE(id->empty());
+    }
   }
 
   void CreateStaff(const std::string& phone, std::vector<v1::RoleGrant> grants,

@@ -71,8 +71,8 @@ using google::protobuf::ServiceDescriptor;
 // answer UNIMPLEMENTED. When one is implemented, this test fails until its
 // methods have bad-input cases below.
 const std::set<std::string>& NotYetImplemented() {
-  static const auto* const kServices = new std::set<std::string>{
-      "kepu.v1.WatchdogService", "kepu.v1.ReportService"};
+  static const auto* const kServices =
+      new std::set<std::string>{"kepu.v1.ReportService"};
   return *kServices;
 }
 
@@ -1155,6 +1155,47 @@ void DefineFulfilment(Specs& specs) {
            [](auto& r) { r.set_after_event_id(kOverflowingEventId); });
 }
 
+void DefineWatchdog(Specs& specs) {
+  Define(specs, "WatchdogService/GetSlaPolicy", "resident",
+         v1::GetSlaPolicyRequest(), "");
+
+  v1::ListEscalationsRequest list;
+  list.set_region_id("rencheng");
+  *list.mutable_page() = Page();
+  Define(specs, "WatchdogService/ListEscalations", "county-admin", list, "")
+      .Bad("region_id", "65 characters",
+           [](auto& r) { r.set_region_id(std::string(65, 'a')); })
+      .Bad("region_id", "a space",
+           [](auto& r) { r.set_region_id("ren cheng"); })
+      .Bad("page.page_size", "101",
+           [](auto& r) { r.mutable_page()->set_page_size(101); })
+      // A town is a region, but escalations are listed by the city, a county
+      // or a community.
+      .RefusedByDomain(
+          "region_id", "a town",
+          [](auto& r) { r.set_region_id("rencheng-guhuai"); }, "admin")
+      .RefusedByDomain(
+          "page.page_token", "not handed out by the list",
+          [](auto& r) { r.mutable_page()->set_page_token(kForeignPageToken); });
+
+  v1::AcknowledgeEscalationRequest ack;
+  ack.set_request_id("bad-input-ack");
+  ack.set_escalation_id("escalation-1");
+  ack.set_expected_version(1);
+  ack.set_note("已督办");
+  Define(specs, "WatchdogService/AcknowledgeEscalation", "county-admin", ack,
+         "request_id")
+      .Bad("escalation_id", "missing", [](auto& r) { r.clear_escalation_id(); })
+      .Bad("escalation_id", "a slash",
+           [](auto& r) { r.set_escalation_id("a/b"); })
+      .Bad("expected_version", "missing",
+           [](auto& r) { r.clear_expected_version(); })
+      .Bad("expected_version", "negative",
+           [](auto& r) { r.set_expected_version(-1); })
+      .Bad("note", "blank", [](auto& r) { r.set_note("  "); })
+      .Bad("note", "501 characters", [](auto& r) { r.set_note(Chinese(501)); });
+}
+
 Specs AllSpecs(const Fixture& fixture) {
   Specs specs;
   DefineIdentity(specs, fixture);
@@ -1164,6 +1205,7 @@ Specs AllSpecs(const Fixture& fixture) {
   DefineClaims(specs);
   DefineMatching(specs);
   DefineFulfilment(specs);
+  DefineWatchdog(specs);
   return specs;
 }
 

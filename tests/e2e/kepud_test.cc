@@ -17,6 +17,7 @@
 #include "kepu/v1/dispatch.grpc.pb.h"
 #include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
+#include "kepu/v1/report.grpc.pb.h"
 #include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/core/clock.h"
 #include "services/core/redis/redis_sessions.h"
@@ -180,6 +181,15 @@ TEST_F(KepudTest, CreateAnOrderReadItBackAndStopCleanly) {
   EXPECT_EQ(WEXITSTATUS(*exit_status), 0);
   EXPECT_TRUE(
       absl::StrContains(kepud_->Output(), "\"event\":\"kepud.stopped\""));
+  // The default tenant's watchdog ran and stopped before kepud ended.
+  const std::string output = kepud_->Output();
+  const size_t started = output.find("\"event\":\"watchdog.started\"");
+  const size_t stopped = output.find("\"event\":\"watchdog.stopped\"");
+  const size_t ended = output.find("\"event\":\"kepud.stopped\"");
+  ASSERT_NE(started, std::string::npos) << output;
+  ASSERT_NE(stopped, std::string::npos) << output;
+  EXPECT_LT(started, stopped);
+  EXPECT_LT(stopped, ended);
 }
 
 // A second fixture whose kepud keeps serving for a moment after SIGTERM (as
@@ -275,15 +285,37 @@ TEST_F(KepudTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
 }
 
 TEST_F(KepudTest, RpcsOfLaterIssuesAnswerUnimplemented) {
-  // The watchdog and reports come with later issues.
+  // Reports come with a later issue.
+  auto report = v1::ReportService::NewStub(channel_);
+  v1::GetSummaryRequest summary_request;
+  v1::Summary summary;
+  EXPECT_EQ(report->GetSummary(Context().get(), summary_request, &summary)
+                .error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(KepudTest, TheWatchdogServiceIsServed) {
   auto watchdog = v1::WatchdogService::NewStub(channel_);
+  v1::SlaPolicy policy;
+  grpc::Status status = watchdog->GetSlaPolicy(
+      Context().get(), v1::GetSlaPolicyRequest(), &policy);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(policy.stages_size(), 7);
+  EXPECT_EQ(policy.max_offer_attempts(), 3);
+  EXPECT_EQ(policy.auto_close_after().seconds(), 7 * 24 * 3600);
   v1::ListEscalationsRequest escalations_request;
   v1::ListEscalationsResponse escalations;
+  // A resident may not list escalations; nobody without a token may.
   EXPECT_EQ(
       watchdog
           ->ListEscalations(Context().get(), escalations_request, &escalations)
           .error_code(),
-      grpc::StatusCode::UNIMPLEMENTED);
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(watchdog
+                ->ListEscalations(Context(false).get(), escalations_request,
+                                  &escalations)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(KepudTest, ReflectionListsTheServices) {

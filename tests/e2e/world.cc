@@ -7,6 +7,7 @@
 #include "services/core/time_util.h"
 #include "services/directory/redis_directory.h"
 #include "tests/support/jining_directory.h"
+#include "tests/support/people.h"
 
 namespace kepu::testing {
 namespace {
@@ -148,21 +149,7 @@ std::string World::NextRequestId() {
   return absl::StrCat("e2e-request-", ++next_request_);
 }
 
-v1::OrderDraft World::Draft() {
-  v1::OrderDraft draft;
-  draft.set_service_line_id("elderly-smart-help");
-  draft.set_service_name("防范电信诈骗");
-  draft.set_community_id("rencheng-guhuai-zhuyuan");
-  draft.set_address("任城区古槐街道竹竿巷社区党群服务中心");
-  draft.set_audience(v1::AUDIENCE_ELDERLY);
-  draft.set_expected_attendees(30);
-  v1::TimeWindow& window = *draft.add_preferred_windows();
-  *window.mutable_start() = ToProto(absl::Now() + absl::Hours(48));
-  *window.mutable_end() = ToProto(absl::Now() + absl::Hours(50));
-  draft.mutable_contact()->set_name("王阿姨");
-  draft.mutable_contact()->set_phone("13812345678");
-  return draft;
-}
+v1::OrderDraft World::Draft() { return SmallJiningDraft(absl::Now()); }
 
 absl::Status World::CreateAccounts() {
   auto identity_stub = identity();
@@ -267,6 +254,9 @@ std::unique_ptr<v1::ClaimService::Stub> World::claims(int replica) {
 }
 std::unique_ptr<v1::FulfilmentService::Stub> World::fulfilment(int replica) {
   return v1::FulfilmentService::NewStub(kepud(replica).channel());
+}
+std::unique_ptr<v1::WatchdogService::Stub> World::watchdog(int replica) {
+  return v1::WatchdogService::NewStub(kepud(replica).channel());
 }
 
 std::unique_ptr<v1::MatchingService::Stub> World::matching(int replica) {

@@ -21,6 +21,7 @@
 #include "kepu/v1/identity.grpc.pb.h"
 #include "kepu/v1/matching.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
+#include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/core/redis/redis_client.h"
 #include "tests/support/kepud_process.h"
 #include "tests/support/redis_server.h"
@@ -71,6 +72,7 @@ class World {
   // engine too. Returns the order as the clerk left it.
   absl::StatusOr<v1::Order> ClaimedOrder(const v1::OrderDraft& draft,
                                          bool release);
+  std::unique_ptr<v1::WatchdogService::Stub> watchdog(int replica = 0);
 
   // Prints the end of every kepud's output (for a failed test).
   void PrintServerLogs();

@@ -21,6 +21,7 @@
 #include "services/core/order_workflow.h"
 #include "services/core/time_util.h"
 #include "tests/support/jining_directory.h"
+#include "tests/support/people.h"
 #include "tests/support/redis_server.h"
 
 namespace kepu {
@@ -31,17 +32,7 @@ using ::testing::UnorderedElementsAre;
 
 constexpr char kCommunity[] = "rencheng-guhuai-zhuyuan";
 
-v1::Principal Person(const std::string& id, v1::Role role,
-                     const std::string& scope = "") {
-  v1::Principal principal;
-  principal.set_user_id(id);
-  principal.set_tenant("jining");
-  principal.set_display_name(id);
-  v1::RoleGrant* grant = principal.add_grants();
-  grant->set_role(role);
-  grant->set_scope_id(scope);
-  return principal;
-}
+using testing::Person;
 
 v1::CreateOrderRequest NewOrderRequest(
     absl::Time now, const std::string& request_id,

@@ -96,4 +96,21 @@ std::string RedisKeys::FollowUpsByCommunity(
   return absl::StrCat(prefix_, "index:followups:community:", community_id);
 }
 
+std::string RedisKeys::Escalation(absl::string_view escalation_id) const {
+  return absl::StrCat(prefix_, "escalation:", escalation_id);
+}
+
+std::string RedisKeys::Escalations() const {
+  return absl::StrCat(prefix_, "index:escalations");
+}
+
+std::string RedisKeys::EscalationsByCounty(absl::string_view county_id) const {
+  return absl::StrCat(prefix_, "index:escalations:county:", county_id);
+}
+
+std::string RedisKeys::EscalationsByCommunity(
+    absl::string_view community_id) const {
+  return absl::StrCat(prefix_, "index:escalations:community:", community_id);
+}
+
 }  // namespace kepu

@@ -66,6 +66,14 @@ class RedisKeys {
   std::string FollowUp(absl::string_view follow_up_id) const;
   std::string FollowUpsByCommunity(absl::string_view community_id) const;
 
+  // String: a serialized Escalation; sorted sets of escalation ids by the time
+  // of the escalation (ms): the tenant's (the city's), a county's, a
+  // community's.
+  std::string Escalation(absl::string_view escalation_id) const;
+  std::string Escalations() const;
+  std::string EscalationsByCounty(absl::string_view county_id) const;
+  std::string EscalationsByCommunity(absl::string_view community_id) const;
+
   // Sorted set of a resident's order ids in any state, scored by creation time
   // (ms).
   std::string ResidentIndex(absl::string_view user_id) const;

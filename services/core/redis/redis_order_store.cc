@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "kepu_redis_scripts.h"
+#include "services/core/order_rules.h"
 #include "services/core/status_macros.h"
 #include "services/core/time_util.h"
 #include "services/core/transition_table.h"
@@ -279,10 +280,9 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
   const std::string ttl =
       absl::StrCat(absl::ToInt64Seconds(options_.request_ttl));
   const std::string max_length = absl::StrCat(options_.event_stream_length);
+  const std::optional<absl::Time> due = WatchdogDueAt(after);
   const std::string deadline =
-      after.has_next_deadline()
-          ? absl::StrCat(Millis(after.next_deadline().due_at()))
-          : "";
+      due.has_value() ? absl::StrCat(absl::ToUnixMillis(*due)) : "";
   std::string capacity_limit;
   std::vector<std::string> capacity_ranges(4);
   if (transition.capacity.has_value()) {
@@ -322,6 +322,17 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
                      follow_up.id(),
                      absl::StrCat(Millis(follow_up.created_at())),
                      {keys_.FollowUpsByCommunity(follow_up.community_id())}});
+  }
+  if (transition.escalation.has_value()) {
+    const v1::Escalation& escalation = *transition.escalation;
+    sides.push_back(
+        {keys_.Escalation(escalation.id()),
+         escalation.SerializeAsString(),
+         escalation.id(),
+         absl::StrCat(Millis(escalation.escalated_at())),
+         {keys_.Escalations(),
+          keys_.EscalationsByCounty(escalation.county_id()),
+          keys_.EscalationsByCommunity(escalation.community_id())}});
   }
   std::vector<std::string> side_counts;
   side_counts.reserve(sides.size());
@@ -817,6 +828,117 @@ absl::StatusOr<v1::FollowUp> RedisOrderStore::UpdateFollowUp(
   if (!follow_up.ParseFromString(stored))
     return absl::DataLossError("cannot parse follow-up");
   return follow_up;
+}
+
+absl::StatusOr<v1::Escalation> RedisOrderStore::GetEscalation(
+    absl::string_view escalation_id) {
+  const std::string key = keys_.Escalation(escalation_id);
+  ASSIGN_OR_RETURN(RedisReply reply, redis_.Command({"GET", key}));
+  return ParseRecord<v1::Escalation>(reply, "escalation", escalation_id);
+}
+
+absl::StatusOr<EscalationPage> RedisOrderStore::ListEscalations(
+    const EscalationQuery& query) {
+  if (query.limit < 1 || query.limit > 100) {
+    return absl::InvalidArgumentError("page.page_size: must be 1 to 100");
+  }
+  std::string index;
+  switch (query.scope) {
+    case EscalationQuery::Scope::kCity:
+      index = keys_.Escalations();
+      break;
+    case EscalationQuery::Scope::kCounty:
+      index = keys_.EscalationsByCounty(query.scope_id);
+      break;
+    case EscalationQuery::Scope::kCommunity:
+      index = keys_.EscalationsByCommunity(query.scope_id);
+      break;
+  }
+  const bool include_acknowledged = query.include_acknowledged;
+  ASSIGN_OR_RETURN(
+      auto page,
+      ReadRecordPage<v1::Escalation>(
+          redis_, index, query.limit, query.cursor,
+          [this](absl::string_view id) { return keys_.Escalation(id); },
+          [include_acknowledged](const v1::Escalation& e) {
+            return include_acknowledged || !e.acknowledged();
+          }));
+  return EscalationPage{std::move(page.first), std::move(page.second)};
+}
+
+absl::StatusOr<v1::Escalation> RedisOrderStore::UpdateEscalation(
+    const RequestKey& request, const v1::Escalation& before,
+    const v1::Escalation& after) {
+  ASSIGN_OR_RETURN(
+      std::string stored,
+      CompareAndSet(redis_, keys_, keys_.Escalation(before.id()), request,
+                    before.SerializeAsString(), after.SerializeAsString(),
+                    options_.request_ttl));
+  v1::Escalation escalation;
+  if (!escalation.ParseFromString(stored))
+    return absl::DataLossError("cannot parse escalation");
+  return escalation;
+}
+
+namespace {
+
+const LuaScript& ClaimDueScript() {
+  static const LuaScript* const kScript = new LuaScript(
+      "claim_due", absl::string_view(redis_scripts::kClaimDue.data(),
+                                     redis_scripts::kClaimDue.size()));
+  return *kScript;
+}
+
+const LuaScript& ResetDeadlineScript() {
+  static const LuaScript* const kScript =
+      new LuaScript("reset_deadline",
+                    absl::string_view(redis_scripts::kResetDeadline.data(),
+                                      redis_scripts::kResetDeadline.size()));
+  return *kScript;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<DueOrder>> RedisOrderStore::ClaimDue(
+    absl::Time now, int limit, absl::Duration lease) {
+  if (limit < 1) return absl::InvalidArgumentError("limit: must be positive");
+  const std::string key = keys_.Deadlines();
+  const std::string now_ms = absl::StrCat(absl::ToUnixMillis(now));
+  const std::string count = absl::StrCat(limit);
+  const std::string until = absl::StrCat(absl::ToUnixMillis(now + lease));
+  ASSIGN_OR_RETURN(RedisReply reply, redis_.Eval(ClaimDueScript(), {key},
+                                                 {now_ms, count, until}));
+  if (!reply.IsArray()) return UnexpectedReply("claim_due", reply);
+  std::vector<DueOrder> due;
+  for (size_t i = 0; i + 1 < reply.Size(); i += 2) {
+    due.push_back({std::string(reply[i].Str()),
+                   absl::FromUnixMillis(ParseScore(reply[i + 1].Str()))});
+  }
+  return due;
+}
+
+absl::StatusOr<std::optional<absl::Time>> RedisOrderStore::EarliestDue() {
+  const std::string key = keys_.Deadlines();
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_.Command({"ZRANGE", key, "0", "0", "WITHSCORES"}));
+  if (!reply.IsArray()) return UnexpectedReply("ZRANGE", reply);
+  if (reply.Size() < 2) return std::nullopt;
+  return absl::FromUnixMillis(ParseScore(reply[1].Str()));
+}
+
+absl::StatusOr<bool> RedisOrderStore::ResetDeadline(
+    absl::string_view order_id, int64_t version,
+    std::optional<absl::Time> due) {
+  const std::string order_key = keys_.Order(order_id);
+  const std::string deadlines_key = keys_.Deadlines();
+  const std::string expected = absl::StrCat(version);
+  const std::string score =
+      due.has_value() ? absl::StrCat(absl::ToUnixMillis(*due)) : "";
+  ASSIGN_OR_RETURN(RedisReply reply, redis_.Eval(ResetDeadlineScript(),
+                                                 {order_key, deadlines_key},
+                                                 {expected, order_id, score}));
+  if (reply.IsError()) return UnexpectedReply("reset_deadline", reply);
+  return reply.Integer() == 1;
 }
 
 }  // namespace kepu

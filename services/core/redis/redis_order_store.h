@@ -53,6 +53,19 @@ class RedisOrderStore : public OrderStore {
   absl::StatusOr<v1::FollowUp> UpdateFollowUp(
       const RequestKey& request, const v1::FollowUp& before,
       const v1::FollowUp& after) override;
+  absl::StatusOr<v1::Escalation> GetEscalation(
+      absl::string_view escalation_id) override;
+  absl::StatusOr<EscalationPage> ListEscalations(
+      const EscalationQuery& query) override;
+  absl::StatusOr<v1::Escalation> UpdateEscalation(
+      const RequestKey& request, const v1::Escalation& before,
+      const v1::Escalation& after) override;
+  absl::StatusOr<std::vector<DueOrder>> ClaimDue(absl::Time now, int limit,
+                                                 absl::Duration lease) override;
+  absl::StatusOr<std::optional<absl::Time>> EarliestDue() override;
+  absl::StatusOr<bool> ResetDeadline(absl::string_view order_id,
+                                     int64_t version,
+                                     std::optional<absl::Time> due) override;
 
   const RedisKeys& keys() const { return keys_; }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "services/core/order_rules.h"
 #include "services/core/time_util.h"
 #include "services/core/transition_table.h"
 
@@ -145,6 +146,14 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
     hours_[hours.id()] = hours;
   if (transition.follow_up.has_value()) {
     follow_ups_[transition.follow_up->id()] = *transition.follow_up;
+  }
+  if (transition.escalation.has_value()) {
+    escalations_[transition.escalation->id()] = *transition.escalation;
+  }
+  if (std::optional<absl::Time> due = WatchdogDueAt(after)) {
+    deadlines_[id] = *due;
+  } else {
+    deadlines_.erase(id);
   }
   v1::OrderEvent event = transition.event;
   event.set_event_id(absl::StrCat(next_event_++, "-0"));
@@ -320,6 +329,110 @@ absl::StatusOr<v1::FollowUp> FakeOrderStore::UpdateFollowUp(
   absl::MutexLock lock(&mu_);
   if (absl::Status s = CheckAvailable(); !s.ok()) return s;
   return CompareAndSet(follow_ups_, record_requests_, request, before, after);
+}
+
+absl::StatusOr<v1::Escalation> FakeOrderStore::GetEscalation(
+    absl::string_view escalation_id) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  auto it = escalations_.find(std::string(escalation_id));
+  if (it == escalations_.end())
+    return absl::NotFoundError("escalation not found");
+  return it->second;
+}
+
+absl::StatusOr<EscalationPage> FakeOrderStore::ListEscalations(
+    const EscalationQuery& query) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  std::vector<const v1::Escalation*> matching;
+  for (const auto& [id, escalation] : escalations_) {
+    const bool in_scope = query.scope == EscalationQuery::Scope::kCity ||
+                          (query.scope == EscalationQuery::Scope::kCounty &&
+                           escalation.county_id() == query.scope_id) ||
+                          (query.scope == EscalationQuery::Scope::kCommunity &&
+                           escalation.community_id() == query.scope_id);
+    if (in_scope && (query.include_acknowledged || !escalation.acknowledged()))
+      matching.push_back(&escalation);
+  }
+  std::sort(matching.begin(), matching.end(),
+            [](const v1::Escalation* a, const v1::Escalation* b) {
+              return std::make_pair(FromProto(a->escalated_at()), a->id()) >
+                     std::make_pair(FromProto(b->escalated_at()), b->id());
+            });
+  EscalationPage page;
+  size_t start = 0;
+  if (!query.cursor.empty()) {
+    while (start < matching.size() && matching[start]->id() != query.cursor)
+      ++start;
+    ++start;
+  }
+  for (size_t i = start;
+       i < matching.size() &&
+       static_cast<int>(page.escalations.size()) < query.limit;
+       ++i) {
+    page.escalations.push_back(*matching[i]);
+  }
+  if (start + page.escalations.size() < matching.size())
+    page.next_cursor = page.escalations.back().id();
+  return page;
+}
+
+absl::StatusOr<v1::Escalation> FakeOrderStore::UpdateEscalation(
+    const RequestKey& request, const v1::Escalation& before,
+    const v1::Escalation& after) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  return CompareAndSet(escalations_, record_requests_, request, before, after);
+}
+
+absl::StatusOr<std::vector<DueOrder>> FakeOrderStore::ClaimDue(
+    absl::Time now, int limit, absl::Duration lease) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  std::vector<DueOrder> due;
+  for (const auto& [id, at] : deadlines_) {
+    if (at <= now) due.push_back({id, at});
+  }
+  std::sort(due.begin(), due.end(), [](const DueOrder& a, const DueOrder& b) {
+    return std::make_pair(a.due, a.order_id) <
+           std::make_pair(b.due, b.order_id);
+  });
+  if (due.size() > static_cast<size_t>(limit)) due.resize(limit);
+  for (const DueOrder& claimed : due)
+    deadlines_[claimed.order_id] = now + lease;
+  return due;
+}
+
+absl::StatusOr<std::optional<absl::Time>> FakeOrderStore::EarliestDue() {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  std::optional<absl::Time> earliest;
+  for (const auto& [id, at] : deadlines_) {
+    if (!earliest.has_value() || at < *earliest) earliest = at;
+  }
+  return earliest;
+}
+
+absl::StatusOr<bool> FakeOrderStore::ResetDeadline(
+    absl::string_view order_id, int64_t version,
+    std::optional<absl::Time> due) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  const std::string id(order_id);
+  auto it = orders_.find(id);
+  if (it != orders_.end() && it->second.version() != version) return false;
+  if (it != orders_.end() && due.has_value()) {
+    deadlines_[id] = *due;
+  } else {
+    deadlines_.erase(id);
+  }
+  return true;
+}
+
+std::map<std::string, absl::Time> FakeOrderStore::deadlines() const {
+  absl::MutexLock lock(&mu_);
+  return deadlines_;
 }
 
 }  // namespace kepu

@@ -38,6 +38,22 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<v1::FollowUp> UpdateFollowUp(
       const RequestKey& request, const v1::FollowUp& before,
       const v1::FollowUp& after) override;
+  absl::StatusOr<v1::Escalation> GetEscalation(
+      absl::string_view escalation_id) override;
+  absl::StatusOr<EscalationPage> ListEscalations(
+      const EscalationQuery& query) override;
+  absl::StatusOr<v1::Escalation> UpdateEscalation(
+      const RequestKey& request, const v1::Escalation& before,
+      const v1::Escalation& after) override;
+  absl::StatusOr<std::vector<DueOrder>> ClaimDue(absl::Time now, int limit,
+                                                 absl::Duration lease) override;
+  absl::StatusOr<std::optional<absl::Time>> EarliestDue() override;
+  absl::StatusOr<bool> ResetDeadline(absl::string_view order_id,
+                                     int64_t version,
+                                     std::optional<absl::Time> due) override;
+
+  // The deadlines index as it stands: order id → time.
+  std::map<std::string, absl::Time> deadlines() const;
 
   // While set, every call answers kUnavailable, as a store that is down.
   void SetUnavailable(bool unavailable);
@@ -65,6 +81,8 @@ class FakeOrderStore : public OrderStore {
   std::vector<std::string> matching_queue_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::VolunteerHours> hours_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::FollowUp> follow_ups_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Escalation> escalations_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
   // Results of record updates by request key: fingerprint and serialized
   // result.
   std::map<std::string, std::pair<std::string, std::string>> record_requests_
