@@ -21,13 +21,24 @@
 // implements): left nodes are added one at a time; each runs Dijkstra over
 // reduced costs from the new left node until the cheapest way out is known: a
 // free right node, or some left node on the path taking its private option.
-// Dense problems (every list holds every right node) scan an array, as scipy
-// does; sparse ones use a binary heap. A left node that takes its option is
-// never reached again (nobody else has an edge to that option), so it costs
-// nothing later on.
+// Right potentials start at 0 and only decrease, and free right nodes keep 0,
+// which is what makes every free right node (and every option) an equally
+// valid end of a path.
+//
+// Dense problems (every list holds every right node, laid out by right node)
+// run scipy's loop: one pass over the unsettled right nodes per step. Sparse
+// ones keep each list sorted by cost and use a binary heap; a list's scan
+// stops once cost alone reaches the best end found so far (a reduced cost is
+// never below base + cost, as potentials are <= 0), and a list already
+// scanned from a lower base in this search (another slot of the same team) is
+// skipped. A left node that takes its option is never reached again (nobody
+// else has an edge to that option), so it costs nothing later on.
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <limits>
+#include <numeric>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -51,8 +62,9 @@ struct Lists {
 
 // Every left node takes one right node through its list (each cost plus the
 // node's offset) or its private option at option_cost; every right node is
-// taken at most once. When dense, every list holds every right node and
-// position begin[l] + r holds right node r (target is then unused).
+// taken at most once. When dense, every list holds every right node, position
+// begin[l] + r holds right node r, and target is unused; else every list is
+// sorted by cost.
 struct UnitProblem {
   int right_count = 0;
   Lists lists;
@@ -67,24 +79,30 @@ class AugmentingPathSolver {
  public:
   explicit AugmentingPathSolver(const UnitProblem& problem)
       : problem_(problem),
-        left_count_(static_cast<int>(problem.list_of_left.size())),
-        right_of_left_(left_count_, kNone),
-        position_of_left_(left_count_, 0),
+        right_of_left_(problem.list_of_left.size(), kNone),
+        position_of_left_(problem.list_of_left.size(), 0),
         left_of_right_(problem.right_count, kNone),
         potential_(problem.right_count, 0.0),
         distance_(problem.right_count, kInfinity),
-        predecessor_(problem.right_count, kNone),
-        predecessor_position_(problem.right_count, 0),
-        settled_mark_(problem.right_count, 0) {
+        predecessor_(problem.right_count, kNone) {
     settled_.reserve(problem.right_count);
-    if (problem.dense) remaining_.resize(problem.right_count);
+    if (problem.dense) {
+      remaining_.resize(problem.right_count);
+    } else {
+      predecessor_position_.resize(problem.right_count);
+      settled_mark_.resize(problem.right_count);
+      list_mark_.resize(problem.lists.begin.size());
+      list_base_.resize(problem.lists.begin.size());
+    }
   }
 
   // Returns, per left node, the right node it takes or kNone for its option.
   std::vector<int> Solve() {
-    for (int left = 0; left < left_count_; ++left) {
+    for (int left = 0; left < static_cast<int>(right_of_left_.size()); ++left) {
       const Path path = problem_.dense ? SearchDense(left) : SearchSparse(left);
-      UpdatePotentials(path.length);
+      for (int right : settled_) {
+        potential_[right] += distance_[right] - path.length;
+      }
       Augment(left, path);
       if (!problem_.dense) {
         for (int right : touched_) distance_[right] = kInfinity;
@@ -110,13 +128,17 @@ class AugmentingPathSolver {
   }
 
   // Scipy's loop: one pass over the unsettled right nodes both relaxes the
-  // edges of the left node just reached and finds the next node to settle.
+  // edges of the left node just reached and finds the next node to settle
+  // (preferring a free one on ties, which ends the search).
   Path SearchDense(int source) {
     const int right_count = problem_.right_count;
-    for (int right = 0; right < right_count; ++right) {
-      remaining_[right] = right;
-      distance_[right] = kInfinity;
-    }
+    int* const remaining = remaining_.data();
+    double* const distance = distance_.data();
+    int* const predecessor = predecessor_.data();
+    const double* const potential = potential_.data();
+    const int* const left_of_right = left_of_right_.data();
+    std::iota(remaining, remaining + right_count, 0);
+    std::fill(distance, distance + right_count, kInfinity);
     int remaining_count = right_count;
     settled_.clear();
     Path path{kNone, source, problem_.option_cost};
@@ -124,8 +146,9 @@ class AugmentingPathSolver {
     double reached = 0;  // distance of the right node `left` was reached by
     double left_potential = 0;
     while (true) {
-      const int list_begin = problem_.lists.begin[problem_.list_of_left[left]];
-      const double* row = problem_.lists.cost.data() + list_begin;
+      const double* const row =
+          problem_.lists.cost.data() +
+          problem_.lists.begin[problem_.list_of_left[left]];
       const double base =
           reached - left_potential + problem_.offset_of_left[left];
       if (left != source) {
@@ -136,39 +159,40 @@ class AugmentingPathSolver {
       double lowest = kInfinity;
       int lowest_index = -1;
       for (int index = 0; index < remaining_count; ++index) {
-        const int right = remaining_[index];
-        const double through_left = base + row[right] - potential_[right];
-        if (through_left < distance_[right]) {
-          distance_[right] = through_left;
-          predecessor_[right] = left;
-          predecessor_position_[right] = list_begin + right;
+        const int right = remaining[index];
+        const double through_left = base + row[right] - potential[right];
+        if (through_left < distance[right]) {
+          distance[right] = through_left;
+          predecessor[right] = left;
         }
-        if (distance_[right] < lowest ||
-            (distance_[right] == lowest && left_of_right_[right] == kNone)) {
-          lowest = distance_[right];
+        if (distance[right] < lowest ||
+            (distance[right] == lowest && left_of_right[right] == kNone)) {
+          lowest = distance[right];
           lowest_index = index;
         }
       }
       if (lowest_index < 0 || lowest > path.length) return path;
-      const int right = remaining_[lowest_index];
-      const bool free = left_of_right_[right] == kNone;
+      const int right = remaining[lowest_index];
+      const bool free = left_of_right[right] == kNone;
       if (lowest == path.length && !free) return path;
-      remaining_[lowest_index] = remaining_[--remaining_count];
+      remaining[lowest_index] = remaining[--remaining_count];
       settled_.push_back(right);
       if (free) return {right, kNone, lowest};
       reached = lowest;
-      left = left_of_right_[right];
+      left = left_of_right[right];
       left_potential = LeftPotential(left);
     }
   }
 
-  // Dijkstra with a binary heap (lazy deletion) over the edges of the lists.
+  // Dijkstra with a binary heap (lazy deletion) over the sorted lists.
   Path SearchSparse(int source) {
     ++search_;
     heap_.clear();
     touched_.clear();
     settled_.clear();
     Path path{kNone, source, problem_.option_cost};
+    // No path ends below this: the best option or free right node seen.
+    double bound = path.length;
     int left = source;
     double reached = 0;
     double left_potential = 0;
@@ -180,21 +204,12 @@ class AugmentingPathSolver {
         const double via_option =
             reached - left_potential + problem_.option_cost;
         if (via_option < path.length) path = {kNone, left, via_option};
+        bound = std::min(bound, via_option);
       }
-      for (int position = problem_.lists.begin[list];
-           position < problem_.lists.begin[list + 1]; ++position) {
-        const int right = problem_.lists.target[position];
-        if (settled_mark_[right] == search_) continue;
-        const double through_left =
-            base + problem_.lists.cost[position] - potential_[right];
-        if (through_left < distance_[right]) {
-          if (distance_[right] == kInfinity) touched_.push_back(right);
-          distance_[right] = through_left;
-          predecessor_[right] = left;
-          predecessor_position_[right] = position;
-          heap_.emplace_back(through_left, right);
-          std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
-        }
+      if (list_mark_[list] != search_ || base < list_base_[list]) {
+        list_mark_[list] = search_;
+        list_base_[list] = base;
+        RelaxSorted(left, list, base, bound);
       }
       int right = kNone;
       while (!heap_.empty()) {
@@ -207,28 +222,42 @@ class AugmentingPathSolver {
           break;
         }
       }
-      if (right == kNone) break;
+      if (right == kNone) return path;
       const double lowest = distance_[right];
       const bool free = left_of_right_[right] == kNone;
-      if (lowest > path.length || (lowest == path.length && !free)) break;
+      if (lowest > path.length || (lowest == path.length && !free)) {
+        return path;
+      }
       settled_mark_[right] = search_;
       settled_.push_back(right);
-      if (free) {
-        path = {right, kNone, lowest};
-        break;
-      }
+      if (free) return {right, kNone, lowest};
       reached = lowest;
       left = left_of_right_[right];
       left_potential = LeftPotential(left);
     }
-    return path;
   }
 
-  // Keeps every reduced cost non-negative (and zero on the path): the
-  // settled nodes move by how much closer than the path's end they were.
-  void UpdatePotentials(double path_length) {
-    for (int right : settled_) {
-      potential_[right] += distance_[right] - path_length;
+  // Relaxes left's list from `base`, cheapest first, until no entry can come
+  // below `bound` (which it lowers when it reaches a free right node).
+  void RelaxSorted(int left, int list, double base, double& bound) {
+    const Lists& lists = problem_.lists;
+    for (int position = lists.begin[list]; position < lists.begin[list + 1];
+         ++position) {
+      const double cost = base + lists.cost[position];
+      if (cost >= bound) return;
+      const int right = lists.target[position];
+      if (settled_mark_[right] == search_) continue;
+      const double through_left = cost - potential_[right];
+      if (through_left >= distance_[right] || through_left >= bound) continue;
+      if (distance_[right] == kInfinity) touched_.push_back(right);
+      distance_[right] = through_left;
+      predecessor_[right] = left;
+      predecessor_position_[right] = position;
+      heap_.emplace_back(through_left, right);
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+      if (left_of_right_[right] == kNone) {
+        bound = std::min(bound, through_left);
+      }
     }
   }
 
@@ -243,7 +272,10 @@ class AugmentingPathSolver {
       const int left = predecessor_[right];
       const int previous = right_of_left_[left];
       right_of_left_[left] = right;
-      position_of_left_[left] = predecessor_position_[right];
+      position_of_left_[left] =
+          problem_.dense
+              ? problem_.lists.begin[problem_.list_of_left[left]] + right
+              : predecessor_position_[right];
       left_of_right_[right] = left;
       if (left == source) return;
       right = previous;
@@ -251,20 +283,21 @@ class AugmentingPathSolver {
   }
 
   const UnitProblem& problem_;
-  const int left_count_;
   std::vector<int> right_of_left_;
   std::vector<int> position_of_left_;  // of the edge to right_of_left_
   std::vector<int> left_of_right_;
   std::vector<double> potential_;
   std::vector<double> distance_;
   std::vector<int> predecessor_;
-  std::vector<int> predecessor_position_;
   std::vector<int> settled_;
   // Dense search: the unsettled right nodes.
   std::vector<int> remaining_;
   // Sparse search.
-  std::vector<unsigned> settled_mark_;
+  std::vector<int> predecessor_position_;
   unsigned search_ = 0;
+  std::vector<unsigned> settled_mark_;  // == search_: settled in this search
+  std::vector<unsigned> list_mark_;     // == search_: scanned in this search
+  std::vector<double> list_base_;       // the lowest base it was scanned from
   std::vector<int> touched_;
   std::vector<std::pair<double, int>> heap_;
 };
@@ -281,6 +314,30 @@ bool IsUsable(const AssignmentProblem& problem, const Edge& edge) {
          edge.cost == edge.cost;  // not NaN
 }
 
+// The cheapest cost of every (row, column) when every pair has a usable edge,
+// row-major or column-major; else nothing.
+std::optional<std::vector<double>> FullMatrix(const AssignmentProblem& problem,
+                                              bool column_major) {
+  const int64_t cells = int64_t{problem.rows} * problem.columns;
+  if (cells == 0 || cells >= std::numeric_limits<int>::max() ||
+      static_cast<int64_t>(problem.edges.size()) < cells) {
+    return std::nullopt;
+  }
+  std::vector<double> matrix(cells, kInfinity);
+  int64_t filled = 0;
+  for (const Edge& edge : problem.edges) {
+    if (!IsUsable(problem, edge)) continue;
+    double& cell =
+        matrix[column_major
+                   ? int64_t{edge.column} * problem.rows + edge.row
+                   : int64_t{edge.row} * problem.columns + edge.column];
+    if (cell == kInfinity) ++filled;
+    cell = std::min(cell, edge.cost);
+  }
+  if (filled != cells) return std::nullopt;
+  return matrix;
+}
+
 // The usable edges grouped by row (in input order within a row).
 Lists EdgesByRow(const AssignmentProblem& problem) {
   Lists by_row;
@@ -288,9 +345,8 @@ Lists EdgesByRow(const AssignmentProblem& problem) {
   for (const Edge& edge : problem.edges) {
     if (IsUsable(problem, edge)) ++by_row.begin[edge.row + 1];
   }
-  for (int row = 0; row < problem.rows; ++row) {
-    by_row.begin[row + 1] += by_row.begin[row];
-  }
+  std::partial_sum(by_row.begin.begin(), by_row.begin.end(),
+                   by_row.begin.begin());
   by_row.target.resize(by_row.begin[problem.rows]);
   by_row.cost.resize(by_row.begin[problem.rows]);
   std::vector<int> cursor(by_row.begin.begin(), by_row.begin.end() - 1);
@@ -336,9 +392,8 @@ Lists Transpose(int columns, const Lists& by_row) {
   Lists by_column;
   by_column.begin.assign(columns + 1, 0);
   for (int column : by_row.target) ++by_column.begin[column + 1];
-  for (int column = 0; column < columns; ++column) {
-    by_column.begin[column + 1] += by_column.begin[column];
-  }
+  std::partial_sum(by_column.begin.begin(), by_column.begin.end(),
+                   by_column.begin.begin());
   by_column.target.resize(by_row.target.size());
   by_column.cost.resize(by_row.cost.size());
   std::vector<int> cursor(by_column.begin.begin(), by_column.begin.end() - 1);
@@ -354,30 +409,92 @@ Lists Transpose(int columns, const Lists& by_row) {
   return by_column;
 }
 
-// When every list holds every right node, lays each list out by right node
-// so the dense search can index it directly.
-void MakeDenseIfFull(UnitProblem& unit) {
-  const Lists& lists = unit.lists;
-  const int list_count = static_cast<int>(lists.begin.size()) - 1;
-  for (int list = 0; list < list_count; ++list) {
-    if (lists.begin[list + 1] - lists.begin[list] != unit.right_count) return;
-  }
-  std::vector<double> by_right(lists.cost.size());
-  for (int list = 0; list < list_count; ++list) {
+void SortEveryListByCost(Lists& lists) {
+  std::vector<std::pair<double, int>> entries;
+  for (size_t list = 0; list + 1 < lists.begin.size(); ++list) {
+    entries.clear();
     for (int position = lists.begin[list]; position < lists.begin[list + 1];
          ++position) {
-      by_right[lists.begin[list] + lists.target[position]] =
-          lists.cost[position];
+      entries.emplace_back(lists.cost[position], lists.target[position]);
+    }
+    std::sort(entries.begin(), entries.end());
+    int position = lists.begin[list];
+    for (const auto& [cost, target] : entries) {
+      lists.cost[position] = cost;
+      lists.target[position++] = target;
     }
   }
-  unit.lists.cost = std::move(by_right);
-  unit.lists.target.clear();
-  unit.dense = true;
 }
 
-// The total of column_of_row under the problem's costs.
-double TotalCost(const AssignmentProblem& problem, const Lists& by_row,
-                 const std::vector<int>& column_of_row) {
+// How many rows each column can take: its capacity, or its edge count when
+// lower.
+std::vector<int> SlotsOfColumn(const AssignmentProblem& problem,
+                               const std::vector<int>& edges_of_column) {
+  std::vector<int> slots(problem.columns);
+  for (int column = 0; column < problem.columns; ++column) {
+    slots[column] = std::max(
+        0, std::min(edges_of_column[column], problem.capacity[column]));
+  }
+  return slots;
+}
+
+// The left nodes of the transposed orientation: every column's first slot,
+// then every second slot, ... (cheap slots first keeps early searches short).
+// Returns the column of each.
+std::vector<int> AddSlotsAsLeft(const AssignmentProblem& problem,
+                                const std::vector<int>& slots_of_column,
+                                UnitProblem& unit) {
+  const int slot_count =
+      std::accumulate(slots_of_column.begin(), slots_of_column.end(), 0);
+  std::vector<int> column_of_slot;
+  for (int slot = 0; static_cast<int>(column_of_slot.size()) < slot_count;
+       ++slot) {
+    for (int column = 0; column < problem.columns; ++column) {
+      if (slot >= slots_of_column[column]) continue;
+      column_of_slot.push_back(column);
+      unit.list_of_left.push_back(column);
+      unit.offset_of_left.push_back(SlotCost(problem, column, slot));
+    }
+  }
+  return column_of_slot;
+}
+
+// The right nodes of the direct orientation: the column of each slot, and
+// the first slot of each column.
+std::vector<int> SlotsAsRight(const std::vector<int>& slots_of_column,
+                              std::vector<int>& first_slot) {
+  std::vector<int> column_of_slot;
+  first_slot.assign(slots_of_column.size() + 1, 0);
+  for (size_t column = 0; column < slots_of_column.size(); ++column) {
+    first_slot[column + 1] = first_slot[column] + slots_of_column[column];
+    column_of_slot.insert(column_of_slot.end(), slots_of_column[column],
+                          static_cast<int>(column));
+  }
+  return column_of_slot;
+}
+
+// Solves `unit` and maps its answer back to a column per row.
+std::vector<int> ColumnOfRow(const AssignmentProblem& problem,
+                             const UnitProblem& unit, bool transposed,
+                             const std::vector<int>& column_of_slot) {
+  const std::vector<int> right_of_left = AugmentingPathSolver(unit).Solve();
+  std::vector<int> column_of_row(problem.rows, -1);
+  for (int left = 0; left < static_cast<int>(right_of_left.size()); ++left) {
+    const int right = right_of_left[left];
+    if (right == kNone) continue;
+    if (transposed) {
+      column_of_row[right] = column_of_slot[left];
+    } else {
+      column_of_row[left] = column_of_slot[right];
+    }
+  }
+  return column_of_row;
+}
+
+// The total of column_of_row, given the cheapest edge cost of a pair.
+template <typename PairCost>
+double TotalCost(const AssignmentProblem& problem,
+                 const std::vector<int>& column_of_row, PairCost pair_cost) {
   double total = 0;
   std::vector<int> taken(problem.columns, 0);
   for (int row = 0; row < problem.rows; ++row) {
@@ -386,63 +503,117 @@ double TotalCost(const AssignmentProblem& problem, const Lists& by_row,
       total += problem.unassigned_cost;
       continue;
     }
-    double cheapest = kInfinity;
-    for (int position = by_row.begin[row]; position < by_row.begin[row + 1];
-         ++position) {
-      if (by_row.target[position] == column) {
-        cheapest = std::min(cheapest, by_row.cost[position]);
-      }
-    }
-    total += cheapest + SlotCost(problem, column, taken[column]++);
+    total +=
+        pair_cost(row, column) + SlotCost(problem, column, taken[column]++);
   }
   return total;
+}
+
+// A full matrix: no lists to build, only the layout to choose.
+std::optional<AssignmentSolution> SolveFull(const AssignmentProblem& problem) {
+  const std::vector<int> slots_of_column =
+      SlotsOfColumn(problem, std::vector<int>(problem.columns, problem.rows));
+  const int slot_count =
+      std::accumulate(slots_of_column.begin(), slots_of_column.end(), 0);
+  const bool transposed = slot_count < problem.rows;
+  std::optional<std::vector<double>> matrix = FullMatrix(problem, transposed);
+  if (!matrix.has_value()) return std::nullopt;
+  // Where the matrix lives once the unit problem may have taken it.
+  const std::vector<double>* cells = &*matrix;
+  auto pair_cost = [&](int row, int column) {
+    return transposed ? (*cells)[int64_t{column} * problem.rows + row]
+                      : (*cells)[int64_t{row} * problem.columns + column];
+  };
+
+  UnitProblem unit;
+  unit.option_cost = problem.unassigned_cost;
+  unit.dense = true;
+  std::vector<int> column_of_slot;
+  if (transposed) {
+    unit.right_count = problem.rows;
+    column_of_slot = AddSlotsAsLeft(problem, slots_of_column, unit);
+    for (int column = 0; column <= problem.columns; ++column) {
+      unit.lists.begin.push_back(column * problem.rows);
+    }
+    unit.lists.cost = *std::move(matrix);
+    cells = &unit.lists.cost;
+  } else {
+    std::vector<int> first_slot;
+    column_of_slot = SlotsAsRight(slots_of_column, first_slot);
+    unit.right_count = slot_count;
+    for (int row = 0; row <= problem.rows; ++row) {
+      unit.lists.begin.push_back(row * slot_count);
+    }
+    bool first_slots_free = slot_count == problem.columns;
+    for (int column = 0; first_slots_free && column < problem.columns;
+         ++column) {
+      first_slots_free = SlotCost(problem, column, 0) == 0;
+    }
+    if (first_slots_free) {
+      unit.lists.cost = *std::move(matrix);  // the matrix as it is
+      cells = &unit.lists.cost;
+    } else {
+      unit.lists.cost.resize(int64_t{problem.rows} * slot_count);
+      for (int row = 0; row < problem.rows; ++row) {
+        for (int slot = 0; slot < slot_count; ++slot) {
+          const int column = column_of_slot[slot];
+          unit.lists.cost[int64_t{row} * slot_count + slot] =
+              pair_cost(row, column) +
+              SlotCost(problem, column, slot - first_slot[column]);
+        }
+      }
+    }
+    unit.list_of_left.resize(problem.rows);
+    std::iota(unit.list_of_left.begin(), unit.list_of_left.end(), 0);
+    unit.offset_of_left.assign(problem.rows, 0.0);
+  }
+
+  AssignmentSolution solution;
+  solution.column_of_row =
+      ColumnOfRow(problem, unit, transposed, column_of_slot);
+  solution.total_cost = TotalCost(problem, solution.column_of_row, pair_cost);
+  return solution;
+}
+
+// The cheapest edge of (row, column) in lists grouped by row.
+double CheapestEdge(const Lists& by_row, int row, int column) {
+  double cheapest = kInfinity;
+  for (int position = by_row.begin[row]; position < by_row.begin[row + 1];
+       ++position) {
+    if (by_row.target[position] == column) {
+      cheapest = std::min(cheapest, by_row.cost[position]);
+    }
+  }
+  return cheapest;
 }
 
 }  // namespace
 
 AssignmentSolution SolveAssignment(const AssignmentProblem& problem) {
+  if (std::optional<AssignmentSolution> full = SolveFull(problem)) {
+    return *std::move(full);
+  }
   Lists by_row = EdgesByRow(problem);
   KeepCheapestDuplicate(problem.columns, by_row);
-
-  // A column never takes more rows than it has edges.
-  std::vector<int> slots_of_column(problem.columns, 0);
-  for (int column : by_row.target) ++slots_of_column[column];
-  int slot_count = 0;
-  for (int column = 0; column < problem.columns; ++column) {
-    slots_of_column[column] = std::max(
-        0, std::min(slots_of_column[column], problem.capacity[column]));
-    slot_count += slots_of_column[column];
-  }
+  std::vector<int> edges_of_column(problem.columns, 0);
+  for (int column : by_row.target) ++edges_of_column[column];
+  const std::vector<int> slots_of_column =
+      SlotsOfColumn(problem, edges_of_column);
+  const int slot_count =
+      std::accumulate(slots_of_column.begin(), slots_of_column.end(), 0);
 
   UnitProblem unit;
   unit.option_cost = problem.unassigned_cost;
-  const bool transposed = slot_count <= problem.rows;
-  // Direct: the column of each right node (slot). Transposed: the column of
-  // each left node (slot).
+  const bool transposed = slot_count < problem.rows;
   std::vector<int> column_of_slot;
-  column_of_slot.reserve(slot_count);
   if (transposed) {
     unit.right_count = problem.rows;
     unit.lists = Transpose(problem.columns, by_row);
-    // Every column's first slot, then every second slot, ...: cheap slots
-    // first keeps the early searches short.
-    for (int slot = 0; static_cast<int>(column_of_slot.size()) < slot_count;
-         ++slot) {
-      for (int column = 0; column < problem.columns; ++column) {
-        if (slot >= slots_of_column[column]) continue;
-        column_of_slot.push_back(column);
-        unit.list_of_left.push_back(column);
-        unit.offset_of_left.push_back(SlotCost(problem, column, slot));
-      }
-    }
+    column_of_slot = AddSlotsAsLeft(problem, slots_of_column, unit);
   } else {
+    std::vector<int> first_slot;
+    column_of_slot = SlotsAsRight(slots_of_column, first_slot);
     unit.right_count = slot_count;
-    std::vector<int> first_slot(problem.columns + 1, 0);
-    for (int column = 0; column < problem.columns; ++column) {
-      first_slot[column + 1] = first_slot[column] + slots_of_column[column];
-      column_of_slot.insert(column_of_slot.end(), slots_of_column[column],
-                            column);
-    }
     unit.lists.begin.assign(1, 0);
     for (int row = 0; row < problem.rows; ++row) {
       for (int position = by_row.begin[row]; position < by_row.begin[row + 1];
@@ -459,21 +630,14 @@ AssignmentSolution SolveAssignment(const AssignmentProblem& problem) {
     }
     unit.offset_of_left.assign(problem.rows, 0.0);
   }
-  MakeDenseIfFull(unit);
+  SortEveryListByCost(unit.lists);
 
-  const std::vector<int> right_of_left = AugmentingPathSolver(unit).Solve();
   AssignmentSolution solution;
-  solution.column_of_row.assign(problem.rows, -1);
-  for (int left = 0; left < static_cast<int>(right_of_left.size()); ++left) {
-    const int right = right_of_left[left];
-    if (right == kNone) continue;
-    if (transposed) {
-      solution.column_of_row[right] = column_of_slot[left];
-    } else {
-      solution.column_of_row[left] = column_of_slot[right];
-    }
-  }
-  solution.total_cost = TotalCost(problem, by_row, solution.column_of_row);
+  solution.column_of_row =
+      ColumnOfRow(problem, unit, transposed, column_of_slot);
+  solution.total_cost = TotalCost(
+      problem, solution.column_of_row,
+      [&](int row, int column) { return CheapestEdge(by_row, row, column); });
   return solution;
 }
 
@@ -499,7 +663,9 @@ AssignmentSolution SolveGreedy(const AssignmentProblem& problem) {
     if (best_column >= 0) ++taken[best_column];
     solution.column_of_row[row] = best_column;
   }
-  solution.total_cost = TotalCost(problem, by_row, solution.column_of_row);
+  solution.total_cost = TotalCost(
+      problem, solution.column_of_row,
+      [&](int row, int column) { return CheapestEdge(by_row, row, column); });
   return solution;
 }
 

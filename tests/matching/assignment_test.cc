@@ -211,9 +211,10 @@ TEST(SolveAssignment, EqualsBruteForceOnSmallRandomInstances) {
   }
 }
 
-TEST(SolveAssignment, EqualsBruteForceOnSmallDenseUnitInstances) {
-  // Full matrices with capacity 1 take the dense search, in both
-  // orientations (more rows than columns and fewer).
+TEST(SolveAssignment, EqualsBruteForceOnSmallFullInstances) {
+  // Full matrices take the dense search, in both orientations (more rows
+  // than slots and fewer); every other one has capacities up to 3 and slot
+  // costs.
   std::mt19937 random(7);
   for (int instance = 0; instance < 300; ++instance) {
     SCOPED_TRACE(instance);
@@ -227,7 +228,18 @@ TEST(SolveAssignment, EqualsBruteForceOnSmallDenseUnitInstances) {
       }
     }
     problem.capacity.assign(problem.columns, 1);
-    problem.unassigned_cost = instance % 2 == 0 ? 1000.0 : 40.0;
+    if (instance % 2 == 1) {
+      for (int column = 0; column < problem.columns; ++column) {
+        problem.capacity[column] = std::uniform_int_distribution(1, 3)(random);
+        std::vector<double> slots;
+        for (int slot = 0; slot < problem.capacity[column]; ++slot) {
+          slots.push_back(std::uniform_real_distribution(0.0, 30.0)(random));
+        }
+        std::sort(slots.begin(), slots.end());
+        problem.slot_cost.push_back(slots);
+      }
+    }
+    problem.unassigned_cost = instance % 4 < 2 ? 1000.0 : 40.0;
     const AssignmentSolution solution = SolveAssignment(problem);
     ExpectConsistent(problem, solution);
     EXPECT_NEAR(solution.total_cost, BruteForce(problem), 1e-9);
