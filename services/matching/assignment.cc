@@ -98,7 +98,9 @@ class AugmentingPathSolver {
 
   // Returns, per left node, the right node it takes or kNone for its option.
   std::vector<int> Solve() {
+    ReduceRows();
     for (int left = 0; left < static_cast<int>(right_of_left_.size()); ++left) {
+      if (right_of_left_[left] != kNone) continue;  // matched by ReduceRows
       const Path path = problem_.dense ? SearchDense(left) : SearchSparse(left);
       for (int right : settled_) {
         potential_[right] += distance_[right] - path.length;
@@ -119,6 +121,112 @@ class AugmentingPathSolver {
     int option_left = kNone;
     double length = 0;
   };
+
+  // The two cheapest choices of a left node by reduced cost (its potential
+  // taken as 0): right nodes, or its option (right kNone).
+  struct Bid {
+    double best = kInfinity;
+    int best_right = kNone;
+    int best_position = 0;
+    double second = kInfinity;
+    int second_right = kNone;
+    int second_position = 0;
+  };
+
+  Bid BidOf(int left) const {
+    const Lists& lists = problem_.lists;
+    const int list = problem_.list_of_left[left];
+    const double offset = problem_.offset_of_left[left];
+    Bid bid;
+    auto consider = [&](int right, int position) {
+      const double reduced = offset + lists.cost[position] - potential_[right];
+      if (reduced < bid.best) {
+        bid.second = bid.best;
+        bid.second_right = bid.best_right;
+        bid.second_position = bid.best_position;
+        bid.best = reduced;
+        bid.best_right = right;
+        bid.best_position = position;
+      } else if (reduced < bid.second) {
+        bid.second = reduced;
+        bid.second_right = right;
+        bid.second_position = position;
+      }
+    };
+    if (problem_.dense) {
+      for (int right = 0; right < problem_.right_count; ++right) {
+        consider(right, lists.begin[list] + right);
+      }
+    } else {
+      for (int position = lists.begin[list]; position < lists.begin[list + 1];
+           ++position) {
+        consider(lists.target[position], position);
+      }
+    }
+    if (problem_.option_cost < bid.second) {
+      bid.second = problem_.option_cost;
+      bid.second_right = kNone;
+    }
+    return bid;
+  }
+
+  // Jonker-Volgenant's augmenting row reduction, two passes: a free left
+  // node takes its cheapest right node and lowers that node's potential by
+  // its margin over the second cheapest choice, evicting the previous holder.
+  // Potentials only go down, and only on right nodes that stay matched, so
+  // free right nodes keep 0 and every matched left node's edges keep
+  // non-negative reduced costs (its potential is its second cheapest choice,
+  // at most its option): the searches that follow start from a valid state
+  // with most left nodes matched. Left nodes whose best choice is their
+  // option, or a tie with it, are left to the searches.
+  void ReduceRows() {
+    std::vector<int> free(right_of_left_.size());
+    std::iota(free.begin(), free.end(), 0);
+    int free_count = static_cast<int>(free.size());
+    // Each step is valid on its own, so the phase may stop anywhere: the
+    // budget bounds long eviction chains.
+    int64_t budget = 8 * int64_t{free_count} + 64;
+    for (int pass = 0; pass < 2; ++pass) {
+      const int to_visit = free_count;
+      free_count = 0;
+      for (int index = 0; index < to_visit;) {
+        if (--budget < 0) return;
+        const int left = free[index++];
+        const Bid bid = BidOf(left);
+        if (bid.best_right == kNone || bid.best >= problem_.option_cost) {
+          free[free_count++] = left;
+          continue;
+        }
+        int right = bid.best_right;
+        int position = bid.best_position;
+        int evicted = left_of_right_[right];
+        // Lowered by a margin the double can hold (an ulp would livelock).
+        const double lowered = potential_[right] - (bid.second - bid.best);
+        const bool lowers = lowered < potential_[right];
+        if (lowers) {
+          potential_[right] = lowered;
+        } else if (evicted != kNone) {
+          if (bid.second_right == kNone) {
+            free[free_count++] = left;
+            continue;
+          }
+          right = bid.second_right;
+          position = bid.second_position;
+          evicted = left_of_right_[right];
+        }
+        right_of_left_[left] = right;
+        position_of_left_[left] = position;
+        left_of_right_[right] = left;
+        if (evicted == kNone) continue;
+        right_of_left_[evicted] = kNone;
+        if (lowers) {
+          free[--index] = evicted;  // bid again at once
+        } else {
+          free[free_count++] = evicted;
+        }
+      }
+    }
+  }
 
   // The reduced cost of left's current edge is zero: its potential follows.
   double LeftPotential(int left) const {
