@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/matching/incremental_assignment.h"
 #include "services/matching/matching.h"
 
 namespace kepu::matching {
@@ -77,8 +78,10 @@ struct UnitProblem {
 // Solves a UnitProblem exactly; see the file comment.
 class AugmentingPathSolver {
  public:
-  explicit AugmentingPathSolver(const UnitProblem& problem)
+  // `problem` must outlive the solver; RemovePositions writes to it.
+  explicit AugmentingPathSolver(UnitProblem& problem)
       : problem_(problem),
+        processed_(problem.list_of_left.size(), 0),
         right_of_left_(problem.list_of_left.size(), kNone),
         position_of_left_(problem.list_of_left.size(), 0),
         left_of_right_(problem.right_count, kNone),
@@ -90,6 +93,7 @@ class AugmentingPathSolver {
       remaining_.resize(problem.right_count);
     } else {
       predecessor_position_.resize(problem.right_count);
+      removed_.resize(problem.lists.cost.size());
       settled_mark_.resize(problem.right_count);
       list_mark_.resize(problem.lists.begin.size());
       list_base_.resize(problem.lists.begin.size());
@@ -97,10 +101,12 @@ class AugmentingPathSolver {
   }
 
   // Returns, per left node, the right node it takes or kNone for its option.
+  // Again after RemovePositions: only the left nodes it disturbed are
+  // searched again.
   std::vector<int> Solve() {
     ReduceRows();
     for (int left = 0; left < static_cast<int>(right_of_left_.size()); ++left) {
-      if (right_of_left_[left] != kNone) continue;  // matched by ReduceRows
+      if (processed_[left]) continue;
       const Path path = problem_.dense ? SearchDense(left) : SearchSparse(left);
       for (int right : settled_) {
         potential_[right] += distance_[right] - path.length;
@@ -113,7 +119,109 @@ class AugmentingPathSolver {
     return right_of_left_;
   }
 
+  // Removes the edges at these positions of the lists. Every invariant the
+  // searches rely on is restored by undoing just enough: a left node that
+  // held a removed edge lets its right node go; a right node let go is free,
+  // so its potential goes back to 0, which lowers the reduced cost of the
+  // edges into it; a left node (matched, or on its option) that sees one
+  // below 0 is unprocessed again and lets its own right node go; and so on.
+  void RemovePositions(const std::vector<int>& positions) {
+    for (int position : positions) {
+      if (problem_.dense) {
+        problem_.lists.cost[position] = kInfinity;
+      } else {
+        removed_[position] = 1;
+      }
+    }
+    std::vector<int> let_go;
+    for (int left = 0; left < static_cast<int>(right_of_left_.size()); ++left) {
+      if (right_of_left_[left] != kNone && IsRemoved(position_of_left_[left])) {
+        Unprocess(left, let_go);
+      }
+    }
+    if (!let_go.empty()) IndexEdgesIntoRights();
+    while (!let_go.empty()) {
+      const int right = let_go.back();
+      let_go.pop_back();
+      potential_[right] = 0;
+      for (int index = into_begin_[right]; index < into_begin_[right + 1];
+           ++index) {
+        const int position = into_position_[index];
+        if (IsRemoved(position)) continue;
+        const int list = list_of_position_[index];
+        for (int at = lefts_begin_[list]; at < lefts_begin_[list + 1]; ++at) {
+          const int left = lefts_of_list_[at];
+          if (!processed_[left]) continue;
+          const double left_potential = right_of_left_[left] == kNone
+                                            ? problem_.option_cost
+                                            : LeftPotential(left);
+          if (problem_.offset_of_left[left] + problem_.lists.cost[position] -
+                  left_potential <
+              0) {
+            Unprocess(left, let_go);
+          }
+        }
+      }
+    }
+  }
+
  private:
+  bool IsRemoved(int position) const {
+    return problem_.dense ? problem_.lists.cost[position] == kInfinity
+                          : removed_[position] != 0;
+  }
+
+  void Unprocess(int left, std::vector<int>& let_go) {
+    processed_[left] = 0;
+    const int right = right_of_left_[left];
+    if (right == kNone) return;
+    right_of_left_[left] = kNone;
+    left_of_right_[right] = kNone;
+    let_go.push_back(right);
+  }
+
+  // Which positions hold each right node, and which left nodes read each
+  // list (built once, on the first removal).
+  void IndexEdgesIntoRights() {
+    if (!into_begin_.empty()) return;
+    const Lists& lists = problem_.lists;
+    const int list_count = static_cast<int>(lists.begin.size()) - 1;
+    auto right_at = [&](int list, int position) {
+      return problem_.dense ? position - lists.begin[list]
+                            : lists.target[position];
+    };
+    into_begin_.assign(problem_.right_count + 1, 0);
+    for (int list = 0; list < list_count; ++list) {
+      for (int position = lists.begin[list]; position < lists.begin[list + 1];
+           ++position) {
+        ++into_begin_[right_at(list, position) + 1];
+      }
+    }
+    std::partial_sum(into_begin_.begin(), into_begin_.end(),
+                     into_begin_.begin());
+    into_position_.resize(into_begin_.back());
+    list_of_position_.resize(into_begin_.back());
+    std::vector<int> cursor(into_begin_.begin(), into_begin_.end() - 1);
+    for (int list = 0; list < list_count; ++list) {
+      for (int position = lists.begin[list]; position < lists.begin[list + 1];
+           ++position) {
+        const int index = cursor[right_at(list, position)]++;
+        into_position_[index] = position;
+        list_of_position_[index] = list;
+      }
+    }
+    lefts_begin_.assign(list_count + 1, 0);
+    for (int list : problem_.list_of_left) ++lefts_begin_[list + 1];
+    std::partial_sum(lefts_begin_.begin(), lefts_begin_.end(),
+                     lefts_begin_.begin());
+    lefts_of_list_.resize(problem_.list_of_left.size());
+    cursor.assign(lefts_begin_.begin(), lefts_begin_.end() - 1);
+    for (int left = 0; left < static_cast<int>(problem_.list_of_left.size());
+         ++left) {
+      lefts_of_list_[cursor[problem_.list_of_left[left]]++] = left;
+    }
+  }
+
   // Where a search ends: at a free right node, or with `option_left` taking
   // its private option.
   struct Path {
@@ -160,7 +268,7 @@ class AugmentingPathSolver {
     } else {
       for (int position = lists.begin[list]; position < lists.begin[list + 1];
            ++position) {
-        consider(lists.target[position], position);
+        if (!removed_[position]) consider(lists.target[position], position);
       }
     }
     if (problem_.option_cost < bid.second) {
@@ -180,8 +288,10 @@ class AugmentingPathSolver {
   // with most left nodes matched. Left nodes whose best choice is their
   // option, or a tie with it, are left to the searches.
   void ReduceRows() {
-    std::vector<int> free(right_of_left_.size());
-    std::iota(free.begin(), free.end(), 0);
+    std::vector<int> free;
+    for (int left = 0; left < static_cast<int>(processed_.size()); ++left) {
+      if (!processed_[left]) free.push_back(left);
+    }
     int free_count = static_cast<int>(free.size());
     // Each step is valid on its own, so the phase may stop anywhere: the
     // budget bounds long eviction chains.
@@ -217,8 +327,10 @@ class AugmentingPathSolver {
         right_of_left_[left] = right;
         position_of_left_[left] = position;
         left_of_right_[right] = left;
+        processed_[left] = 1;
         if (evicted == kNone) continue;
         right_of_left_[evicted] = kNone;
+        processed_[evicted] = 0;
         if (lowers) {
           free[--index] = evicted;  // bid again at once
         } else {
@@ -226,6 +338,17 @@ class AugmentingPathSolver {
         }
       }
     }
+  }
+
+  // A search reached `left` with `gap` = its distance minus its potential:
+  // ending there with `left` taking its option may beat `path`. Returns the
+  // base that left's list costs add to.
+  double ReachLeft(int source, int left, double gap, Path& path) const {
+    const double via_option = gap + problem_.option_cost;
+    if (left != source && via_option < path.length) {
+      path = {kNone, left, via_option};
+    }
+    return gap + problem_.offset_of_left[left];
   }
 
   // The reduced cost of left's current edge is zero: its potential follows.
@@ -258,12 +381,7 @@ class AugmentingPathSolver {
           problem_.lists.cost.data() +
           problem_.lists.begin[problem_.list_of_left[left]];
       const double base =
-          reached - left_potential + problem_.offset_of_left[left];
-      if (left != source) {
-        const double via_option =
-            reached - left_potential + problem_.option_cost;
-        if (via_option < path.length) path = {kNone, left, via_option};
-      }
+          ReachLeft(source, left, reached - left_potential, path);
       double lowest = kInfinity;
       int lowest_index = -1;
       for (int index = 0; index < remaining_count; ++index) {
@@ -307,13 +425,8 @@ class AugmentingPathSolver {
     while (true) {
       const int list = problem_.list_of_left[left];
       const double base =
-          reached - left_potential + problem_.offset_of_left[left];
-      if (left != source) {
-        const double via_option =
-            reached - left_potential + problem_.option_cost;
-        if (via_option < path.length) path = {kNone, left, via_option};
-        bound = std::min(bound, via_option);
-      }
+          ReachLeft(source, left, reached - left_potential, path);
+      bound = std::min(bound, path.length);
       if (list_mark_[list] != search_ || base < list_base_[list]) {
         list_mark_[list] = search_;
         list_base_[list] = base;
@@ -354,7 +467,7 @@ class AugmentingPathSolver {
       const double cost = base + lists.cost[position];
       if (cost >= bound) return;
       const int right = lists.target[position];
-      if (settled_mark_[right] == search_) continue;
+      if (settled_mark_[right] == search_ || removed_[position]) continue;
       const double through_left = cost - potential_[right];
       if (through_left >= distance_[right] || through_left >= bound) continue;
       if (distance_[right] == kInfinity) touched_.push_back(right);
@@ -370,6 +483,7 @@ class AugmentingPathSolver {
   }
 
   void Augment(int source, const Path& path) {
+    processed_[source] = 1;
     int right = path.free_right;
     if (path.option_left != kNone) {
       right = right_of_left_[path.option_left];
@@ -390,7 +504,10 @@ class AugmentingPathSolver {
     }
   }
 
-  const UnitProblem& problem_;
+  UnitProblem& problem_;
+  // A left node is processed when it holds a right node or its option by a
+  // search (or ReduceRows); Solve runs for the others.
+  std::vector<unsigned char> processed_;
   std::vector<int> right_of_left_;
   std::vector<int> position_of_left_;  // of the edge to right_of_left_
   std::vector<int> left_of_right_;
@@ -408,6 +525,14 @@ class AugmentingPathSolver {
   std::vector<double> list_base_;       // the lowest base it was scanned from
   std::vector<int> touched_;
   std::vector<std::pair<double, int>> heap_;
+  std::vector<unsigned char> removed_;  // sparse: edges removed, by position
+  // Built on the first removal: the positions holding each right node (with
+  // their list), and the left nodes reading each list.
+  std::vector<int> into_begin_;
+  std::vector<int> into_position_;
+  std::vector<int> list_of_position_;
+  std::vector<int> lefts_begin_;
+  std::vector<int> lefts_of_list_;
 };
 
 double SlotCost(const AssignmentProblem& problem, int column, int slot) {
@@ -581,24 +706,6 @@ std::vector<int> SlotsAsRight(const std::vector<int>& slots_of_column,
   return column_of_slot;
 }
 
-// Solves `unit` and maps its answer back to a column per row.
-std::vector<int> ColumnOfRow(const AssignmentProblem& problem,
-                             const UnitProblem& unit, bool transposed,
-                             const std::vector<int>& column_of_slot) {
-  const std::vector<int> right_of_left = AugmentingPathSolver(unit).Solve();
-  std::vector<int> column_of_row(problem.rows, -1);
-  for (int left = 0; left < static_cast<int>(right_of_left.size()); ++left) {
-    const int right = right_of_left[left];
-    if (right == kNone) continue;
-    if (transposed) {
-      column_of_row[right] = column_of_slot[left];
-    } else {
-      column_of_row[left] = column_of_slot[right];
-    }
-  }
-  return column_of_row;
-}
-
 // The total of column_of_row, given the cheapest edge cost of a pair.
 template <typename PairCost>
 double TotalCost(const AssignmentProblem& problem,
@@ -617,72 +724,6 @@ double TotalCost(const AssignmentProblem& problem,
   return total;
 }
 
-// A full matrix: no lists to build, only the layout to choose.
-std::optional<AssignmentSolution> SolveFull(const AssignmentProblem& problem) {
-  const std::vector<int> slots_of_column =
-      SlotsOfColumn(problem, std::vector<int>(problem.columns, problem.rows));
-  const int slot_count =
-      std::accumulate(slots_of_column.begin(), slots_of_column.end(), 0);
-  const bool transposed = slot_count < problem.rows;
-  std::optional<std::vector<double>> matrix = FullMatrix(problem, transposed);
-  if (!matrix.has_value()) return std::nullopt;
-  // Where the matrix lives once the unit problem may have taken it.
-  const std::vector<double>* cells = &*matrix;
-  auto pair_cost = [&](int row, int column) {
-    return transposed ? (*cells)[int64_t{column} * problem.rows + row]
-                      : (*cells)[int64_t{row} * problem.columns + column];
-  };
-
-  UnitProblem unit;
-  unit.option_cost = problem.unassigned_cost;
-  unit.dense = true;
-  std::vector<int> column_of_slot;
-  if (transposed) {
-    unit.right_count = problem.rows;
-    column_of_slot = AddSlotsAsLeft(problem, slots_of_column, unit);
-    for (int column = 0; column <= problem.columns; ++column) {
-      unit.lists.begin.push_back(column * problem.rows);
-    }
-    unit.lists.cost = *std::move(matrix);
-    cells = &unit.lists.cost;
-  } else {
-    std::vector<int> first_slot;
-    column_of_slot = SlotsAsRight(slots_of_column, first_slot);
-    unit.right_count = slot_count;
-    for (int row = 0; row <= problem.rows; ++row) {
-      unit.lists.begin.push_back(row * slot_count);
-    }
-    bool first_slots_free = slot_count == problem.columns;
-    for (int column = 0; first_slots_free && column < problem.columns;
-         ++column) {
-      first_slots_free = SlotCost(problem, column, 0) == 0;
-    }
-    if (first_slots_free) {
-      unit.lists.cost = *std::move(matrix);  // the matrix as it is
-      cells = &unit.lists.cost;
-    } else {
-      unit.lists.cost.resize(int64_t{problem.rows} * slot_count);
-      for (int row = 0; row < problem.rows; ++row) {
-        for (int slot = 0; slot < slot_count; ++slot) {
-          const int column = column_of_slot[slot];
-          unit.lists.cost[int64_t{row} * slot_count + slot] =
-              pair_cost(row, column) +
-              SlotCost(problem, column, slot - first_slot[column]);
-        }
-      }
-    }
-    unit.list_of_left.resize(problem.rows);
-    std::iota(unit.list_of_left.begin(), unit.list_of_left.end(), 0);
-    unit.offset_of_left.assign(problem.rows, 0.0);
-  }
-
-  AssignmentSolution solution;
-  solution.column_of_row =
-      ColumnOfRow(problem, unit, transposed, column_of_slot);
-  solution.total_cost = TotalCost(problem, solution.column_of_row, pair_cost);
-  return solution;
-}
-
 // The cheapest edge of (row, column) in lists grouped by row.
 double CheapestEdge(const Lists& by_row, int row, int column) {
   double cheapest = kInfinity;
@@ -697,56 +738,190 @@ double CheapestEdge(const Lists& by_row, int row, int column) {
 
 }  // namespace
 
-AssignmentSolution SolveAssignment(const AssignmentProblem& problem) {
-  if (std::optional<AssignmentSolution> full = SolveFull(problem)) {
-    return *std::move(full);
-  }
-  Lists by_row = EdgesByRow(problem);
-  KeepCheapestDuplicate(problem.columns, by_row);
-  std::vector<int> edges_of_column(problem.columns, 0);
-  for (int column : by_row.target) ++edges_of_column[column];
-  const std::vector<int> slots_of_column =
-      SlotsOfColumn(problem, edges_of_column);
-  const int slot_count =
-      std::accumulate(slots_of_column.begin(), slots_of_column.end(), 0);
-
+// The unit problem built from an AssignmentProblem, its solver, and how to
+// map back.
+struct IncrementalAssignment::State {
+  const AssignmentProblem& problem;
   UnitProblem unit;
-  unit.option_cost = problem.unassigned_cost;
-  const bool transposed = slot_count < problem.rows;
+  bool transposed = false;
+  std::vector<int> slots_of_column;
   std::vector<int> column_of_slot;
-  if (transposed) {
-    unit.right_count = problem.rows;
-    unit.lists = Transpose(problem.columns, by_row);
-    column_of_slot = AddSlotsAsLeft(problem, slots_of_column, unit);
-  } else {
-    std::vector<int> first_slot;
+  std::vector<int> first_slot;  // direct: the first right node of a column
+  // Full: pair costs by row (or by column when transposed), when the unit's
+  // lists hold something else (slot costs added); else the unit's own.
+  std::vector<double> matrix;
+  Lists by_row;  // sparse: the edges, one per pair, for the totals
+  std::unique_ptr<AugmentingPathSolver> solver;
+
+  explicit State(const AssignmentProblem& assignment_problem)
+      : problem(assignment_problem) {
+    unit.option_cost = problem.unassigned_cost;
+    if (!BuildFull()) BuildSparse();
+    solver = std::make_unique<AugmentingPathSolver>(unit);
+  }
+
+  const std::vector<double>& Matrix() const {
+    return matrix.empty() ? unit.lists.cost : matrix;
+  }
+
+  double PairCost(int row, int column) const {
+    if (!unit.dense) return CheapestEdge(by_row, row, column);
+    return transposed ? Matrix()[int64_t{column} * problem.rows + row]
+                      : Matrix()[int64_t{row} * problem.columns + column];
+  }
+
+  // A full matrix: no lists to build, only the layout to choose.
+  bool BuildFull() {
+    slots_of_column =
+        SlotsOfColumn(problem, std::vector<int>(problem.columns, problem.rows));
+    const int slot_count =
+        std::accumulate(slots_of_column.begin(), slots_of_column.end(), 0);
+    transposed = slot_count < problem.rows;
+    std::optional<std::vector<double>> full = FullMatrix(problem, transposed);
+    if (!full.has_value()) return false;
+    unit.dense = true;
+    if (transposed) {
+      unit.right_count = problem.rows;
+      column_of_slot = AddSlotsAsLeft(problem, slots_of_column, unit);
+      for (int column = 0; column <= problem.columns; ++column) {
+        unit.lists.begin.push_back(column * problem.rows);
+      }
+      unit.lists.cost = *std::move(full);
+      return true;
+    }
     column_of_slot = SlotsAsRight(slots_of_column, first_slot);
     unit.right_count = slot_count;
-    unit.lists.begin.assign(1, 0);
-    for (int row = 0; row < problem.rows; ++row) {
-      for (int position = by_row.begin[row]; position < by_row.begin[row + 1];
-           ++position) {
-        const int column = by_row.target[position];
-        for (int slot = 0; slot < slots_of_column[column]; ++slot) {
-          unit.lists.target.push_back(first_slot[column] + slot);
-          unit.lists.cost.push_back(by_row.cost[position] +
-                                    SlotCost(problem, column, slot));
+    for (int row = 0; row <= problem.rows; ++row) {
+      unit.lists.begin.push_back(row * slot_count);
+    }
+    bool first_slots_free = slot_count == problem.columns;
+    for (int column = 0; first_slots_free && column < problem.columns;
+         ++column) {
+      first_slots_free = SlotCost(problem, column, 0) == 0;
+    }
+    if (first_slots_free) {
+      unit.lists.cost = *std::move(full);  // the matrix as it is
+    } else {
+      matrix = *std::move(full);
+      unit.lists.cost.resize(int64_t{problem.rows} * slot_count);
+      for (int row = 0; row < problem.rows; ++row) {
+        for (int slot = 0; slot < slot_count; ++slot) {
+          const int column = column_of_slot[slot];
+          unit.lists.cost[int64_t{row} * slot_count + slot] =
+              matrix[int64_t{row} * problem.columns + column] +
+              SlotCost(problem, column, slot - first_slot[column]);
         }
       }
-      unit.lists.begin.push_back(static_cast<int>(unit.lists.target.size()));
-      unit.list_of_left.push_back(row);
     }
+    unit.list_of_left.resize(problem.rows);
+    std::iota(unit.list_of_left.begin(), unit.list_of_left.end(), 0);
     unit.offset_of_left.assign(problem.rows, 0.0);
+    return true;
   }
-  SortEveryListByCost(unit.lists);
 
-  AssignmentSolution solution;
-  solution.column_of_row =
-      ColumnOfRow(problem, unit, transposed, column_of_slot);
-  solution.total_cost = TotalCost(
-      problem, solution.column_of_row,
-      [&](int row, int column) { return CheapestEdge(by_row, row, column); });
-  return solution;
+  void BuildSparse() {
+    by_row = EdgesByRow(problem);
+    KeepCheapestDuplicate(problem.columns, by_row);
+    std::vector<int> edges_of_column(problem.columns, 0);
+    for (int column : by_row.target) ++edges_of_column[column];
+    slots_of_column = SlotsOfColumn(problem, edges_of_column);
+    const int slot_count =
+        std::accumulate(slots_of_column.begin(), slots_of_column.end(), 0);
+    transposed = slot_count < problem.rows;
+    if (transposed) {
+      unit.right_count = problem.rows;
+      unit.lists = Transpose(problem.columns, by_row);
+      column_of_slot = AddSlotsAsLeft(problem, slots_of_column, unit);
+    } else {
+      column_of_slot = SlotsAsRight(slots_of_column, first_slot);
+      unit.right_count = slot_count;
+      unit.lists.begin.assign(1, 0);
+      for (int row = 0; row < problem.rows; ++row) {
+        for (int position = by_row.begin[row]; position < by_row.begin[row + 1];
+             ++position) {
+          const int column = by_row.target[position];
+          for (int slot = 0; slot < slots_of_column[column]; ++slot) {
+            unit.lists.target.push_back(first_slot[column] + slot);
+            unit.lists.cost.push_back(by_row.cost[position] +
+                                      SlotCost(problem, column, slot));
+          }
+        }
+        unit.lists.begin.push_back(static_cast<int>(unit.lists.target.size()));
+        unit.list_of_left.push_back(row);
+      }
+      unit.offset_of_left.assign(problem.rows, 0.0);
+    }
+    SortEveryListByCost(unit.lists);
+  }
+
+  // The positions of the unit's lists that stand for (row, column).
+  void AddPositionsOf(int row, int column, std::vector<int>& positions) const {
+    if (row < 0 || row >= problem.rows || column < 0 ||
+        column >= problem.columns || slots_of_column[column] == 0) {
+      return;
+    }
+    const Lists& lists = unit.lists;
+    if (transposed) {
+      if (unit.dense) {
+        positions.push_back(lists.begin[column] + row);
+        return;
+      }
+      for (int position = lists.begin[column];
+           position < lists.begin[column + 1]; ++position) {
+        if (lists.target[position] == row) positions.push_back(position);
+      }
+      return;
+    }
+    for (int slot = first_slot[column]; slot < first_slot[column + 1]; ++slot) {
+      if (unit.dense) {
+        positions.push_back(lists.begin[row] + slot);
+        continue;
+      }
+      for (int position = lists.begin[row]; position < lists.begin[row + 1];
+           ++position) {
+        if (lists.target[position] == slot) positions.push_back(position);
+      }
+    }
+  }
+
+  AssignmentSolution Solve() {
+    const std::vector<int> right_of_left = solver->Solve();
+    AssignmentSolution solution;
+    solution.column_of_row.assign(problem.rows, -1);
+    for (int left = 0; left < static_cast<int>(right_of_left.size()); ++left) {
+      const int right = right_of_left[left];
+      if (right == kNone) continue;
+      if (transposed) {
+        solution.column_of_row[right] = column_of_slot[left];
+      } else {
+        solution.column_of_row[left] = column_of_slot[right];
+      }
+    }
+    solution.total_cost =
+        TotalCost(problem, solution.column_of_row,
+                  [&](int row, int column) { return PairCost(row, column); });
+    return solution;
+  }
+};
+
+IncrementalAssignment::IncrementalAssignment(const AssignmentProblem& problem)
+    : state_(std::make_unique<State>(problem)) {}
+
+IncrementalAssignment::~IncrementalAssignment() = default;
+
+AssignmentSolution IncrementalAssignment::Solve() { return state_->Solve(); }
+
+void IncrementalAssignment::RemovePairs(
+    const std::vector<std::pair<int, int>>& pairs) {
+  std::vector<int> positions;
+  for (const auto& [row, column] : pairs) {
+    state_->AddPositionsOf(row, column, positions);
+  }
+  state_->solver->RemovePositions(positions);
+}
+
+AssignmentSolution SolveAssignment(const AssignmentProblem& problem) {
+  return IncrementalAssignment(problem).Solve();
 }
 
 AssignmentSolution SolveGreedy(const AssignmentProblem& problem) {
