@@ -317,8 +317,8 @@ void BenchSparse(int repeat, uint32_t seed) {
       static_cast<double>(candidates) / kOrders);
   std::printf(
       "| MatchBatch, candidates kept per order | best | median | edges in "
-      "the graph | assigned | unassigned | peak RSS growth |\n"
-      "|---|---|---|---|---|---|---|\n");
+      "the graph | assigned | unassigned | objective | peak RSS growth |\n"
+      "|---|---|---|---|---|---|---|---|\n");
   for (const int kept : {0, 30}) {
     Weights weights;
     weights.max_candidates_per_order = kept;
@@ -331,12 +331,13 @@ void BenchSparse(int repeat, uint32_t seed) {
     for (int count : candidates_of_order) {
       edges += kept > 0 ? std::min(count, kept) : count;
     }
-    std::printf("| %s | %s | %s | %lld | %zu | %zu | %.1f MB |\n",
+    std::printf("| %s | %s | %s | %lld | %zu | %zu | %.1f | %.1f MB |\n",
                 kept == 0 ? "all" : absl::StrCat(kept).c_str(),
                 Milliseconds(seconds[0]).c_str(),
                 Milliseconds(seconds[seconds.size() / 2]).c_str(),
                 static_cast<long long>(edges), result.assignments.size(),
-                result.unassigned.size(), rss_growth / 1024.0);
+                result.unassigned.size(), result.total_cost,
+                rss_growth / 1024.0);
     std::fflush(stdout);
   }
   std::printf("\n");
