@@ -10,7 +10,7 @@ KEPU_BUILD_PACKAGES=(
 # Running it.
 KEPU_RUN_PACKAGES=(redis-server redis-tools)
 # Testing it.
-KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format)
+KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-scipy)
 
 # kepu_ensure_packages PACKAGE...: installs the packages that are not installed yet (apt-get, as
 # root or through sudo). Does nothing when all are there.

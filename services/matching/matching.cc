@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "services/matching/incremental_assignment.h"
 
 namespace kepu::matching {
 namespace {
@@ -98,7 +99,6 @@ struct Candidate {
   int team = 0;
   double edge_cost = 0;   // CostOf(order, team, 0) without the load term
   double first_cost = 0;  // CostOf(order, team, 0).total_cost
-  bool removed = false;   // by the repair of a double booking
 };
 
 std::string LineAreaKey(absl::string_view line, absl::string_view area) {
@@ -134,8 +134,7 @@ std::vector<std::vector<Candidate>> FindCandidates(
         looked_at_for[team] = index;
         if (!IsCandidate(order, teams[team])) continue;
         const CostTerms terms = Terms(order, teams[team], 0, weights);
-        candidates[index].push_back(
-            {team, terms.WithoutLoad(), terms.Total(), false});
+        candidates[index].push_back({team, terms.WithoutLoad(), terms.Total()});
       }
     }
     std::sort(candidates[index].begin(), candidates[index].end(),
@@ -148,7 +147,7 @@ std::vector<std::vector<Candidate>> FindCandidates(
 }
 
 // The model MatchBatch solves: orders are rows, teams columns; each order
-// keeps its max_candidates_per_order cheapest candidates not removed.
+// keeps its max_candidates_per_order cheapest candidates.
 AssignmentProblem BuildProblem(
     const std::vector<std::vector<Candidate>>& candidates,
     const std::vector<TeamInput>& teams, const Weights& weights) {
@@ -160,7 +159,6 @@ AssignmentProblem BuildProblem(
   for (int order = 0; order < problem.rows; ++order) {
     int kept = 0;
     for (const Candidate& candidate : candidates[order]) {
-      if (candidate.removed) continue;
       if (weights.max_candidates_per_order > 0 &&
           kept == weights.max_candidates_per_order) {
         break;
@@ -245,20 +243,23 @@ Explanation CostOf(const OrderInput& order, const TeamInput& team, int k,
 // Solves, then gives each team's orders their windows, cheapest pair first:
 // an order whose windows all overlap the team's busy windows or the windows
 // already given to cheaper pairs of the same team loses that pair, and the
-// batch is solved again without it. Every round removes at least one pair, so
-// the loop ends; the result is optimal for the model without the removed
-// pairs.
+// batch is solved again without it (IncrementalAssignment: only what the
+// removal disturbs is searched again). Every round removes at least one pair,
+// so the loop ends; the result is optimal for the model without the removed
+// pairs. A removed pair is not replaced by a candidate beyond
+// max_candidates_per_order.
 BatchResult MatchBatch(const std::vector<OrderInput>& orders,
                        const std::vector<TeamInput>& teams,
                        const Weights& weights) {
-  std::vector<std::vector<Candidate>> candidates =
+  const std::vector<std::vector<Candidate>> candidates =
       FindCandidates(orders, teams, weights);
+  const AssignmentProblem problem = BuildProblem(candidates, teams, weights);
+  IncrementalAssignment solver(problem);
   std::vector<std::vector<Given>> given_to(teams.size());
   std::vector<Window> window_of_order(orders.size());
   std::vector<int> column_of_row;
   while (true) {
-    column_of_row =
-        SolveAssignment(BuildProblem(candidates, teams, weights)).column_of_row;
+    column_of_row = solver.Solve().column_of_row;
     for (std::vector<Given>& given : given_to) given.clear();
     for (int order = 0; order < static_cast<int>(orders.size()); ++order) {
       const int team = column_of_row[order];
@@ -266,7 +267,7 @@ BatchResult MatchBatch(const std::vector<OrderInput>& orders,
       given_to[team].push_back(
           {order, CandidateFor(candidates[order], team).edge_cost});
     }
-    bool removed_any = false;
+    std::vector<std::pair<int, int>> double_booked;
     for (int team = 0; team < static_cast<int>(teams.size()); ++team) {
       std::vector<Given>& given = given_to[team];
       std::sort(given.begin(), given.end(), [](const Given& a, const Given& b) {
@@ -280,17 +281,15 @@ BatchResult MatchBatch(const std::vector<OrderInput>& orders,
             windows.begin(), windows.end(),
             [&](const Window& window) { return !OverlapsAny(window, taken); });
         if (free == windows.end()) {
-          for (Candidate& candidate : candidates[pair.order]) {
-            if (candidate.team == team) candidate.removed = true;
-          }
-          removed_any = true;
+          double_booked.emplace_back(pair.order, team);
           continue;
         }
         window_of_order[pair.order] = *free;
         taken.push_back(*free);
       }
     }
-    if (!removed_any) break;
+    if (double_booked.empty()) break;
+    solver.RemovePairs(double_booked);
   }
 
   BatchResult result;

@@ -147,6 +147,17 @@ Explanation CostOf(const OrderInput& order, const TeamInput& team, int k,
 // busy windows) — when the optimal flow would double-book a team, the cheaper
 // order keeps the team and the pair of the other is removed and the batch
 // solved again.
+//
+// In detail: each team's orders get their windows cheapest pair first (by
+// the pair's cost without the load term; ties: lower order index), each the
+// first of its windows overlapping neither the team's busy windows nor the
+// windows already given; an order left without one loses that pair. All such
+// pairs of a round are removed at once and the batch solved again (only what
+// the removal disturbs is searched again), until no team is double-booked.
+// The result is optimal for the model without the removed pairs; a removed
+// pair is not replaced by a candidate beyond max_candidates_per_order. The
+// k-th order of a team (in the same cheapest-first order) is explained with
+// the k-th load term.
 BatchResult MatchBatch(const std::vector<OrderInput>& orders,
                        const std::vector<TeamInput>& teams,
                        const Weights& weights = {});

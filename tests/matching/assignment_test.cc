@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "services/matching/incremental_assignment.h"
 #include "services/matching/matching.h"
 
 namespace kepu::matching {
@@ -190,6 +191,22 @@ AssignmentProblem RandomProblem(std::mt19937& random, const Shape& shape) {
   return problem;
 }
 
+// 1 to 7 rows, 1 to max_columns columns, every pair an edge costing up to
+// max_cost; capacities left to the caller.
+AssignmentProblem RandomFullProblem(std::mt19937& random, int max_columns,
+                                    double max_cost) {
+  AssignmentProblem problem;
+  problem.rows = std::uniform_int_distribution(1, 7)(random);
+  problem.columns = std::uniform_int_distribution(1, max_columns)(random);
+  for (int row = 0; row < problem.rows; ++row) {
+    for (int column = 0; column < problem.columns; ++column) {
+      problem.edges.push_back(
+          {row, column, std::uniform_real_distribution(0.0, max_cost)(random)});
+    }
+  }
+  return problem;
+}
+
 // The solution is a valid assignment whose cost is its total.
 void ExpectConsistent(const AssignmentProblem& problem,
                       const AssignmentSolution& solution) {
@@ -199,38 +216,48 @@ void ExpectConsistent(const AssignmentProblem& problem,
   EXPECT_NEAR(cost, solution.total_cost, 1e-9);
 }
 
+// SolveAssignment's answer is a valid assignment costing what `reference`
+// says the optimum costs.
+template <typename Reference>
+void ExpectSolvedAs(const AssignmentProblem& problem, Reference reference,
+                    double tolerance) {
+  const AssignmentSolution solution = SolveAssignment(problem);
+  ExpectConsistent(problem, solution);
+  EXPECT_NEAR(solution.total_cost, reference(problem), tolerance);
+}
+
 TEST(SolveAssignment, EqualsBruteForceOnSmallRandomInstances) {
   std::mt19937 random(20240611);
   for (int instance = 0; instance < 600; ++instance) {
     SCOPED_TRACE(instance);
     const Shape shape{7, 4, 3, instance % 4 == 0 ? 1.0 : -1.0};
     const AssignmentProblem problem = RandomProblem(random, shape);
-    const AssignmentSolution solution = SolveAssignment(problem);
-    ExpectConsistent(problem, solution);
-    EXPECT_NEAR(solution.total_cost, BruteForce(problem), 1e-9);
+    ExpectSolvedAs(problem, BruteForce, 1e-9);
   }
 }
 
-TEST(SolveAssignment, EqualsBruteForceOnSmallDenseUnitInstances) {
-  // Full matrices with capacity 1 take the dense search, in both
-  // orientations (more rows than columns and fewer).
+TEST(SolveAssignment, EqualsBruteForceOnSmallFullInstances) {
+  // Full matrices take the dense search, in both orientations (more rows
+  // than slots and fewer); every other one has capacities up to 3 and slot
+  // costs.
   std::mt19937 random(7);
   for (int instance = 0; instance < 300; ++instance) {
     SCOPED_TRACE(instance);
-    AssignmentProblem problem;
-    problem.rows = std::uniform_int_distribution(1, 7)(random);
-    problem.columns = std::uniform_int_distribution(1, 7)(random);
-    for (int row = 0; row < problem.rows; ++row) {
+    AssignmentProblem problem = RandomFullProblem(random, 7, 100.0);
+    problem.capacity.assign(problem.columns, 1);
+    if (instance % 2 == 1) {
       for (int column = 0; column < problem.columns; ++column) {
-        problem.edges.push_back(
-            {row, column, std::uniform_real_distribution(0.0, 100.0)(random)});
+        problem.capacity[column] = std::uniform_int_distribution(1, 3)(random);
+        std::vector<double> slots;
+        for (int slot = 0; slot < problem.capacity[column]; ++slot) {
+          slots.push_back(std::uniform_real_distribution(0.0, 30.0)(random));
+        }
+        std::sort(slots.begin(), slots.end());
+        problem.slot_cost.push_back(slots);
       }
     }
-    problem.capacity.assign(problem.columns, 1);
-    problem.unassigned_cost = instance % 2 == 0 ? 1000.0 : 40.0;
-    const AssignmentSolution solution = SolveAssignment(problem);
-    ExpectConsistent(problem, solution);
-    EXPECT_NEAR(solution.total_cost, BruteForce(problem), 1e-9);
+    problem.unassigned_cost = instance % 4 < 2 ? 1000.0 : 40.0;
+    ExpectSolvedAs(problem, BruteForce, 1e-9);
   }
 }
 
@@ -240,9 +267,75 @@ TEST(SolveAssignment, EqualsMinCostFlowOnMediumRandomInstances) {
     SCOPED_TRACE(instance);
     const Shape shape{60, 25, 4, instance % 3 == 0 ? 1.0 : 0.15};
     const AssignmentProblem problem = RandomProblem(random, shape);
-    const AssignmentSolution solution = SolveAssignment(problem);
-    ExpectConsistent(problem, solution);
-    EXPECT_NEAR(solution.total_cost, MinCostFlow(problem), 1e-7);
+    ExpectSolvedAs(problem, MinCostFlow, 1e-7);
+  }
+}
+
+// Solves `problem` incrementally over a few rounds, removing after each one
+// pair in `one_in` of those the solution used (and sometimes a random pair);
+// every answer must be consistent with, and cost as much as `reference` says
+// for, the problem without the pairs removed so far.
+template <typename Reference>
+void ExpectIncrementalMatches(std::mt19937& random,
+                              const AssignmentProblem& problem, int one_in,
+                              Reference reference, double tolerance) {
+  IncrementalAssignment incremental(problem);
+  AssignmentProblem remaining = problem;
+  for (int round = 0; round < 4; ++round) {
+    SCOPED_TRACE(round);
+    const AssignmentSolution solution = incremental.Solve();
+    ExpectConsistent(remaining, solution);
+    EXPECT_NEAR(solution.total_cost, reference(remaining), tolerance);
+    std::vector<std::pair<int, int>> removed;
+    for (int row = 0; row < problem.rows; ++row) {
+      const int column = solution.column_of_row[row];
+      if (column >= 0 && random() % one_in == 0) {
+        removed.emplace_back(row, column);
+      }
+    }
+    if (problem.rows > 0 && problem.columns > 0 && random() % 2 == 0) {
+      removed.emplace_back(random() % problem.rows, random() % problem.columns);
+    }
+    incremental.RemovePairs(removed);
+    std::erase_if(remaining.edges, [&](const Edge& edge) {
+      return std::find(removed.begin(), removed.end(),
+                       std::pair(edge.row, edge.column)) != removed.end();
+    });
+  }
+}
+
+TEST(IncrementalAssignment, EqualsBruteForceAfterPairsAreRemoved) {
+  std::mt19937 random(1234);
+  for (int instance = 0; instance < 300; ++instance) {
+    SCOPED_TRACE(instance);
+    const Shape shape{7, 4, 3, instance % 4 == 0 ? 1.0 : -1.0};
+    ExpectIncrementalMatches(random, RandomProblem(random, shape), 2,
+                             BruteForce, 1e-9);
+  }
+}
+
+TEST(IncrementalAssignment, EqualsBruteForceOnFullMatricesAfterRemovals) {
+  // Every pair present and every capacity 1 to 3: the dense search, in both
+  // orientations, with removals written into its matrix.
+  std::mt19937 random(4321);
+  for (int instance = 0; instance < 200; ++instance) {
+    SCOPED_TRACE(instance);
+    AssignmentProblem problem = RandomFullProblem(random, 4, 50.0);
+    for (int column = 0; column < problem.columns; ++column) {
+      problem.capacity.push_back(std::uniform_int_distribution(1, 3)(random));
+    }
+    problem.unassigned_cost = 60;
+    ExpectIncrementalMatches(random, problem, 2, BruteForce, 1e-9);
+  }
+}
+
+TEST(IncrementalAssignment, EqualsMinCostFlowOnMediumInstancesAfterRemovals) {
+  std::mt19937 random(555);
+  for (int instance = 0; instance < 40; ++instance) {
+    SCOPED_TRACE(instance);
+    const Shape shape{60, 25, 4, instance % 3 == 0 ? 1.0 : 0.15};
+    ExpectIncrementalMatches(random, RandomProblem(random, shape), 4,
+                             MinCostFlow, 1e-7);
   }
 }
 

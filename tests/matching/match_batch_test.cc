@@ -266,38 +266,40 @@ TEST(MatchBatch, TheLongerWaitingOrderWinsAContestedTeam) {
   EXPECT_EQ(result.unassigned, (std::vector<int>{0}));
 }
 
+// The one assignment of a batch of one order.
+Assignment OnlyAssignment(const OrderInput& order,
+                          const std::vector<TeamInput>& teams) {
+  const BatchResult result = MatchBatch({order}, teams);
+  EXPECT_EQ(result.assignments.size(), 1u);
+  if (result.assignments.empty()) return Assignment{-1, -1, {}, {}};
+  return result.assignments[0];
+}
+
 TEST(MatchBatch, TheBetterRatedTeamWins) {
-  const std::vector<OrderInput> orders = {Order("o")};
   std::vector<TeamInput> teams = {Team("poor"), Team("good")};
   teams[0].ratings = teams[1].ratings = 10;
   teams[0].mean_rating = 3.0;
   teams[1].mean_rating = 4.8;
-  const BatchResult result = MatchBatch(orders, teams);
-  ASSERT_EQ(result.assignments.size(), 1u);
-  EXPECT_EQ(result.assignments[0].team, 1);
+  EXPECT_EQ(OnlyAssignment(Order("o"), teams).team, 1);
 }
 
 TEST(MatchBatch, TheMoreReliableTeamWins) {
-  const std::vector<OrderInput> orders = {Order("o")};
   std::vector<TeamInput> teams = {Team("reliable"), Team("lapses")};
   teams[0].offers_received = teams[1].offers_received = 10;
   teams[0].offers_accepted = 10;
   teams[1].offers_accepted = 4;
-  const BatchResult result = MatchBatch(orders, teams);
-  ASSERT_EQ(result.assignments.size(), 1u);
-  EXPECT_EQ(result.assignments[0].team, 0);
+  EXPECT_EQ(OnlyAssignment(Order("o"), teams).team, 0);
 }
 
 TEST(MatchBatch, TheNearerTeamWins) {
-  std::vector<OrderInput> orders = {Order("o")};
-  orders[0].location = LatLng{35.4146, 116.5871};
+  OrderInput order = Order("o");
+  order.location = LatLng{35.4146, 116.5871};
   std::vector<TeamInput> teams = {Team("far"), Team("near")};
   teams[0].base = LatLng{35.5811, 116.9864};
   teams[1].base = LatLng{35.42, 116.59};
-  const BatchResult result = MatchBatch(orders, teams);
-  ASSERT_EQ(result.assignments.size(), 1u);
-  EXPECT_EQ(result.assignments[0].team, 1);
-  EXPECT_LT(result.assignments[0].explanation.distance_km, 1.0);
+  const Assignment assignment = OnlyAssignment(order, teams);
+  EXPECT_EQ(assignment.team, 1);
+  EXPECT_LT(assignment.explanation.distance_km, 1.0);
 }
 
 TEST(MatchBatch, ExplainsTheChoice) {
