@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "kepu/v1/directory.pb.h"
 #include "kepu/v1/dispatch.pb.h"
 #include "kepu/v1/order.pb.h"
 #include "kepu/v1/watchdog.pb.h"
@@ -25,6 +26,27 @@ struct RequestKey {
   // 32 hex characters (Fingerprint() of the request).
   std::string fingerprint;
 };
+
+// One count a move adds to a team's history: offers received, accepted,
+// declined, let lapse, withdrawn from, completed, ratings and their sum.
+struct TeamTally {
+  enum class Counter {
+    kOffers,
+    kAccepted,
+    kDeclined,
+    kLapsed,
+    kWithdrawn,
+    kCompleted,
+    kRatings,
+    kRatingSum,
+  };
+  std::string team_id;
+  Counter counter = Counter::kOffers;
+  int64_t by = 1;
+};
+
+// The counter's name in storage ("offers", "accepted", ...).
+absl::string_view CounterName(TeamTally::Counter counter);
 
 // One move of one order, planned by the domain.
 struct Transition {
@@ -63,6 +85,8 @@ struct Transition {
   // The record of an escalation (a missed deadline), listed by the order's
   // community, its county and the whole tenant.
   std::optional<v1::Escalation> escalation;
+  // What the move adds to the teams' history (TeamHistory), counted with it.
+  std::vector<TeamTally> tallies;
 };
 
 struct Applied {
@@ -260,6 +284,12 @@ class OrderStore {
   virtual absl::StatusOr<bool> ResetDeadline(absl::string_view order_id,
                                              int64_t version,
                                              std::optional<absl::Time> due) = 0;
+
+  // The team's history as its moves counted it (Transition::tallies):
+  // offers_received, offers_accepted, completed_orders, ratings and
+  // mean_rating (0 without ratings). All zero for a team without history.
+  virtual absl::StatusOr<v1::TeamStats> TeamHistory(
+      absl::string_view team_id) = 0;
 };
 
 }  // namespace kepu

@@ -21,6 +21,53 @@ constexpr int kDefaultPageSize = 20;
 // long before it.
 constexpr absl::Duration kDuplicateWindow = absl::Hours(24 * 14);
 
+// What a move adds to the teams' history.
+std::vector<TeamTally> TalliesOf(const v1::Order& before,
+                                 const v1::Order& after, const Command& command,
+                                 const v1::Actor& actor) {
+  using Counter = TeamTally::Counter;
+  std::vector<TeamTally> tallies;
+  auto count = [&tallies](const std::string& team, Counter counter,
+                          int64_t by = 1) {
+    if (!team.empty()) tallies.push_back({team, counter, by});
+  };
+  // The team acting, or the order's first team for a move by the system.
+  const std::string& acting =
+      actor.scope_id().empty() ? before.team_id() : actor.scope_id();
+  switch (command.action) {
+    case v1::ORDER_ACTION_ASSIGN_TEAM:
+    case v1::ORDER_ACTION_OFFER:
+      for (const std::string& team : after.offered_team_ids()) {
+        count(team, Counter::kOffers);
+      }
+      break;
+    case v1::ORDER_ACTION_ACCEPT:
+      count(after.team_id(), Counter::kAccepted);
+      break;
+    case v1::ORDER_ACTION_DECLINE:
+      count(acting, Counter::kDeclined);
+      break;
+    case v1::ORDER_ACTION_EXPIRE_OFFER:
+      for (const std::string& team : before.offered_team_ids()) {
+        count(team, Counter::kLapsed);
+      }
+      break;
+    case v1::ORDER_ACTION_WITHDRAW:
+      count(before.team_id(), Counter::kWithdrawn);
+      break;
+    case v1::ORDER_ACTION_COMPLETE:
+      count(before.team_id(), Counter::kCompleted);
+      break;
+    case v1::ORDER_ACTION_RATE:
+      count(before.team_id(), Counter::kRatings);
+      count(before.team_id(), Counter::kRatingSum, command.rating.overall());
+      break;
+    default:
+      break;
+  }
+  return tallies;
+}
+
 absl::Status OrderNotFound(absl::string_view order_id) {
   return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
 }
@@ -388,6 +435,7 @@ absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
   transition.request = request;
   transition.before = current;
   transition.enqueue_matching = move.enqueue_matching;
+  transition.tallies = TalliesOf(current, move.after, command, actor);
   switch (command.action) {
     case v1::ORDER_ACTION_ACCEPT: {
       ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(move.after.team_id()));

@@ -135,7 +135,7 @@ absl::StatusOr<TeamInput> TeamInputOf(const v1::Team& team, OrderStore& store,
   }
   input.recent_orders = static_cast<int>(holding.total) + recent;
 
-  const v1::TeamStats& stats = team.stats();
+  ASSIGN_OR_RETURN(const v1::TeamStats stats, store.TeamHistory(team.id()));
   input.ratings = stats.ratings();
   input.mean_rating = stats.mean_rating();
   input.offers_received = stats.offers_received();

@@ -227,6 +227,15 @@ TEST_F(OrderWorkflowTest, AnOrderTravelsThroughEveryRole) {
                   v1::ORDER_ACTION_COMPLETE, v1::ORDER_ACTION_RATE));
   EXPECT_EQ(history->back().version(), 10);
   EXPECT_EQ(history->back().rating().overall(), 5);
+
+  // The team's history counted each of its moves once.
+  absl::StatusOr<v1::TeamStats> team = store_.TeamHistory("team-a");
+  ASSERT_TRUE(team.ok()) << team.status();
+  EXPECT_EQ(team->offers_received(), 1);
+  EXPECT_EQ(team->offers_accepted(), 1);
+  EXPECT_EQ(team->completed_orders(), 1);
+  EXPECT_EQ(team->ratings(), 1);
+  EXPECT_DOUBLE_EQ(team->mean_rating(), 5.0);
 }
 
 TEST_F(OrderWorkflowTest, RetriedRequestReturnsTheFirstResultAndWritesNothing) {
@@ -564,6 +573,11 @@ TEST_F(OrderWorkflowTest, AnOfferToSeveralTeamsGoesToTheFirstToAccept) {
   EXPECT_EQ(order.state(), v1::ORDER_STATE_ACCEPTED);
   EXPECT_EQ(order.team_id(), "team-b");
   EXPECT_THAT(order.offered_team_ids(), ElementsAre());
+  // Both were offered it; team-a declined, team-b accepted.
+  EXPECT_EQ(store_.TeamHistory("team-a")->offers_received(), 1);
+  EXPECT_EQ(store_.TeamHistory("team-a")->offers_accepted(), 0);
+  EXPECT_EQ(store_.TeamHistory("team-b")->offers_received(), 1);
+  EXPECT_EQ(store_.TeamHistory("team-b")->offers_accepted(), 1);
 }
 
 TEST_F(OrderWorkflowTest, TeamsOutsideTheAreaOrAtCapacityAreRefused) {

@@ -272,6 +272,27 @@ TEST_F(RedisOrderStoreTest,
               ElementsAre(a.id()));
   EXPECT_THAT(Members(keys.TeamIndex("team-e"), v1::ORDER_STATE_RATED),
               ElementsAre(a.id()));
+  // Each team's history counted its part, in the same scripts: team-a let
+  // an offer lapse, team-b declined one, team-c accepted and withdrew, team-e
+  // accepted, completed twice (the reopening) and was rated 5.
+  auto team_history = [&](const std::string& team) {
+    absl::StatusOr<v1::TeamStats> stats = store_->TeamHistory(team);
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    return stats.ok() ? *stats : v1::TeamStats();
+  };
+  EXPECT_EQ(team_history("team-a").offers_received(), 1);
+  EXPECT_EQ(team_history("team-a").offers_accepted(), 0);
+  EXPECT_EQ(team_history("team-b").offers_received(), 1);
+  EXPECT_EQ(team_history("team-c").offers_accepted(), 1);
+  EXPECT_EQ(team_history("team-e").offers_received(), 1);
+  EXPECT_EQ(team_history("team-e").offers_accepted(), 1);
+  EXPECT_EQ(team_history("team-e").completed_orders(), 2);
+  EXPECT_EQ(team_history("team-e").ratings(), 1);
+  EXPECT_DOUBLE_EQ(team_history("team-e").mean_rating(), 5.0);
+  EXPECT_EQ(team_history("team-d").offers_received(), 0);
+  auto lapsed = redis_->Command({"HGET", keys.TeamHistory("team-a"), "lapsed"});
+  ASSERT_TRUE(lapsed.ok());
+  EXPECT_EQ(lapsed->Str(), "1");
 
   v1::Order b = Create(resident_, "b-create");
   b = Do(worker_, WithReason(Make(v1::ORDER_ACTION_REJECT, b, "b-reject"),

@@ -67,6 +67,10 @@ std::string RedisKeys::OpenOrders(absl::string_view community_id,
                       service_line_id);
 }
 
+std::string RedisKeys::TeamHistory(absl::string_view team_id) const {
+  return absl::StrCat(prefix_, "team:", team_id, ":history");
+}
+
 std::string RedisKeys::Deadlines() const {
   return absl::StrCat(prefix_, "deadlines");
 }

@@ -45,6 +45,8 @@ class RedisKeys {
   std::string CommunityIndex(absl::string_view community_id) const;
   std::string DepartmentIndex(absl::string_view department_id) const;
   std::string TeamIndex(absl::string_view team_id) const;
+  // Hash of a team's history counters (TeamTally): field -> count.
+  std::string TeamHistory(absl::string_view team_id) const;
   // Sorted set of the open orders (not final, not completed) of one service
   // line in one community, scored by creation time (ms): where possible
   // duplicates are looked up.

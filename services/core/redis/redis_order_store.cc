@@ -383,6 +383,20 @@ absl::StatusOr<Applied> RedisOrderStore::Apply(const Transition& transition) {
     args.insert(args.end(), {sides[i].value, sides[i].member, sides[i].score,
                              side_counts[i]});
   }
+  // Team tallies: their keys after the side records', counter and increment
+  // in the args.
+  std::vector<std::string> tally_keys, increments;
+  tally_keys.reserve(transition.tallies.size());
+  increments.reserve(transition.tallies.size());
+  for (const TeamTally& tally : transition.tallies) {
+    tally_keys.push_back(keys_.TeamHistory(tally.team_id));
+    increments.push_back(absl::StrCat(tally.by));
+  }
+  keys.insert(keys.end(), tally_keys.begin(), tally_keys.end());
+  for (size_t i = 0; i < transition.tallies.size(); ++i) {
+    args.push_back(CounterName(transition.tallies[i].counter));
+    args.push_back(increments[i]);
+  }
 
   ASSIGN_OR_RETURN(RedisReply reply,
                    redis_.Eval(ApplyTransitionScript(), keys, args));
@@ -939,6 +953,35 @@ absl::StatusOr<bool> RedisOrderStore::ResetDeadline(
                                                  {expected, order_id, score}));
   if (reply.IsError()) return UnexpectedReply("reset_deadline", reply);
   return reply.Integer() == 1;
+}
+
+absl::StatusOr<v1::TeamStats> RedisOrderStore::TeamHistory(
+    absl::string_view team_id) {
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_.Command({"HMGET", keys_.TeamHistory(team_id),
+                      CounterName(TeamTally::Counter::kOffers),
+                      CounterName(TeamTally::Counter::kAccepted),
+                      CounterName(TeamTally::Counter::kCompleted),
+                      CounterName(TeamTally::Counter::kRatings),
+                      CounterName(TeamTally::Counter::kRatingSum)}));
+  if (!reply.IsArray() || reply.Size() != 5) {
+    return UnexpectedReply("HMGET", reply);
+  }
+  int64_t counts[5] = {};
+  for (size_t i = 0; i < 5; ++i) {
+    if (reply[i].IsString()) (void)absl::SimpleAtoi(reply[i].Str(), &counts[i]);
+  }
+  v1::TeamStats stats;
+  stats.set_offers_received(static_cast<int32_t>(counts[0]));
+  stats.set_offers_accepted(static_cast<int32_t>(counts[1]));
+  stats.set_completed_orders(static_cast<int32_t>(counts[2]));
+  stats.set_ratings(static_cast<int32_t>(counts[3]));
+  if (counts[3] > 0) {
+    stats.set_mean_rating(static_cast<double>(counts[4]) /
+                          static_cast<double>(counts[3]));
+  }
+  return stats;
 }
 
 }  // namespace kepu

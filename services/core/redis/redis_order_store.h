@@ -66,6 +66,7 @@ class RedisOrderStore : public OrderStore {
   absl::StatusOr<bool> ResetDeadline(absl::string_view order_id,
                                      int64_t version,
                                      std::optional<absl::Time> due) override;
+  absl::StatusOr<v1::TeamStats> TeamHistory(absl::string_view team_id) override;
 
   const RedisKeys& keys() const { return keys_; }
 

@@ -147,6 +147,9 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
   if (transition.follow_up.has_value()) {
     follow_ups_[transition.follow_up->id()] = *transition.follow_up;
   }
+  for (const TeamTally& tally : transition.tallies) {
+    team_history_[tally.team_id][tally.counter] += tally.by;
+  }
   if (transition.escalation.has_value()) {
     escalations_[transition.escalation->id()] = *transition.escalation;
   }
@@ -433,6 +436,30 @@ absl::StatusOr<bool> FakeOrderStore::ResetDeadline(
 std::map<std::string, absl::Time> FakeOrderStore::deadlines() const {
   absl::MutexLock lock(&mu_);
   return deadlines_;
+}
+
+absl::StatusOr<v1::TeamStats> FakeOrderStore::TeamHistory(
+    absl::string_view team_id) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  v1::TeamStats stats;
+  auto it = team_history_.find(std::string(team_id));
+  if (it == team_history_.end()) return stats;
+  std::map<TeamTally::Counter, int64_t>& counts = it->second;
+  stats.set_offers_received(
+      static_cast<int32_t>(counts[TeamTally::Counter::kOffers]));
+  stats.set_offers_accepted(
+      static_cast<int32_t>(counts[TeamTally::Counter::kAccepted]));
+  stats.set_completed_orders(
+      static_cast<int32_t>(counts[TeamTally::Counter::kCompleted]));
+  const int64_t ratings = counts[TeamTally::Counter::kRatings];
+  stats.set_ratings(static_cast<int32_t>(ratings));
+  if (ratings > 0) {
+    stats.set_mean_rating(
+        static_cast<double>(counts[TeamTally::Counter::kRatingSum]) /
+        static_cast<double>(ratings));
+  }
+  return stats;
 }
 
 }  // namespace kepu

@@ -51,6 +51,7 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<bool> ResetDeadline(absl::string_view order_id,
                                      int64_t version,
                                      std::optional<absl::Time> due) override;
+  absl::StatusOr<v1::TeamStats> TeamHistory(absl::string_view team_id) override;
 
   // The deadlines index as it stands: order id → time.
   std::map<std::string, absl::Time> deadlines() const;
@@ -83,6 +84,8 @@ class FakeOrderStore : public OrderStore {
   std::map<std::string, v1::FollowUp> follow_ups_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Escalation> escalations_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<TeamTally::Counter, int64_t>> team_history_
+      ABSL_GUARDED_BY(mu_);
   // Results of record updates by request key: fingerprint and serialized
   // result.
   std::map<std::string, std::pair<std::string, std::string>> record_requests_

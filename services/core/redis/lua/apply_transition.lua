@@ -26,7 +26,9 @@
 --      possible duplicate, or "" for no search
 --   22 the bytes of the tag of Order.possible_duplicate_ids
 --   then one score per joined index,
---   then per side record: value, member, score, number of its indexes.
+--   then per side record: value, member, score, number of its indexes,
+--   then per team tally: counter, increment (its key, a team's history hash, follows the side
+--   records' keys).
 --
 -- Returns {"applied", event id, {possible duplicate ids}} or {"replayed", first result}; refusals are error replies
 -- starting with KEPU_REQUEST_REUSED, KEPU_EXISTS, KEPU_NOT_FOUND, KEPU_STALE <version>,
@@ -110,6 +112,11 @@ for _ = 1, tonumber(ARGV[20]) do
     key = key + 1
     redis.call('ZADD', KEYS[key], score, member)
   end
+end
+
+for i = arg + 1, #ARGV, 2 do
+  key = key + 1
+  redis.call('HINCRBY', KEYS[key], ARGV[i], ARGV[i + 1])
 end
 
 if ARGV[9] == '1' then
