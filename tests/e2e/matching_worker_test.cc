@@ -244,6 +244,30 @@ TEST_F(MatchingTest, ADeclinedOfferMovesOnToTheNextTeam) {
   EXPECT_EQ(order.offer().explanation().candidates(), 1);
 }
 
+TEST_F(MatchingTest, AnOfferNobodyAnswersLapsesAndGoesToTheNextTeam) {
+  // Real time, short deadlines: offers stand for one second.
+  StartWorld({"--matching=true", "--matching_batch_window=0s",
+              "--sla_offer_ttl=1s", "--watchdog_interval=100ms"});
+  const v1::Order released = Released(0);
+  const std::string first = NextOffer(released.id()).team_id();
+  const v1::OrderEvent second = NextOffer(released.id());
+  EXPECT_NE(second.team_id(), first);
+
+  std::vector<v1::OrderAction> actions;
+  for (const v1::OrderEvent& event : History(released.id())) {
+    actions.push_back(event.action());
+  }
+  EXPECT_THAT(
+      actions,
+      ElementsAre(v1::ORDER_ACTION_CREATE, v1::ORDER_ACTION_DISPATCH,
+                  v1::ORDER_ACTION_CLAIM, v1::ORDER_ACTION_RELEASE_TO_MATCHING,
+                  v1::ORDER_ACTION_OFFER, v1::ORDER_ACTION_EXPIRE_OFFER,
+                  v1::ORDER_ACTION_OFFER));
+  const v1::Order order = Read(released.id());
+  EXPECT_THAT(order.excluded_team_ids(), ElementsAre(first));
+  EXPECT_EQ(order.offer_attempts(), 2);
+}
+
 TEST_F(MatchingTest, AWorkerKilledMidBatchIsFinishedByAnotherAndNothingTwice) {
   StartWorld({});  // no worker in kepud: only the matchers below
   std::vector<std::string> ids;
