@@ -1,6 +1,7 @@
 // The matching engine (MatchingService): why an offer went to its team, the
 // queue, and the entries set aside.
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,7 +19,10 @@ namespace {
 
 using Stub = v1::MatchingService::Stub;
 
-std::string Cost(double value) { return absl::StrFormat("%.2f", value); }
+// Two decimals, without a "-0.00" for a term that is next to nothing.
+std::string Cost(double value) {
+  return absl::StrFormat("%.2f", std::abs(value) < 0.005 ? 0.0 : value);
+}
 
 absl::Status Explain(Cli& cli, const Args& args) {
   v1::ExplainOfferRequest request;
