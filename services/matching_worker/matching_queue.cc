@@ -15,6 +15,9 @@ namespace kepu {
 namespace {
 
 constexpr absl::Duration kRequestTtl = absl::Hours(24 * 7);
+// A worker that read the stream this recently counts as live (a worker
+// blocks on the stream for under a second at a time).
+constexpr absl::Duration kLiveWorkerIdle = absl::Minutes(1);
 
 // A script kept for the life of the process (LuaScript caches its SHA).
 const LuaScript& KeptScript(const char* name, std::string_view body) {
@@ -237,10 +240,14 @@ absl::StatusOr<v1::MatchingStatus> MatchingQueue::Status() {
   for (size_t i = 0; groups.IsArray() && i < groups.Size(); ++i) {
     if (FieldOf(groups[i], "name") != kGroup) continue;
     for (size_t f = 0; f + 1 < groups[i].Size(); f += 2) {
-      if (groups[i][f].Str() == "consumers")
-        status.set_consumers(static_cast<int32_t>(groups[i][f + 1].Integer()));
       if (groups[i][f].Str() == "pending")
         status.set_pending(groups[i][f + 1].Integer());
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<Consumer> consumers, Consumers());
+  for (const Consumer& consumer : consumers) {
+    if (consumer.idle < kLiveWorkerIdle) {
+      status.set_consumers(status.consumers() + 1);
     }
   }
   // Settled entries are deleted: what is on the stream is queued or pending.
@@ -258,6 +265,44 @@ absl::StatusOr<v1::MatchingStatus> MatchingQueue::Status() {
     *status.mutable_last_batch_at() = ToProto(absl::FromUnixMillis(value));
   }
   return status;
+}
+
+absl::StatusOr<std::vector<MatchingQueue::Consumer>>
+MatchingQueue::Consumers() {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_.Command({"XINFO", "CONSUMERS", stream_, kGroup}));
+  std::vector<Consumer> consumers;
+  if (!reply.IsArray()) return consumers;  // no stream or group yet
+  for (size_t i = 0; i < reply.Size(); ++i) {
+    Consumer consumer;
+    consumer.name = FieldOf(reply[i], "name");
+    for (size_t f = 0; f + 1 < reply[i].Size(); f += 2) {
+      if (reply[i][f].Str() == "pending")
+        consumer.pending = reply[i][f + 1].Integer();
+      if (reply[i][f].Str() == "idle") {
+        consumer.idle = absl::Milliseconds(reply[i][f + 1].Integer());
+      }
+    }
+    consumers.push_back(std::move(consumer));
+  }
+  return consumers;
+}
+
+absl::StatusOr<int> MatchingQueue::ForgetIdleConsumers(
+    absl::Duration min_idle) {
+  static const LuaScript& script =
+      KeptScript("matching_forget_consumer", matching_scripts::kForgetConsumer);
+  ASSIGN_OR_RETURN(std::vector<Consumer> consumers, Consumers());
+  int forgotten = 0;
+  for (const Consumer& consumer : consumers) {
+    if (consumer.pending > 0 || consumer.idle < min_idle) continue;
+    ASSIGN_OR_RETURN(RedisReply reply,
+                     redis_.Eval(script, {stream_}, {kGroup, consumer.name}));
+    if (!reply.IsInteger()) return Unexpected("forget consumer", reply);
+    if (reply.Integer() == 0) continue;
+    ++forgotten;
+  }
+  return forgotten;
 }
 
 absl::StatusOr<v1::ListDeadLettersResponse> MatchingQueue::ListDeadLetters(

@@ -101,8 +101,13 @@ class MatchingQueue {
   absl::Status RecordBatch(int orders, int offers, absl::Duration took,
                            absl::Time at);
 
-  // Queue depth, pending entries, consumers, dead letters, the last batch.
+  // Queue depth, pending entries, live workers, dead letters, the last batch.
   absl::StatusOr<v1::MatchingStatus> Status();
+
+  // Removes from the group the consumers that hold no pending entry and have
+  // not read for `min_idle` (workers that stopped or died long ago: every
+  // worker process joins under a name of its own). Returns how many.
+  absl::StatusOr<int> ForgetIdleConsumers(absl::Duration min_idle);
 
   // Dead letters, newest first, `limit` per page; `cursor` from the previous
   // page's next_page_token.
@@ -118,6 +123,15 @@ class MatchingQueue {
   const std::string& stream_key() const { return stream_; }
 
  private:
+  struct Consumer {
+    std::string name;
+    int64_t pending = 0;
+    // Since it last read.
+    absl::Duration idle;
+  };
+  // The group's consumers (none when there is no stream or group yet).
+  absl::StatusOr<std::vector<Consumer>> Consumers();
+
   RedisClient& redis_;
   const RedisKeys keys_;
   const std::string stream_;

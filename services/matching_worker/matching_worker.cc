@@ -26,6 +26,8 @@ constexpr absl::Duration kRecentPeriod = absl::Hours(24 * 7);
 constexpr int kTeamOrdersRead = 100;
 // An order whose offer lost a race is matched again after this long.
 constexpr absl::Duration kRetrySoon = absl::Seconds(1);
+// A worker that has not read the stream for this long has stopped.
+constexpr absl::Duration kForgetConsumersAfter = absl::Hours(1);
 
 Window WindowOf(const v1::TimeWindow& window) {
   return {absl::ToUnixMillis(FromProto(window.start())),
@@ -293,12 +295,18 @@ absl::Status MatchingWorker::MatchBatch(
   }
   round.orders = static_cast<int>(orders.size());
 
-  // Every team that could serve one of the orders, once.
+  // Every team that could serve one of the orders, once; the directory is
+  // asked once per service line and community.
   std::vector<TeamInput> teams;
   std::set<std::string> seen;
+  std::set<std::pair<std::string, std::string>> asked;
   for (size_t i = 0; i < orders.size(); ++i) {
-    absl::StatusOr<std::vector<v1::Team>> serving = directory_.TeamsServing(
-        orders[i].draft().service_line_id(), inputs[i].area_ids);
+    const v1::OrderDraft& draft = orders[i].draft();
+    if (!asked.emplace(draft.service_line_id(), draft.community_id()).second) {
+      continue;
+    }
+    absl::StatusOr<std::vector<v1::Team>> serving =
+        directory_.TeamsServing(draft.service_line_id(), inputs[i].area_ids);
     if (!serving.ok()) return settle(serving.status());
     for (const v1::Team& team : *serving) {
       if (!seen.insert(team.id()).second) continue;
@@ -390,6 +398,13 @@ absl::Status MatchingWorker::MatchBatch(
 
 void MatchingWorker::Run(const std::atomic<bool>& stop, absl::Duration poll) {
   absl::Status ensured = queue_.EnsureGroup();
+  // Workers that stopped long ago (each process joins under its own name).
+  if (absl::StatusOr<int> forgotten =
+          queue_.ForgetIdleConsumers(kForgetConsumersAfter);
+      forgotten.ok() && *forgotten > 0) {
+    Log(LogLevel::kInfo, "matching.forgot_idle_workers",
+        {{"workers", absl::StrCat(*forgotten)}});
+  }
   absl::Duration backoff = absl::Milliseconds(100);
   while (!stop.load()) {
     if (!ensured.ok()) ensured = queue_.EnsureGroup();
