@@ -45,6 +45,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <latch>
 #include <map>
 #include <memory>
@@ -57,10 +58,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "services/core/authorization.h"
 #include "services/core/fingerprint.h"
@@ -71,6 +75,7 @@
 #include "services/directory/directory_domain.h"
 #include "services/matching_worker/matching_queue.h"
 #include "services/matching_worker/matching_worker.h"
+#include "tests/support/cpu_time.h"
 #include "tests/support/jining_directory.h"
 #include "tests/support/redis_server.h"
 
@@ -97,6 +102,9 @@ ABSL_FLAG(int, setup_threads, 4, "threads placing the orders");
 ABSL_FLAG(absl::Duration, directory_cache_ttl, absl::Seconds(5),
           "the directory cache's time to live (kepu-matcher's default)");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the directory and the orders");
+ABSL_FLAG(bool, commandstats, false,
+          "print, per run, the Redis commands of the worker run (INFO "
+          "commandstats; commands called by scripts are counted as well)");
 
 namespace kepu {
 namespace {
@@ -295,34 +303,6 @@ struct World {
   int total_capacity = 0;
 };
 
-v1::Region Region(const std::string& id, v1::RegionLevel level,
-                  const std::string& parent, double lat, double lng) {
-  v1::Region region;
-  region.set_id(id);
-  region.set_level(level);
-  region.set_parent_id(parent);
-  region.set_name(id);
-  region.mutable_center()->set_lat(lat);
-  region.mutable_center()->set_lng(lng);
-  region.set_active(true);
-  return region;
-}
-
-v1::Team Team(const std::string& id, const std::vector<std::string>& lines,
-              const std::string& area, int capacity, const v1::GeoPoint& base) {
-  v1::Team team;
-  team.set_id(id);
-  team.set_name(absl::StrCat("服务队 ", id));
-  for (const std::string& line : lines) team.add_service_line_ids(line);
-  team.add_service_area_region_ids(area);
-  team.set_capacity(capacity);
-  *team.mutable_base() = base;
-  team.mutable_contact()->set_name("队长");
-  team.mutable_contact()->set_phone("13900000001");
-  team.set_active(true);
-  return team;
-}
-
 World MakeWorld(std::mt19937_64& random) {
   World world;
   const int towns = absl::GetFlag(FLAGS_towns);
@@ -331,29 +311,20 @@ World MakeWorld(std::mt19937_64& random) {
   std::uniform_int_distribution<int> capacity(
       absl::GetFlag(FLAGS_min_capacity), absl::GetFlag(FLAGS_max_capacity));
 
-  v1::Department department;
-  department.set_id(kDepartment);
-  department.set_name("市科协");
-  department.set_active(true);
-  world.directory.departments = {department};
+  world.directory.departments = {
+      testing::MakeDepartment(kDepartment, "市科协")};
   std::vector<std::string> lines(std::begin(kLines), std::end(kLines));
   lines.push_back(kNoTeamLine);
   lines.push_back(kBaselineLine);
   for (const std::string& id : lines) {
-    v1::ServiceLine line;
-    line.set_id(id);
-    line.set_program_id("elderly");
-    line.set_name(id);
-    line.set_orderable(true);
-    line.add_responsible_department_ids(kDepartment);
-    line.set_active(true);
-    world.directory.lines.push_back(line);
+    world.directory.lines.push_back(
+        testing::MakeLine(id, "elderly", true, {kDepartment}));
   }
 
   // Counties on a grid ~10 km apart, towns ~3 km from their county's centre,
   // communities ~1 km from their town's.
   world.directory.regions.push_back(
-      Region("jining", v1::REGION_LEVEL_CITY, "", 35.41, 116.59));
+      testing::MakeRegion("jining", v1::REGION_LEVEL_CITY, "", 35.41, 116.59));
   std::vector<v1::GeoPoint> town_center;
   for (int town = 0; town < towns; ++town) {
     const int county = town / kTownsPerCounty;
@@ -362,14 +333,14 @@ World MakeWorld(std::mt19937_64& random) {
     const double county_lng = 116.3 + 0.12 * (county / 4);
     if (town % kTownsPerCounty == 0) {
       world.directory.regions.push_back(
-          Region(county_id, v1::REGION_LEVEL_COUNTY, "jining", county_lat,
-                 county_lng));
+          testing::MakeRegion(county_id, v1::REGION_LEVEL_COUNTY, "jining",
+                              county_lat, county_lng));
     }
     const std::string town_id = absl::StrCat("town-", town);
     const double town_lat = county_lat + 0.03 * (town % kTownsPerCounty - 1);
     const double town_lng = county_lng + jitter(random);
-    world.directory.regions.push_back(
-        Region(town_id, v1::REGION_LEVEL_TOWN, county_id, town_lat, town_lng));
+    world.directory.regions.push_back(testing::MakeRegion(
+        town_id, v1::REGION_LEVEL_TOWN, county_id, town_lat, town_lng));
     v1::GeoPoint center;
     center.set_lat(town_lat);
     center.set_lng(town_lng);
@@ -378,8 +349,8 @@ World MakeWorld(std::mt19937_64& random) {
       const std::string id = absl::StrCat("community-", town, "-", c);
       const double lat = town_lat + jitter(random) / 2;
       const double lng = town_lng + jitter(random) / 2;
-      world.directory.regions.push_back(
-          Region(id, v1::REGION_LEVEL_COMMUNITY, town_id, lat, lng));
+      world.directory.regions.push_back(testing::MakeRegion(
+          id, v1::REGION_LEVEL_COMMUNITY, town_id, lat, lng));
       world.communities.push_back(id);
       world.town_of.push_back(town);
       v1::GeoPoint point;
@@ -398,22 +369,19 @@ World MakeWorld(std::mt19937_64& random) {
     const int town = t % towns;
     const int group = (t / towns) % kGroups;
     const int room = capacity(random);
-    v1::GeoPoint base = town_center[town];
-    base.set_lat(base.lat() + jitter(random));
-    base.set_lng(base.lng() + jitter(random));
+    const double lat = town_center[town].lat() + jitter(random);
+    const double lng = town_center[town].lng() + jitter(random);
     const std::string id = absl::StrFormat("team-%03d", t);
     world.directory.teams.push_back(
-        Team(id, group_lines[group], absl::StrCat("town-", town), room, base));
+        testing::MakeTeam(id, group_lines[group], absl::StrCat("town-", town),
+                          room, {}, lat, lng));
     world.capacity_of[id] = room;
     world.cell_capacity[town * kGroups + group] += room;
     world.total_capacity += room;
   }
   // The store baseline's team: its own line, the whole city, room for all.
-  v1::GeoPoint city;
-  city.set_lat(35.41);
-  city.set_lng(116.59);
-  world.directory.teams.push_back(
-      Team(kBaselineTeam, {kBaselineLine}, "jining", 1000000, city));
+  world.directory.teams.push_back(testing::MakeTeam(
+      kBaselineTeam, {kBaselineLine}, "jining", 1000000, {}, 35.41, 116.59));
   return world;
 }
 
@@ -570,6 +538,26 @@ absl::Status CopyStream(Stack& stack, const std::string& to) {
 // ---------------------------------------------------------------------------
 // The measurements.
 
+// Microseconds tasks of this machine have waited for a CPU so far (Linux
+// pressure stall information, "some" line); 0 where unavailable.
+int64_t CpuStallMicros() {
+  std::FILE* file = std::fopen("/proc/pressure/cpu", "r");
+  if (file == nullptr) return 0;
+  char line[256] = {};
+  int64_t total = 0;
+  if (std::fgets(line, sizeof(line), file) != nullptr) {
+    absl::string_view text(line);
+    const size_t at = text.find("total=");
+    if (at != absl::string_view::npos) {
+      (void)absl::SimpleAtoi(absl::StripTrailingAsciiWhitespace(
+                                 text.substr(at + std::strlen("total="))),
+                             &total);
+    }
+  }
+  std::fclose(file);
+  return total;
+}
+
 struct Drain {
   double seconds = 0;
   int64_t entries = 0;
@@ -627,31 +615,34 @@ absl::StatusOr<Drain> OfferAll(Stack& stack,
   const v1::Principal system =
       SystemPrincipal(kTenant, "kepu-matching", "matching engine");
   const Clock_::time_point start = Clock_::now();
+  // What every offer says (the worker's explanations are about this big).
+  Command offer;
+  offer.action = v1::ORDER_ACTION_OFFER;
+  offer.team_id = kBaselineTeam;
+  v1::OfferExplanation& why = offer.explanation;
+  why.set_total_cost(21.5);
+  for (const char* term :
+       {"distance", "load", "rating", "reliability", "waiting"}) {
+    (*why.mutable_terms())[term] = 4.3;
+  }
+  why.set_distance_km(3.2);
+  why.set_candidates(3);
+  why.add_runners_up("team-001");
+  why.add_runners_up("team-002");
   absl::Status offered = OnThreads(threads, [&](int thread) -> absl::Status {
+    Command command = offer;
     for (size_t i = thread; i < orders.size(); i += threads) {
+      // Per order, as the worker: its version guards the move and names the
+      // request.
       const v1::Order& order = orders[i];
-      Command command;
-      command.action = v1::ORDER_ACTION_OFFER;
-      command.order_id = order.id();
-      command.request_id =
-          absl::StrCat("match-", order.id(), "-", order.version());
       v1::Order key;
       key.set_id(order.id());
       key.set_version(order.version());
-      command.fingerprint = Fingerprint(key);
+      command.order_id = order.id();
       command.expected_version = order.version();
-      command.team_id = kBaselineTeam;
+      command.request_id = absl::StrCat("baseline-", order.id());
+      command.fingerprint = Fingerprint(key);
       command.offer_expires_at = absl::Now() + absl::Hours(24);
-      v1::OfferExplanation& why = command.explanation;
-      why.set_total_cost(21.5);
-      for (const char* term :
-           {"distance", "load", "rating", "reliability", "waiting"}) {
-        (*why.mutable_terms())[term] = 4.3;
-      }
-      why.set_distance_km(3.2);
-      why.set_candidates(3);
-      why.add_runners_up("team-001");
-      why.add_runners_up("team-002");
       command.offer_window = order.draft().preferred_windows(0);
       absl::StatusOr<v1::Order> done = stack.workflow.Act(system, command);
       if (!done.ok()) return done.status();
@@ -686,6 +677,13 @@ struct WorkerRun {
   int batches = 0;
   std::vector<double> batch_ms;
   double busy_ms = 0;
+  // CPU seconds of this process (the workers) and of Redis during the run.
+  double worker_cpu = 0;
+  double redis_cpu = 0;
+  // INFO commandstats at the end of the run (reset at its start).
+  std::string commandstats;
+  // The share of the run some task of the machine waited for a CPU.
+  double cpu_stall = 0;
 };
 
 absl::StatusOr<WorkerRun> RunWorkers(Stack& stack, int batch_size,
@@ -698,6 +696,14 @@ absl::StatusOr<WorkerRun> RunWorkers(Stack& stack, int batch_size,
   stack.timed_directory.Reset();
   WorkerRun run;
   std::mutex mu;
+  if (absl::StatusOr<RedisReply> reset =
+          stack.redis.Command({"CONFIG", "RESETSTAT"});
+      !reset.ok()) {
+    return reset.status();
+  }
+  const int64_t stall = CpuStallMicros();
+  const double worker_cpu = testing::ProcessCpuSeconds();
+  const double redis_cpu = testing::RedisCpuSeconds(stack.redis);
   const Clock_::time_point start = Clock_::now();
   absl::Status ran = OnThreads(workers, [&](int thread) -> absl::Status {
     RedisClient client(stack.server->ClientOptions(1));
@@ -748,6 +754,15 @@ absl::StatusOr<WorkerRun> RunWorkers(Stack& stack, int batch_size,
     return absl::OkStatus();
   });
   run.seconds = SecondsSince(start);
+  run.worker_cpu = testing::ProcessCpuSeconds() - worker_cpu;
+  run.cpu_stall =
+      static_cast<double>(CpuStallMicros() - stall) / (run.seconds * 1e6);
+  run.redis_cpu = testing::RedisCpuSeconds(stack.redis) - redis_cpu;
+  if (absl::StatusOr<RedisReply> stats =
+          stack.redis.Command({"INFO", "commandstats"});
+      stats.ok() && stats->IsString()) {
+    run.commandstats = std::string(stats->Str());
+  }
   if (!ran.ok()) return ran;
   run.batches = static_cast<int>(run.batch_ms.size());
   for (double ms : run.batch_ms) run.busy_ms += ms;
@@ -977,6 +992,42 @@ absl::StatusOr<Row> RunOne(const World& world, int n, int batch_size,
   return row;
 }
 
+// The Redis commands of a worker run, most Redis time first, per order.
+void PrintCommandStats(const Row& row) {
+  struct Stat {
+    std::string command;
+    int64_t calls = 0;
+    int64_t usec = 0;
+  };
+  std::vector<Stat> stats;
+  // "cmdstat_evalsha:calls=12,usec=345,usec_per_call=28.75,..."
+  for (absl::string_view line :
+       absl::StrSplit(row.worker.commandstats, "\r\n")) {
+    if (!absl::ConsumePrefix(&line, "cmdstat_")) continue;
+    std::vector<absl::string_view> parts = absl::StrSplit(line, ':');
+    if (parts.size() != 2) continue;
+    Stat stat{std::string(parts[0])};
+    for (absl::string_view field : absl::StrSplit(parts[1], ',')) {
+      if (absl::ConsumePrefix(&field, "calls="))
+        (void)absl::SimpleAtoi(field, &stat.calls);
+      if (absl::ConsumePrefix(&field, "usec="))
+        (void)absl::SimpleAtoi(field, &stat.usec);
+    }
+    stats.push_back(std::move(stat));
+  }
+  std::sort(stats.begin(), stats.end(),
+            [](const Stat& a, const Stat& b) { return a.usec > b.usec; });
+  std::printf(
+      "\nRedis commands, %d orders, batch %d, %d worker(s) (per order)\n\n"
+      "| command | calls | Redis µs |\n|---|---:|---:|\n",
+      row.orders, row.batch_size, row.workers);
+  for (const Stat& stat : stats) {
+    std::printf("| %s | %.2f | %.1f |\n", stat.command.c_str(),
+                static_cast<double>(stat.calls) / row.orders,
+                static_cast<double>(stat.usec) / row.orders);
+  }
+}
+
 int Run(int argc, char** argv) {
   std::mt19937_64 random(absl::GetFlag(FLAGS_seed));
   const World world = MakeWorld(random);
@@ -1029,12 +1080,15 @@ int Run(int argc, char** argv) {
       "filled the team first (the order is matched again 1 s later); busy: "
       "the share of the run the workers spent in batches. queue: the same "
       "entries through the worker's queue calls only; store: OFFER moves "
-      "through OrderWorkflow::Act (as many threads as workers).\n\n"
+      "through OrderWorkflow::Act (as many threads as workers). CPU stall: "
+      "the share of the worker run during which some task of the machine "
+      "waited for a CPU (/proc/pressure/cpu): high means a noisy row.\n\n"
       "| orders | batch | workers | offered (expected) | parked | lost races "
       "| batches | p50 ms | p99 ms | busy | orders/s | offers/s | queue "
-      "entries/s | orders/s ÷ queue | store offers/s | offers/s ÷ store |\n"
+      "entries/s | orders/s ÷ queue | store offers/s | offers/s ÷ store | CPU "
+      "stall |\n"
       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-      "---:|---:|\n");
+      "---:|---:|---:|\n");
   for (const Row& row : rows) {
     const double per_second = row.orders / row.worker.seconds;
     const double offers = static_cast<double>(row.offered) / row.worker.seconds;
@@ -1044,14 +1098,15 @@ int Run(int argc, char** argv) {
         static_cast<double>(row.store.entries) / row.store.seconds;
     std::printf(
         "| %d | %d | %d | %ld (%ld) | %ld | %d | %d | %.1f | %.1f | %.0f%% | "
-        "%.0f | %.0f | %.0f | %.3f | %.0f | %.2f |\n",
+        "%.0f | %.0f | %.0f | %.3f | %.0f | %.2f | %.0f%% |\n",
         row.orders, row.batch_size, row.workers, static_cast<long>(row.offered),
         static_cast<long>(row.expected), static_cast<long>(row.parked),
         row.worker.total.orders - row.orders, row.worker.batches,
         Percentile(row.worker.batch_ms, 0.5),
         Percentile(row.worker.batch_ms, 0.99),
         100 * row.worker.busy_ms / (1e3 * row.worker.seconds * row.workers),
-        per_second, offers, queue, per_second / queue, store, offers / store);
+        per_second, offers, queue, per_second / queue, store, offers / store,
+        100 * row.worker.cpu_stall);
   }
 
   std::printf(
@@ -1060,7 +1115,9 @@ int Run(int argc, char** argv) {
       "the workflow under it) made, as a share of the workers' busy time "
       "(the sum of their batch times); rest = the solver, the queue calls "
       "and the glue (the queue calls alone, from the queue baseline, are "
-      "beside it).\n\n"
+      "beside it). CPU: per order, of the worker process and of Redis; "
+      "cores: their CPU time over the run's time (2 cores: near 2 is "
+      "CPU-bound).\n\n"
       "| orders | batch | workers | handled | busy ms | ");
   const std::vector<std::string> kinds = [&] {
     std::vector<std::string> names;
@@ -1068,8 +1125,10 @@ int Run(int argc, char** argv) {
     return names;
   }();
   for (const std::string& kind : kinds) std::printf("%s | ", kind.c_str());
-  std::printf("rest | queue calls alone |\n|---:|---:|---:|---:|---:|");
-  for (size_t i = 0; i < kinds.size() + 2; ++i) std::printf("---:|");
+  std::printf(
+      "rest | queue calls alone | worker CPU | Redis CPU | cores |\n"
+      "|---:|---:|---:|---:|---:|");
+  for (size_t i = 0; i < kinds.size() + 5; ++i) std::printf("---:|");
   std::printf("\n");
   for (const Row& row : rows) {
     const double n = row.orders;
@@ -1084,9 +1143,15 @@ int Run(int argc, char** argv) {
                   ms * 1e3 / n, 100 * ms / row.worker.busy_ms);
     }
     const double rest = row.worker.busy_ms - accounted;
-    std::printf("%.0f µs (%.0f%%) | %.0f µs |\n", rest * 1e3 / n,
-                100 * rest / row.worker.busy_ms,
-                row.queue.seconds * 1e6 * row.workers / n);
+    std::printf(
+        "%.0f µs (%.0f%%) | %.0f µs | %.0f µs | %.0f µs | %.2f |\n",
+        rest * 1e3 / n, 100 * rest / row.worker.busy_ms,
+        row.queue.seconds * 1e6 * row.workers / n,
+        row.worker.worker_cpu * 1e6 / n, row.worker.redis_cpu * 1e6 / n,
+        (row.worker.worker_cpu + row.worker.redis_cpu) / row.worker.seconds);
+  }
+  if (absl::GetFlag(FLAGS_commandstats)) {
+    for (const Row& row : rows) PrintCommandStats(row);
   }
   std::printf(
       "\nEach call kind is n calls per order × µs per order. Checked: every "
