@@ -20,8 +20,6 @@
 // and prints moves per second and the ratios. Each order goes create → dispatch
 // → claim → assign → accept → check in → complete → rate (8 moves), then a new
 // order starts.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -46,6 +44,7 @@
 #include "services/core/redis/redis_order_store.h"
 #include "services/core/time_util.h"
 #include "services/directory/redis_directory.h"
+#include "tests/support/cpu_time.h"
 #include "tests/support/jining_directory.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
@@ -169,29 +168,8 @@ struct Result {
   double client_micros = 0;
 };
 
-// Redis's own CPU time so far (user + system), in seconds.
-double RedisCpuSeconds(RedisClient& redis) {
-  absl::StatusOr<RedisReply> info = redis.Command({"INFO", "cpu"});
-  if (!info.ok()) return 0;
-  double total = 0;
-  for (absl::string_view line : absl::StrSplit(info->Str(), "\r\n")) {
-    for (absl::string_view key : {"used_cpu_sys:", "used_cpu_user:"}) {
-      if (absl::StartsWith(line, key)) {
-        double value = 0;
-        if (absl::SimpleAtod(line.substr(key.size()), &value)) total += value;
-      }
-    }
-  }
-  return total;
-}
-
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
-             1e6;
-}
+using testing::ProcessCpuSeconds;
+using testing::RedisCpuSeconds;
 
 // Runs `threads` threads for the configured time, each calling `move(thread,
 // walker, step, order)` in a loop; returns moves per second.

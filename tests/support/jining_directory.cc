@@ -7,9 +7,8 @@
 #include "services/core/clock.h"
 
 namespace kepu::testing {
-namespace {
 
-v1::Department Department(const std::string& id, const std::string& name) {
+v1::Department MakeDepartment(const std::string& id, const std::string& name) {
   v1::Department department;
   department.set_id(id);
   department.set_name(name);
@@ -17,8 +16,8 @@ v1::Department Department(const std::string& id, const std::string& name) {
   return department;
 }
 
-v1::ServiceLine Line(const std::string& id, const std::string& program,
-                     bool orderable, std::vector<std::string> departments) {
+v1::ServiceLine MakeLine(const std::string& id, const std::string& program,
+                         bool orderable, std::vector<std::string> departments) {
   v1::ServiceLine line;
   line.set_id(id);
   line.set_program_id(program);
@@ -31,8 +30,8 @@ v1::ServiceLine Line(const std::string& id, const std::string& program,
   return line;
 }
 
-v1::Region Region(const std::string& id, v1::RegionLevel level,
-                  const std::string& parent, double lat, double lng) {
+v1::Region MakeRegion(const std::string& id, v1::RegionLevel level,
+                      const std::string& parent, double lat, double lng) {
   v1::Region region;
   region.set_id(id);
   region.set_level(level);
@@ -44,9 +43,9 @@ v1::Region Region(const std::string& id, v1::RegionLevel level,
   return region;
 }
 
-v1::Team Team(const std::string& id, std::vector<std::string> lines,
-              const std::string& area, int capacity,
-              std::vector<std::string> members, double lat, double lng) {
+v1::Team MakeTeam(const std::string& id, std::vector<std::string> lines,
+                  const std::string& area, int capacity,
+                  std::vector<std::string> members, double lat, double lng) {
   v1::Team team;
   team.set_id(id);
   team.set_name(absl::StrCat("服务队 ", id));
@@ -63,40 +62,41 @@ v1::Team Team(const std::string& id, std::vector<std::string> lines,
   return team;
 }
 
-}  // namespace
-
 DirectoryData SmallJining() {
   DirectoryData data;
-  data.departments = {
-      Department("kexie", "市科协"), Department("minzheng", "市民政局"),
-      Department("weijian", "市卫生健康委"), Department("jiaoyu", "市教育局")};
+  data.departments = {MakeDepartment("kexie", "市科协"),
+                      MakeDepartment("minzheng", "市民政局"),
+                      MakeDepartment("weijian", "市卫生健康委"),
+                      MakeDepartment("jiaoyu", "市教育局")};
   data.lines = {
-      Line("elderly-smart-help", "elderly", true, {"minzheng", "kexie"}),
-      Line("elderly-health", "elderly", true, {"weijian", "kexie"}),
-      Line("officials-theory", "officials", false, {})};
+      MakeLine("elderly-smart-help", "elderly", true, {"minzheng", "kexie"}),
+      MakeLine("elderly-health", "elderly", true, {"weijian", "kexie"}),
+      MakeLine("officials-theory", "officials", false, {})};
   data.regions = {
-      Region("jining", v1::REGION_LEVEL_CITY, "", 35.41, 116.59),
-      Region("rencheng", v1::REGION_LEVEL_COUNTY, "jining", 35.40, 116.60),
-      Region("rencheng-guhuai", v1::REGION_LEVEL_TOWN, "rencheng", 35.41,
-             116.58),
-      Region("rencheng-guhuai-zhuyuan", v1::REGION_LEVEL_COMMUNITY,
-             "rencheng-guhuai", 35.412, 116.583),
-      Region("rencheng-guhuai-tiexi", v1::REGION_LEVEL_COMMUNITY,
-             "rencheng-guhuai", 35.405, 116.570),
-      Region("yanzhou", v1::REGION_LEVEL_COUNTY, "jining", 35.55, 116.78),
-      Region("yanzhou-gulou", v1::REGION_LEVEL_TOWN, "yanzhou", 35.55, 116.79),
-      Region("yanzhou-gulou-xinglong", v1::REGION_LEVEL_COMMUNITY,
-             "yanzhou-gulou", 35.551, 116.792)};
+      MakeRegion("jining", v1::REGION_LEVEL_CITY, "", 35.41, 116.59),
+      MakeRegion("rencheng", v1::REGION_LEVEL_COUNTY, "jining", 35.40, 116.60),
+      MakeRegion("rencheng-guhuai", v1::REGION_LEVEL_TOWN, "rencheng", 35.41,
+                 116.58),
+      MakeRegion("rencheng-guhuai-zhuyuan", v1::REGION_LEVEL_COMMUNITY,
+                 "rencheng-guhuai", 35.412, 116.583),
+      MakeRegion("rencheng-guhuai-tiexi", v1::REGION_LEVEL_COMMUNITY,
+                 "rencheng-guhuai", 35.405, 116.570),
+      MakeRegion("yanzhou", v1::REGION_LEVEL_COUNTY, "jining", 35.55, 116.78),
+      MakeRegion("yanzhou-gulou", v1::REGION_LEVEL_TOWN, "yanzhou", 35.55,
+                 116.79),
+      MakeRegion("yanzhou-gulou-xinglong", v1::REGION_LEVEL_COMMUNITY,
+                 "yanzhou-gulou", 35.551, 116.792)};
   const std::vector<std::string> both = {"elderly-smart-help",
                                          "elderly-health"};
   data.teams = {
-      Team("team-a", both, "rencheng", 2, {"vol-a1", "vol-a2"}, 35.40, 116.60),
-      Team("team-b", both, "rencheng-guhuai", 1, {"vol-b1"}, 35.41, 116.58),
-      Team("team-c", {"elderly-health"}, "rencheng", 3, {"vol-c1"}, 35.42,
-           116.62),
-      Team("team-d", both, "yanzhou", 2, {"vol-d1"}, 35.55, 116.79),
-      Team("team-e", {"elderly-health"}, "jining", 2, {"vol-e1"}, 35.30,
-           116.50)};
+      MakeTeam("team-a", both, "rencheng", 2, {"vol-a1", "vol-a2"}, 35.40,
+               116.60),
+      MakeTeam("team-b", both, "rencheng-guhuai", 1, {"vol-b1"}, 35.41, 116.58),
+      MakeTeam("team-c", {"elderly-health"}, "rencheng", 3, {"vol-c1"}, 35.42,
+               116.62),
+      MakeTeam("team-d", both, "yanzhou", 2, {"vol-d1"}, 35.55, 116.79),
+      MakeTeam("team-e", {"elderly-health"}, "jining", 2, {"vol-e1"}, 35.30,
+               116.50)};
   for (const v1::Team& team : data.teams) {
     for (const std::string& member : team.member_volunteer_ids()) {
       v1::Volunteer volunteer;

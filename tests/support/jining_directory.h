@@ -20,6 +20,7 @@
 //   volunteers   vol-<team><n>, user ids "user-vol-<team><n>"
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -38,6 +39,18 @@ struct DirectoryData {
 };
 
 DirectoryData SmallJining();
+
+// Records as SmallJining makes them (active; regions and teams named after
+// their ids), for directories of other shapes.
+v1::Department MakeDepartment(const std::string& id, const std::string& name);
+v1::ServiceLine MakeLine(const std::string& id, const std::string& program,
+                         bool orderable, std::vector<std::string> departments);
+v1::Region MakeRegion(const std::string& id, v1::RegionLevel level,
+                      const std::string& parent, double lat, double lng);
+// A team serving one area, with a contact.
+v1::Team MakeTeam(const std::string& id, std::vector<std::string> lines,
+                  const std::string& area, int capacity,
+                  std::vector<std::string> members, double lat, double lng);
 
 // Puts every record into `directory` (version 1, active, county ids derived).
 void Load(const DirectoryData& data, FakeDirectory& directory);
