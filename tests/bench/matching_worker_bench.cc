@@ -242,6 +242,9 @@ class TimedStore : public OrderStore {
                                      std::optional<absl::Time> due) override {
     return Timed(other, [&] { return store_.ResetDeadline(id, version, due); });
   }
+  absl::StatusOr<v1::TeamStats> TeamHistory(absl::string_view team) override {
+    return Timed(other, [&] { return store_.TeamHistory(team); });
+  }
 
  private:
   OrderStore& store_;
