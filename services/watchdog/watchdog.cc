@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/core/authorization.h"
 #include "services/core/fingerprint.h"
 #include "services/core/log.h"
 #include "services/core/status_macros.h"
@@ -20,15 +21,6 @@ google::protobuf::Duration DurationProto(absl::Duration d) {
   proto.set_nanos(static_cast<int32_t>(
       absl::ToInt64Nanoseconds(d - absl::Seconds(proto.seconds()))));
   return proto;
-}
-
-v1::Principal SystemPrincipal(const std::string& tenant) {
-  v1::Principal principal;
-  principal.set_user_id("watchdog");
-  principal.set_tenant(tenant);
-  principal.set_display_name("watchdog");
-  principal.add_grants()->set_role(v1::ROLE_SYSTEM);
-  return principal;
 }
 
 }  // namespace
@@ -79,7 +71,7 @@ Watchdog::Watchdog(OrderStore& store, OrderWorkflow& workflow,
       clock_(clock),
       tenant_(std::move(tenant)),
       options_(options),
-      principal_(SystemPrincipal(tenant_)) {}
+      principal_(SystemPrincipal(tenant_, "watchdog", "watchdog")) {}
 
 absl::StatusOr<WatchdogRound> Watchdog::RunOnce() {
   const absl::Time now = clock_.Now();
