@@ -13,24 +13,13 @@
 #include "services/core/transition_table.h"
 
 namespace kepu {
-namespace {
-
-google::protobuf::Duration DurationProto(absl::Duration d) {
-  google::protobuf::Duration proto;
-  proto.set_seconds(absl::ToInt64Seconds(d));
-  proto.set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(d - absl::Seconds(proto.seconds()))));
-  return proto;
-}
-
-}  // namespace
 
 v1::SlaPolicy SlaPolicyOf(const LifecyclePolicy& policy) {
   v1::SlaPolicy sla;
   auto add = [&sla](v1::Stage stage, absl::Duration allowed) {
     v1::StageDeadline& deadline = *sla.add_stages();
     deadline.set_stage(stage);
-    *deadline.mutable_allowed() = DurationProto(allowed);
+    *deadline.mutable_allowed() = ToProto(allowed);
   };
   add(v1::STAGE_AWAITING_DISPATCH, policy.awaiting_dispatch);
   add(v1::STAGE_AWAITING_INFO, policy.awaiting_info);
@@ -39,10 +28,10 @@ v1::SlaPolicy SlaPolicyOf(const LifecyclePolicy& policy) {
   add(v1::STAGE_AWAITING_ACCEPTANCE, policy.default_offer_ttl);
   add(v1::STAGE_AWAITING_SERVICE, policy.awaiting_service);
   add(v1::STAGE_AWAITING_RATING, policy.awaiting_rating);
-  *sla.mutable_default_offer_ttl() = DurationProto(policy.default_offer_ttl);
+  *sla.mutable_default_offer_ttl() = ToProto(policy.default_offer_ttl);
   sla.set_max_offer_attempts(policy.max_offer_attempts);
-  *sla.mutable_auto_close_after() = DurationProto(policy.awaiting_rating);
-  *sla.mutable_reopen_window() = DurationProto(policy.reopen_window);
+  *sla.mutable_auto_close_after() = ToProto(policy.awaiting_rating);
+  *sla.mutable_reopen_window() = ToProto(policy.reopen_window);
   return sla;
 }
 

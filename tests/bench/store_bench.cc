@@ -46,6 +46,7 @@
 #include "services/directory/redis_directory.h"
 #include "tests/support/cpu_time.h"
 #include "tests/support/jining_directory.h"
+#include "tests/support/people.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
 
@@ -72,22 +73,6 @@ v1::Principal Person(const std::string& id, v1::Role role,
   grant->set_role(role);
   grant->set_scope_id(scope);
   return principal;
-}
-
-v1::OrderDraft Draft(absl::Time now) {
-  v1::OrderDraft draft;
-  draft.set_service_line_id("elderly-smart-help");
-  draft.set_service_name("防范电信诈骗");
-  draft.set_community_id(kCommunity);
-  draft.set_address("任城区古槐街道竹竿巷社区党群服务中心");
-  draft.set_audience(v1::AUDIENCE_ELDERLY);
-  draft.set_expected_attendees(30);
-  v1::TimeWindow& window = *draft.add_preferred_windows();
-  *window.mutable_start() = ToProto(now + absl::Hours(48));
-  *window.mutable_end() = ToProto(now + absl::Hours(50));
-  draft.mutable_contact()->set_name("王阿姨");
-  draft.mutable_contact()->set_phone("13812345678");
-  return draft;
 }
 
 // The eight moves of one order's life, and who makes them.
@@ -130,7 +115,7 @@ class Walker {
     command.fingerprint = std::string(32, 'f');
     if (index == 0) {
       command.action = v1::ORDER_ACTION_CREATE;
-      command.draft = Draft(now);
+      command.draft = testing::SmallJiningDraft(now, kCommunity);
       return command;
     }
     const Step& step = steps_[index - 1];
