@@ -54,12 +54,17 @@ class KepudTest : public ::testing::Test {
     client_ = std::make_unique<RedisClient>(redis_->ClientOptions());
     RedisDirectory directory(*client_, "jining");
     ASSERT_TRUE(testing::Load(testing::SmallJining(), directory).ok());
-    // No matching worker: its blocking read of the matching stream would
-    // count among Redis's blocked clients, which the shutdown test watches.
+    // No matching worker and no watchdog: the worker's blocking read of the
+    // matching stream, and a watchdog's script held by CLIENT PAUSE WRITE,
+    // would count among Redis's blocked clients, which the shutdown test
+    // watches.
     std::vector<std::string> argv = {
-        KEPUD_PATH, "--listen=127.0.0.1:0",
-        absl::StrCat("--redis=", redis_->address()), "--workers=4",
-        "--matching=false"};
+        KEPUD_PATH,
+        "--listen=127.0.0.1:0",
+        absl::StrCat("--redis=", redis_->address()),
+        "--workers=4",
+        "--matching=false",
+        "--watchdog=false"};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     auto kepud = testing::Subprocess::Start(
         argv, {absl::StrCat("KEPU_TOKEN_KEY=", kTokenKey)});
