@@ -19,7 +19,9 @@ using LogField = std::pair<absl::string_view, std::string>;
 void Log(LogLevel level, absl::string_view event,
          std::initializer_list<LogField> fields = {});
 
-// `text` escaped for a JSON string (without the quotes).
+// `text` escaped for a JSON string (without the quotes): quotes, backslashes
+// and control characters; a byte that is not part of well-formed UTF-8 becomes
+// U+FFFD, so the result is always valid JSON.
 std::string JsonEscape(absl::string_view text);
 
 }  // namespace kepu

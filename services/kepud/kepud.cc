@@ -47,6 +47,8 @@
 #include "services/directory/directory_service.h"
 #include "services/dispatch/dispatch_service.h"
 #include "services/fulfilment/fulfilment_service.h"
+#include "services/gateway/gateway_flags.h"
+#include "services/gateway/http_gateway.h"
 #include "services/identity/identity_domain.h"
 #include "services/identity/identity_service.h"
 #include "services/matching_worker/matching_service.h"
@@ -100,6 +102,10 @@ ABSL_FLAG(int, max_message_bytes, 1 << 20,
 ABSL_FLAG(std::vector<std::string>, background_tenants, {},
           "tenants whose background work (matching, the watchdog) this "
           "server does; empty: the default tenant");
+ABSL_FLAG(std::vector<std::string>, trusted_gateways, {},
+          "IP addresses of kepu-gateway processes whose x-kepu-client-address "
+          "(the browser's address, which rate limits count) is believed; the "
+          "gateway kepud hosts itself is always believed");
 ABSL_FLAG(bool, matching, true,
           "run a matching worker per background tenant (more can run as "
           "kepu-matcher processes; see the --matching_* flags)");
@@ -342,8 +348,12 @@ int Run() {
   }
   WorkPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_queue));
   CallTracker calls;
-  const ServiceEnv env{pool, sessions, clock, calls,
-                       absl::GetFlag(FLAGS_default_tenant)};
+  const ServiceEnv env{pool,
+                       sessions,
+                       clock,
+                       calls,
+                       absl::GetFlag(FLAGS_default_tenant),
+                       absl::GetFlag(FLAGS_trusted_gateways)};
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -383,6 +393,27 @@ int Run() {
           return **orders.Get(tenant);
         },
         view_of, clock);
+  }
+
+  // The HTTP gateway, on the server's in-process channel (no TCP, no HTTP/2
+  // framing between the two).
+  std::unique_ptr<gateway::HttpGateway> http_gateway;
+  if (!absl::GetFlag(FLAGS_http_listen).empty()) {
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxReceiveMessageSize(-1);
+    std::vector<std::string> exposed;
+    for (const std::string& name : names) exposed.push_back(GrpcNameOf(name));
+    absl::StatusOr<std::unique_ptr<gateway::HttpGateway>> started =
+        gateway::HttpGateway::Start(
+            gateway::GatewayOptionsFromFlags(std::move(exposed)),
+            server->InProcessChannel(arguments));
+    if (!started.ok()) {
+      return Fail(absl::StrCat("--http_listen: ", started.status().message()));
+    }
+    http_gateway = *std::move(started);
+    Log(LogLevel::kInfo, "gateway.listening",
+        {{"address", http_gateway->address()},
+         {"static_root", absl::GetFlag(FLAGS_http_root)}});
   }
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
@@ -428,11 +459,14 @@ int Run() {
        {"calls_in_progress", absl::StrCat(calls.in_progress())}});
   absl::SleepFor(absl::GetFlag(FLAGS_drain_delay));
 
+  const absl::Time deadline =
+      absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout);
+  // The gateway's calls in flight finish first (they are the server's calls).
+  if (http_gateway != nullptr) http_gateway->Stop(deadline);
+
   // Server::Shutdown stops new calls at once, but then also waits (up to its
   // deadline) for clients to close idle connections. Run it aside and end as
   // soon as the calls that were in flight have finished.
-  const absl::Time deadline =
-      absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout);
   absl::Notification shut_down;
   std::thread shutdown([&] {
     server->Shutdown(absl::ToChronoTime(deadline));

@@ -1,5 +1,7 @@
 #include "services/rpc/serve_unary.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/core/status_macros.h"
@@ -13,6 +15,35 @@ absl::string_view Metadata(const grpc::CallbackServerContext& context,
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   if (it == metadata.end()) return {};
   return absl::string_view(it->second.data(), it->second.size());
+}
+
+// "ipv4:10.0.0.5:51234" -> "10.0.0.5"; "ipv6:[::1]:5" -> "::1".
+absl::string_view HostOf(absl::string_view peer) {
+  const size_t scheme = peer.find(':');
+  if (scheme == absl::string_view::npos) return peer;
+  absl::string_view rest = peer.substr(scheme + 1);
+  if (absl::StartsWith(rest, "[")) {
+    return rest.substr(1, rest.find(']') - 1);
+  }
+  return rest.substr(0, rest.rfind(':'));
+}
+
+// Who the call is from: the gateway forwards the browser's address, and is
+// believed when it is in this process (gRPC names no network peer for an
+// in-process call) or at a trusted address.
+std::string ClientPeer(const grpc::CallbackServerContext& context,
+                       const ServiceEnv& env) {
+  std::string peer = context.peer();
+  absl::string_view forwarded = Metadata(context, "x-kepu-client-address");
+  if (forwarded.empty()) return peer;
+  const bool network = absl::StartsWith(peer, "ipv4:") ||
+                       absl::StartsWith(peer, "ipv6:") ||
+                       absl::StartsWith(peer, "unix:");
+  const bool trusted =
+      !network ||
+      std::find(env.trusted_gateways.begin(), env.trusted_gateways.end(),
+                HostOf(peer)) != env.trusted_gateways.end();
+  return trusted ? std::string(forwarded) : peer;
 }
 
 }  // namespace
@@ -38,7 +69,7 @@ absl::StatusOr<Caller> Admit(grpc::CallbackServerContext& context,
   }
   Caller caller;
   caller.token = BearerToken(context);
-  caller.peer = context.peer();
+  caller.peer = ClientPeer(context, env);
   if (policy->is_public) {
     caller.principal.set_tenant(TenantOf(context, env.default_tenant));
     return caller;

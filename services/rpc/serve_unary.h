@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -32,6 +33,9 @@ struct ServiceEnv {
   // The tenant of public calls (register, sign in) that name none in
   // "x-kepu-tenant".
   std::string default_tenant;
+  // IP addresses of kepu-gateway processes whose "x-kepu-client-address" is
+  // believed (the gateway kepud hosts itself is always believed).
+  std::vector<std::string> trusted_gateways = {};
 };
 
 // Who makes a call.
@@ -40,7 +44,9 @@ struct Caller {
   v1::Principal principal;
   // The bearer token, if the call carried one.
   std::string token;
-  // The client's address as gRPC reports it (e.g. "ipv4:127.0.0.1:50312").
+  // The client's address as gRPC reports it (e.g. "ipv4:127.0.0.1:50312"), or
+  // for a call the HTTP gateway makes on a browser's behalf, the browser's
+  // ("ipv4:203.0.113.7"). Per-address rate limits count this.
   std::string peer;
 };
 

@@ -57,8 +57,11 @@ class KepudTest : public ::testing::Test {
     // No matching worker: its blocking read of the matching stream would
     // count among Redis's blocked clients, which the shutdown test watches.
     std::vector<std::string> argv = {
-        KEPUD_PATH, "--listen=127.0.0.1:0",
-        absl::StrCat("--redis=", redis_->address()), "--workers=4",
+        KEPUD_PATH,
+        "--listen=127.0.0.1:0",
+        "--http_listen=127.0.0.1:0",
+        absl::StrCat("--redis=", redis_->address()),
+        "--workers=4",
         "--matching=false"};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     auto kepud = testing::Subprocess::Start(

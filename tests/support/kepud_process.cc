@@ -1,5 +1,6 @@
 #include "tests/support/kepud_process.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace kepu::testing {
@@ -15,9 +16,12 @@ std::string JsonField(const std::string& line, const std::string& key) {
 absl::StatusOr<std::unique_ptr<KepudProcess>> KepudProcess::Start(
     const std::string& binary, const RedisServer& redis,
     const KepudOptions& options) {
-  std::vector<std::string> argv = {binary, "--listen=127.0.0.1:0",
+  std::vector<std::string> argv = {binary,
+                                   "--listen=127.0.0.1:0",
                                    absl::StrCat("--redis=", redis.address()),
-                                   "--workers=8", "--password_cost=min"};
+                                   "--workers=8",
+                                   "--password_cost=min",
+                                   "--http_listen=127.0.0.1:0"};
   argv.insert(argv.end(), options.flags.begin(), options.flags.end());
   std::vector<std::string> env = {
       absl::StrCat("KEPU_TOKEN_KEY=", kTestTokenKey)};
@@ -30,6 +34,13 @@ absl::StatusOr<std::unique_ptr<KepudProcess>> KepudProcess::Start(
   auto kepud = std::unique_ptr<KepudProcess>(new KepudProcess());
   kepud->process_ = std::move(*process);
   kepud->address_ = JsonField(*ready, "address");
+  // Logged before kepud.listening when the gateway is on (the default).
+  absl::StatusOr<std::string> gateway = kepud->process_->WaitForLine(
+      [](absl::string_view line) {
+        return absl::StrContains(line, "\"event\":\"gateway.listening\"");
+      },
+      absl::ZeroDuration());
+  if (gateway.ok()) kepud->http_address_ = JsonField(*gateway, "address");
   kepud->channel_ =
       grpc::CreateChannel(kepud->address_, grpc::InsecureChannelCredentials());
   return kepud;

@@ -34,6 +34,9 @@ class KepudProcess {
       const KepudOptions& options = {});
 
   const std::string& address() const { return address_; }
+  // host:port of its HTTP gateway (on a free port); empty when a test turned
+  // the gateway off.
+  const std::string& http_address() const { return http_address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   Subprocess& process() { return *process_; }
 
@@ -42,6 +45,7 @@ class KepudProcess {
 
   std::unique_ptr<Subprocess> process_;
   std::string address_;
+  std::string http_address_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -1,0 +1,234 @@
+// The gateway's pure parts: Connect's code and status mapping, the static
+// file resolver (no way out of the root), and the transcoding from the
+// descriptors. The HTTP server itself is tested through real clients in
+// tests/web.
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "kepu/v1/orders.pb.h"
+#include "services/gateway/connect_protocol.h"
+#include "services/gateway/method_table.h"
+#include "services/gateway/static_files.h"
+
+namespace kepu::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ConnectProtocolTest, MapsEveryCodeAsTheSpecSays) {
+  struct Case {
+    grpc::StatusCode code;
+    absl::string_view name;
+    int http;
+  };
+  const Case cases[] = {
+      {grpc::StatusCode::CANCELLED, "canceled", 499},
+      {grpc::StatusCode::UNKNOWN, "unknown", 500},
+      {grpc::StatusCode::INVALID_ARGUMENT, "invalid_argument", 400},
+      {grpc::StatusCode::DEADLINE_EXCEEDED, "deadline_exceeded", 504},
+      {grpc::StatusCode::NOT_FOUND, "not_found", 404},
+      {grpc::StatusCode::ALREADY_EXISTS, "already_exists", 409},
+      {grpc::StatusCode::PERMISSION_DENIED, "permission_denied", 403},
+      {grpc::StatusCode::RESOURCE_EXHAUSTED, "resource_exhausted", 429},
+      {grpc::StatusCode::FAILED_PRECONDITION, "failed_precondition", 400},
+      {grpc::StatusCode::ABORTED, "aborted", 409},
+      {grpc::StatusCode::OUT_OF_RANGE, "out_of_range", 400},
+      {grpc::StatusCode::UNIMPLEMENTED, "unimplemented", 501},
+      {grpc::StatusCode::INTERNAL, "internal", 500},
+      {grpc::StatusCode::UNAVAILABLE, "unavailable", 503},
+      {grpc::StatusCode::DATA_LOSS, "data_loss", 500},
+      {grpc::StatusCode::UNAUTHENTICATED, "unauthenticated", 401},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ConnectCodeName(c.code), c.name);
+    EXPECT_EQ(HttpStatusOf(c.code), c.http) << c.name;
+  }
+}
+
+TEST(ConnectProtocolTest, ErrorBodyIsValidJsonWhateverTheMessage) {
+  EXPECT_EQ(ErrorBody(grpc::StatusCode::NOT_FOUND, ""),
+            R"({"code":"not_found"})");
+  const std::string body = ErrorBody(grpc::StatusCode::INVALID_ARGUMENT,
+                                     "draft.address: \"引号\"\n\x01\xff end");
+  EXPECT_EQ(body,
+            "{\"code\":\"invalid_argument\",\"message\":\"draft.address: "
+            "\\\"引号\\\"\\n\\u0001\xEF\xBF\xBD end\"}");
+}
+
+TEST(ConnectProtocolTest, TimeoutHeaderIsPositiveDigitsOnly) {
+  EXPECT_EQ(ParseTimeoutMs("1500"), absl::Milliseconds(1500));
+  EXPECT_EQ(ParseTimeoutMs("9999999999"), absl::Milliseconds(9999999999));
+  for (absl::string_view bad :
+       {"", "0", "-1", "1.5", "10s", "12345678901", " 5"}) {
+    EXPECT_EQ(ParseTimeoutMs(bad), std::nullopt) << bad;
+  }
+}
+
+class StaticFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ =
+        std::filesystem::temp_directory_path() /
+        absl::StrCat(
+            "kepu-static-", getpid(), "-",
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(root_ / "assets");
+    Write(root_ / "index.html", "<html>");
+    Write(root_ / "assets" / "app-1a2b.js", "js");
+    Write(root_.parent_path() /
+              absl::StrCat(root_.filename().string(), "-secret.txt"),
+          "secret");
+  }
+  void TearDown() override {
+    std::filesystem::remove_all(root_);
+    std::filesystem::remove(
+        root_.parent_path() /
+        absl::StrCat(root_.filename().string(), "-secret.txt"));
+  }
+  static void Write(const std::filesystem::path& path, absl::string_view text) {
+    std::ofstream(path) << text;
+  }
+  std::filesystem::path root_;
+};
+
+TEST_F(StaticFilesTest, ServesFilesIndexesAndTheClientsRoutes) {
+  EXPECT_EQ(ResolveStaticPath(root_, "/assets/app-1a2b.js"),
+            root_ / "assets" / "app-1a2b.js");
+  EXPECT_EQ(ResolveStaticPath(root_, "/"), root_ / "index.html");
+  // A client route (no extension) gets the app; a missing file does not.
+  EXPECT_EQ(ResolveStaticPath(root_, "/orders/01ABC"), root_ / "index.html");
+  EXPECT_EQ(ResolveStaticPath(root_, "/assets/missing.js"), std::nullopt);
+  EXPECT_EQ(ResolveStaticPath("", "/index.html"), std::nullopt);
+}
+
+TEST_F(StaticFilesTest, NothingOutsideTheRoot) {
+  const std::string secret =
+      absl::StrCat("/../", root_.filename().string(), "-secret.txt");
+  for (const std::string& path :
+       {secret, std::string("/assets/../../etc/passwd"),
+        std::string("/./index.html"), std::string("/assets\\..\\x"),
+        std::string("relative/index.html"), std::string("/a\0b", 4)}) {
+    EXPECT_EQ(ResolveStaticPath(root_, path), std::nullopt) << path;
+  }
+  // Escapes are decoded before the path is checked.
+  std::optional<std::string> decoded = PercentDecode(
+      absl::StrCat("/%2e%2e/", root_.filename().string(), "-secret.txt"));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(ResolveStaticPath(root_, *decoded), std::nullopt);
+  EXPECT_EQ(PercentDecode("%zz"), std::nullopt);
+  EXPECT_EQ(PercentDecode("%4"), std::nullopt);
+  EXPECT_EQ(PercentDecode("%E7%AB%B9"), "竹");
+}
+
+TEST(StaticFileLabelsTest, TypesAndCaching) {
+  EXPECT_EQ(MimeTypeOf("a/b/app.JS"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(MimeTypeOf("manifest.webmanifest"), "application/manifest+json");
+  EXPECT_EQ(MimeTypeOf("blob"), "application/octet-stream");
+  EXPECT_EQ(CacheControlOf("/assets/app-1a2b.js"),
+            "public, max-age=31536000, immutable");
+  EXPECT_EQ(CacheControlOf("/index.html"), "no-cache");
+  EXPECT_EQ(CacheControlOf("/sw.js"), "no-cache");
+}
+
+class MethodTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Linked by this reference.
+    ASSERT_NE(v1::CreateOrderRequest::descriptor(), nullptr);
+    absl::StatusOr<MethodTable> table =
+        MethodTable::ForServices({"kepu.v1.OrderService"});
+    ASSERT_TRUE(table.ok()) << table.status();
+    table_ = *std::move(table);
+  }
+  static v1::CreateOrderRequest Decode(const grpc::ByteBuffer& buffer) {
+    grpc::Slice slice;
+    EXPECT_TRUE(buffer.DumpToSingleSlice(&slice).ok());
+    v1::CreateOrderRequest request;
+    EXPECT_TRUE(
+        request.ParseFromArray(slice.begin(), static_cast<int>(slice.size())));
+    return request;
+  }
+  MethodTable table_;
+};
+
+TEST_F(MethodTableTest, FindsEveryMethodFromTheDescriptors) {
+  const RpcMethod* create = table_.Find("/kepu.v1.OrderService/CreateOrder");
+  ASSERT_NE(create, nullptr);
+  EXPECT_FALSE(create->server_streaming);
+  const RpcMethod* watch = table_.Find("/kepu.v1.OrderService/WatchOrder");
+  ASSERT_NE(watch, nullptr);
+  EXPECT_TRUE(watch->server_streaming);
+  EXPECT_EQ(table_.size(),
+            static_cast<size_t>(create->descriptor->service()->method_count()));
+  EXPECT_EQ(table_.Find("/kepu.v1.OrderService/Nope"), nullptr);
+  EXPECT_EQ(table_.Find("kepu.v1.OrderService/CreateOrder"), nullptr);
+  EXPECT_EQ(MethodTable::ForServices({"kepu.v1.NoSuchService"}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(MethodTableTest, JsonTakesBothNameFormsAndRejectsUnknownFields) {
+  const RpcMethod& create = *table_.Find("/kepu.v1.OrderService/CreateOrder");
+  absl::StatusOr<grpc::ByteBuffer> camel = RequestFromJson(
+      create, R"({"requestId":"r-1234567","draft":{"serviceLineId":"x",
+                  "audience":"AUDIENCE_ELDERLY","expectedAttendees":"30"}})");
+  ASSERT_TRUE(camel.ok()) << camel.status();
+  v1::CreateOrderRequest request = Decode(*camel);
+  EXPECT_EQ(request.request_id(), "r-1234567");
+  EXPECT_EQ(request.draft().audience(), v1::AUDIENCE_ELDERLY);
+  EXPECT_EQ(request.draft().expected_attendees(), 30);
+  absl::StatusOr<grpc::ByteBuffer> snake = RequestFromJson(
+      create, R"({"request_id":"r-1234567","draft":{"service_line_id":"x"}})");
+  ASSERT_TRUE(snake.ok()) << snake.status();
+  EXPECT_EQ(Decode(*snake).draft().service_line_id(), "x");
+  // An empty body is the empty request.
+  ASSERT_TRUE(RequestFromJson(create, " ").ok());
+
+  absl::StatusOr<grpc::ByteBuffer> unknown =
+      RequestFromJson(create, R"({"draft":{"adress":"typo"}})");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("adress"));
+  for (absl::string_view bad :
+       {R"({"draft":)", R"([1,2])", R"({"draft":{"audience":"NOPE"}})",
+        R"({"draft":{"expectedAttendees":"many"}})", "null"}) {
+    EXPECT_EQ(RequestFromJson(create, bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_EQ(RequestFromBinary(create, "\xff\xff\xff").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MethodTableTest, QueryParametersNameTopLevelFields) {
+  const RpcMethod& watch = *table_.Find("/kepu.v1.OrderService/WatchOrder");
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
+      RequestFromQuery(watch,
+                       {{"order_id", "01ABC"},
+                        {"afterEventId", "17-0"},
+                        {"access_token", "secret"}},
+                       {"access_token"});
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(ToJson(**request), R"({"orderId":"01ABC","afterEventId":"17-0"})");
+
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> whole =
+      RequestFromQuery(watch, {{"message", R"({"orderId":"01XYZ"})"}}, {});
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(ToJson(**whole), R"({"orderId":"01XYZ"})");
+
+  EXPECT_THAT(RequestFromQuery(watch, {{"token", "x"}}, {}).status().message(),
+              HasSubstr("token"));
+  EXPECT_EQ(RequestFromQuery(watch, {{"order_id", "a"}, {"order_id", "b"}}, {})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // A quote in a value cannot break out of the JSON it is put into.
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> quoted =
+      RequestFromQuery(watch, {{"order_id", R"(a","afterEventId":"1)"}}, {});
+  ASSERT_TRUE(quoted.ok()) << quoted.status();
+  EXPECT_EQ(ToJson(**quoted), R"({"orderId":"a\",\"afterEventId\":\"1"})");
+}
+
+}  // namespace
+}  // namespace kepu::gateway
