@@ -188,7 +188,11 @@ absl::Status RedisEventFeed::ReadOnce() {
       continue;
     event.set_event_id(std::string(event_id));
     for (auto& [id, subscriber] : subscribers_) {
-      if (subscriber.ended || !EventIdLess(subscriber.cursor, event_id))
+      // A subscriber that came during the read with an older cursor is not
+      // served from this batch: it starts after `from`, and the events between
+      // its cursor and `from` would be skipped. The next read starts from it.
+      if (subscriber.ended || EventIdLess(subscriber.cursor, from) ||
+          !EventIdLess(subscriber.cursor, event_id))
         continue;
       subscriber.cursor = std::string(event_id);
       if (subscriber.filter(event)) subscriber.sink(&event, absl::OkStatus());
