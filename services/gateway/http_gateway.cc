@@ -1,6 +1,7 @@
 #include "services/gateway/http_gateway.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -229,12 +230,19 @@ class Session : public std::enable_shared_from_this<Session> {
                    [self = shared_from_this()] { self->ReadRequest(); });
   }
 
+  // Event streams: the server accepted the call.
+  void PostAccepted() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->closing_) self->WriteStreamHeaders();
+    });
+  }
   // Event streams: queue bytes for the client; `written(ok)` runs on the
   // strand once they are written (or failed to be).
   void PostWrite(std::string bytes, std::function<void(bool)> written) {
     asio::post(stream_.get_executor(),
                [self = shared_from_this(), bytes = std::move(bytes),
                 written = std::move(written)]() mutable {
+                 self->WriteStreamHeaders();
                  self->Enqueue(std::move(bytes), std::move(written));
                });
   }
@@ -263,6 +271,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRequest(beast::error_code error) {
     if (error == http::error::body_limit) {
       keep_alive_ = false;
+      linger_ = true;
       SendError(http::status::payload_too_large,
                 grpc::StatusCode::RESOURCE_EXHAUSTED,
                 absl::StrCat("the request body is larger than ",
@@ -271,6 +280,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (error == http::error::header_limit) {
       keep_alive_ = false;
+      linger_ = true;
       SendError(http::status::request_header_fields_too_large,
                 grpc::StatusCode::RESOURCE_EXHAUSTED,
                 "the request headers are too large");
@@ -535,7 +545,8 @@ class Session : public std::enable_shared_from_this<Session> {
                   : absl::StatusOr<grpc::ByteBuffer>(json.status());
     if (!request.ok()) {
       // Connect streams report every error in the end-of-stream message.
-      WriteStreamHeaders("application/connect+json");
+      stream_content_type_ = "application/connect+json";
+      DoneResponding();
       return EndStream(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                     std::string(request.status().message())));
     }
@@ -547,18 +558,19 @@ class Session : public std::enable_shared_from_this<Session> {
                    std::shared_ptr<grpc::ClientContext> context,
                    grpc::ByteBuffer request, absl::string_view content_type);
 
-  void WriteStreamHeaders(absl::string_view content_type) {
-    DoneResponding();  // a stream is a call: Stop cancels it
-    stream_.expires_never();
+  // The 200 and the stream's headers, once: when the server has accepted the
+  // call (its initial metadata), or with the first message.
+  void WriteStreamHeaders() {
+    if (headers_sent_) return;
+    headers_sent_ = true;
     keep_alive_ = false;
     Enqueue(
         absl::StrCat(
-            "HTTP/1.1 200 OK\r\nContent-Type: ", content_type,
+            "HTTP/1.1 200 OK\r\nContent-Type: ", stream_content_type_,
             "\r\nCache-Control: no-cache\r\n"
             "X-Accel-Buffering: no\r\nConnection: close\r\n\r\n",
             framing_ == Framing::kServerSentEvents ? "retry: 2000\n\n" : ""),
         nullptr);
-    WatchForHangUp();
     Heartbeat();
   }
 
@@ -620,6 +632,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void EndStream(const grpc::Status& status) {
     stream_context_.reset();
+    if (!headers_sent_ && framing_ == Framing::kServerSentEvents) {
+      // Refused before it started (no token, no such order): a plain HTTP
+      // error, which also stops EventSource from reconnecting.
+      keep_alive_ = false;
+      closing_ = true;
+      heartbeat_.cancel();
+      return SendError(
+          static_cast<http::status>(HttpStatusOf(status.error_code())),
+          status.error_code(), status.error_message());
+    }
+    WriteStreamHeaders();
     if (framing_ == Framing::kServerSentEvents) {
       if (!status.ok() && !client_gone_) {
         Enqueue(absl::StrCat("event: error\n",
@@ -712,6 +735,7 @@ class Session : public std::enable_shared_from_this<Session> {
         stream_, *response,
         [self = shared_from_this(), response](beast::error_code error, size_t) {
           self->DoneResponding();
+          if (!error && self->linger_) return self->Linger();
           if (error || !self->keep_alive_) return self->Close();
           self->ReadRequest();
         });
@@ -721,6 +745,25 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!responding_) return;
     responding_ = false;
     gateway_.EndResponse();
+  }
+
+  // After refusing a request whose body is still arriving: stop sending, and
+  // read (and drop) what the client still sends for a moment, so its kernel
+  // does not answer our close with a reset that destroys the answer before
+  // the client reads it (RFC 9112, 9.6).
+  void Linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+  void Drain() {
+    stream_.async_read_some(
+        asio::buffer(drain_buffer_),
+        [self = shared_from_this()](beast::error_code error, size_t) {
+          if (error) return self->Close();
+          self->Drain();
+        });
   }
 
   void Close() {
@@ -745,6 +788,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string client_address_;
   bool keep_alive_ = true;
   bool responding_ = false;
+  bool linger_ = false;
+  std::array<char, 16 * 1024> drain_buffer_;
 
   // Event streams.
   Framing framing_ = Framing::kServerSentEvents;
@@ -754,6 +799,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool write_failed_ = false;
   bool closing_ = false;
   bool client_gone_ = false;
+  bool headers_sent_ = false;
+  std::string stream_content_type_;
   char hang_up_byte_[1] = {};
 };
 
@@ -779,6 +826,15 @@ class EventStream final
     StartWriteLast(&request_, grpc::WriteOptions());
     StartRead(&response_);
     StartCall();
+  }
+
+  // A server that accepts the call says so in its initial metadata (kepud's
+  // watches send "x-kepu-watch: open"); a refusal carries none. Without it the
+  // stream's headers wait for the first message.
+  void OnReadInitialMetadataDone(bool ok) override {
+    if (ok && !context_->GetServerInitialMetadata().empty()) {
+      session_->PostAccepted();
+    }
   }
 
   void OnReadDone(bool ok) override {
@@ -843,7 +899,10 @@ void Session::StartStream(const RpcMethod& method,
                      grpc::StatusCode::UNAVAILABLE,
                      "the gateway is shutting down");
   }
-  WriteStreamHeaders(content_type);
+  DoneResponding();  // a stream is a call: Stop cancels it
+  stream_.expires_never();
+  stream_content_type_ = std::string(content_type);
+  WatchForHangUp();
   stream_context_ = context;
   auto* stream = new EventStream(shared_from_this(), method, std::move(context),
                                  std::move(request), gateway_);

@@ -20,15 +20,47 @@ const pb::Message* PrototypeOf(const pb::Descriptor* type) {
   return pb::MessageFactory::generated_factory()->GetPrototype(type);
 }
 
-std::string Cleaned(absl::string_view parser_message) {
-  // The parser's messages look like "INVALID_ARGUMENT:Cannot find field: x".
-  const size_t colon = parser_message.find(':');
-  if (colon != absl::string_view::npos &&
-      absl::StartsWith(parser_message, "INVALID_ARGUMENT")) {
-    parser_message.remove_prefix(colon + 1);
+// The JSON parser's complaint as Kepu words errors, the field path first:
+// "(draft) adress: Cannot find field." -> "draft.adress: unknown field";
+// "(draft.expected_attendees): invalid value ..." ->
+// "draft.expected_attendees: invalid value ...". Complaints about the JSON's
+// syntax name no field and are kept as they are.
+std::string FieldFirst(absl::string_view complaint) {
+  // The parser's messages look like "INVALID_ARGUMENT:(draft) x: ...".
+  if (absl::StartsWith(complaint, "INVALID_ARGUMENT:")) {
+    complaint.remove_prefix(complaint.find(':') + 1);
   }
-  parser_message = parser_message.substr(0, parser_message.find('\n'));
-  return std::string(absl::StripAsciiWhitespace(parser_message));
+  complaint = complaint.substr(0, complaint.find('\n'));
+  complaint = absl::StripAsciiWhitespace(complaint);
+  std::string path;
+  if (absl::StartsWith(complaint, "(")) {
+    const size_t close = complaint.find(')');
+    if (close == absl::string_view::npos) return std::string(complaint);
+    path = std::string(complaint.substr(1, close - 1));
+    complaint.remove_prefix(close + 1);
+    complaint = absl::StripLeadingAsciiWhitespace(complaint);
+  }
+  // An unknown or misplaced member is named before a colon.
+  const size_t colon = complaint.find(':');
+  if (colon != absl::string_view::npos && colon > 0) {
+    absl::string_view name = complaint.substr(0, colon);
+    const bool identifier = std::all_of(name.begin(), name.end(), [](char c) {
+      return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (identifier) {
+      path = path.empty() ? std::string(name) : absl::StrCat(path, ".", name);
+      complaint.remove_prefix(colon + 1);
+    } else if (colon == 0) {
+      complaint.remove_prefix(1);
+    }
+  } else if (absl::StartsWith(complaint, ":")) {
+    complaint.remove_prefix(1);
+  }
+  complaint = absl::StripAsciiWhitespace(complaint);
+  std::string what(complaint);
+  if (absl::StartsWith(what, "Cannot find field")) what = "unknown field";
+  if (path.empty()) return absl::StrCat("the body is not valid JSON: ", what);
+  return absl::StrCat(path, ": ", what);
 }
 
 absl::StatusOr<std::unique_ptr<pb::Message>> ParseJson(
@@ -39,9 +71,9 @@ absl::StatusOr<std::unique_ptr<pb::Message>> ParseJson(
   pb::util::Status parsed = pb::util::JsonStringToMessage(
       pb::StringPiece(json.data(), json.size()), message.get(), options);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the request is not a valid ", prototype.GetDescriptor()->full_name(),
-        " in JSON: ", Cleaned(parsed.ToString())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(FieldFirst(parsed.ToString()), " (in ",
+                     prototype.GetDescriptor()->full_name(), ")"));
   }
   return message;
 }

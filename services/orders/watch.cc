@@ -106,6 +106,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
     // subscription above): they waited in the backlog, as a write must not
     // send the initial metadata before StartSendInitialMetadata does (gRPC
     // asserts that it is sent once).
+    // Says the watch is open: a refusal (Finish before this) carries no
+    // metadata, so the HTTP gateway can answer it with an HTTP error.
+    context_->AddInitialMetadata("x-kepu-watch", "open");
     StartSendInitialMetadata();
     metadata_sent_ = true;
     WriteNextLocked();
