@@ -64,8 +64,12 @@ export async function postRaw(
     ...options.headers,
   };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const payload =
-    typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+  const payload: BodyInit =
+    typeof body === "string"
+      ? body
+      : body instanceof Uint8Array
+        ? new Blob([body as Uint8Array<ArrayBuffer>])
+        : JSON.stringify(body);
   const response = await fetch(`${world.baseUrl}${path}`, {
     method: "POST",
     headers,

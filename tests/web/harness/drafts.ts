@@ -1,9 +1,9 @@
 // The README walkthrough's order: a resident of 竹竿巷社区 orders an anti-fraud talk for the elderly,
 // a week from today, 09:00–11:00 in Jining (UTC+8).
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { type MessageInitShape, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Audience } from "../gen/kepu/v1/common_pb.js";
-import type { OrderDraftSchema } from "../gen/kepu/v1/order_pb.js";
+import { type OrderDraft, OrderDraftSchema } from "../gen/kepu/v1/order_pb.js";
 
 export const COMMUNITY = "rencheng-guhuai-zhuyuan";
 export const LINE = "elderly-smart-help";
@@ -20,11 +20,12 @@ export function window(days = 7): { start: Date; end: Date } {
   };
 }
 
-export function draft(
-  overrides: Partial<MessageInitShape<typeof OrderDraftSchema>> = {},
-): MessageInitShape<typeof OrderDraftSchema> {
+// Fields of the draft to replace (init shapes, as create() takes them).
+export type DraftOverrides = Record<string, unknown>;
+
+export function draft(overrides: DraftOverrides = {}): OrderDraft {
   const { start, end } = window();
-  return {
+  return create(OrderDraftSchema, {
     serviceLineId: LINE,
     communityId: COMMUNITY,
     address: "竹竿巷社区党群服务中心",
@@ -34,7 +35,7 @@ export function draft(
     description: "老年人防范电信诈骗讲座",
     contact: { name: "潘文", phone: "13900000001" },
     ...overrides,
-  };
+  } as MessageInitShape<typeof OrderDraftSchema>);
 }
 
 // The same draft in the proto3 JSON mapping, as a browser would send it.
