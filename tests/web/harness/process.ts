@@ -91,7 +91,9 @@ export class Child {
   }
 
   tail(count = 60): string {
-    return this.lines.slice(-count).join("\n");
+    const lines = this.lines.slice(-count);
+    if (this.exited) lines.push(`[${this.name} exited: code ${this.exitCode}, signal ${this.exitSignal}]`);
+    return lines.join("\n");
   }
 
   private push(line: string): void {

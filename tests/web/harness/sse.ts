@@ -18,6 +18,8 @@ export class SseStream {
   readonly body: string;
   lastEventId = "";
   comments: string[] = [];
+  // Everything the stream carried so far (for failure reports).
+  raw = "";
   private readonly events: SseEvent[] = [];
   private readonly waiters = new Set<() => void>();
   private closed = false;
@@ -150,7 +152,9 @@ export class SseStream {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(value, { stream: true });
+        const text = decoder.decode(value, { stream: true });
+        if (this.raw.length < 1_000_000) this.raw += text;
+        buffer += text;
         // Lines end with CRLF, LF or CR; keep a trailing CR until we know what follows it.
         let match: RegExpExecArray | null;
         const eol = /\r\n|\n|\r(?!$)/g;
