@@ -217,11 +217,11 @@ echo
 echo "gateway_bench: $(nproc) cores, wrk -t$threads -c$connections -d$duration, redis appendfsync $fsync,"
 echo "answer size $answer_bytes bytes; orders in the community after the run: $orders"
 echo
-printf '| %-46s | %10s | %9s | %9s | %8s |\n' "target" "requests/s" "p50 ms" "p99 ms" "non-2xx"
+printf '| %-48s | %10s | %9s | %9s | %8s |\n' "target" "requests/s" "p50 ms" "p99 ms" "non-2xx"
 printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------------" "-----------:" "----------:" "----------:" "---------:"
-printf '| %-46s | %10.0f | %9s | %9s | %8s |\n' "POST /kepu.v1.OrderService/CreateOrder (JSON)" "$c_rps" "$c50" "$c99" "$(non2xx create)"
-printf '| %-46s | %10.0f | %9s | %9s | %8s |\n' "GET /answer.txt ($answer_bytes bytes, --http_root)" "$s_rps" "$s50" "$s99" "$(non2xx static)"
-printf '| %-46s | %10s | %9s | %9s | %8s |\n' "ratio: static÷create (req/s), create÷static (ms)" \
+printf '| %-48s | %10.0f | %9s | %9s | %8s |\n' "POST /kepu.v1.OrderService/CreateOrder (JSON)" "$c_rps" "$c50" "$c99" "$(non2xx create)"
+printf '| %-48s | %10.0f | %9s | %9s | %8s |\n' "GET /answer.txt ($answer_bytes bytes, --http_root)" "$s_rps" "$s50" "$s99" "$(non2xx static)"
+printf '| %-48s | %10s | %9s | %9s | %8s |\n' "ratio: static÷create (req/s), create÷static (ms)" \
   "$(awk -v a="$s_rps" -v b="$c_rps" 'BEGIN {printf "%.1f", a / b}')" \
   "$(awk -v a="$c50" -v b="$s50" 'BEGIN {printf "%.1f", a / b}')" \
   "$(awk -v a="$c99" -v b="$s99" 'BEGIN {printf "%.1f", a / b}')" ""

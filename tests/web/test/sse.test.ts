@@ -213,16 +213,19 @@ describe("the other streaming RPCs over SSE", () => {
       order = await moves.dispatch(p, order);
       order = await moves.claim(p, order);
       order = await moves.assign(p, order);
-      const firstOf = async (stream: SseStream) => {
-        const e = await nextOrderEvent(stream);
-        return [e.orderId, e.action];
+      // The first event each watcher gets after the creation (the stream's raw text on a mismatch).
+      const firstOf = async (name: keyof typeof watches, action: OrderAction) => {
+        const e = await nextOrderEvent(watches[name]);
+        const got = { name, order: e.orderId, action: OrderAction[e.action] };
+        const want = { name, order: order.id, action: OrderAction[action] };
+        expect(got, `${name} stream:\n${watches[name].raw}`).toEqual(want);
       };
-      expect(await firstOf(watches.mine)).toEqual([order.id, OrderAction.DISPATCH]);
-      expect(await firstOf(watches.queue)).toEqual([order.id, OrderAction.DISPATCH]);
-      expect(await firstOf(watches.pool)).toEqual([order.id, OrderAction.DISPATCH]);
-      expect(await firstOf(watches.team)).toEqual([order.id, OrderAction.ASSIGN_TEAM]);
+      await firstOf("mine", OrderAction.DISPATCH);
+      await firstOf("queue", OrderAction.DISPATCH);
+      await firstOf("pool", OrderAction.DISPATCH);
+      await firstOf("team", OrderAction.ASSIGN_TEAM);
       order = await moves.accept(p, order);
-      expect(await firstOf(watches.team)).toEqual([order.id, OrderAction.ACCEPT]);
+      await firstOf("team", OrderAction.ACCEPT);
     } finally {
       for (const stream of Object.values(watches)) stream.close();
     }
