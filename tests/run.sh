@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors and runs every test through ctest:
 # once in a release build, once under AddressSanitizer + UndefinedBehaviorSanitizer. Checks the
-# formatting. Benchmarks are built, not run (see README, "Benchmarks").
+# formatting. The gateway's tests (tests/web) and the mobile client's unit and browser tests
+# (clients/mobile) run under ctest too, against the build's kepud. Benchmarks are built, not run
+# (see README, "Benchmarks").
 #
 # Environment: KEPU_SKIP_SANITIZE=1 skips the sanitizer pass (local iteration only; CI runs it).
 set -euo pipefail
@@ -13,7 +15,12 @@ source deploy/lib/common.sh
 started=$SECONDS
 kepu_ensure_packages "${KEPU_BUILD_PACKAGES[@]}" "${KEPU_RUN_PACKAGES[@]}" \
   "${KEPU_TEST_PACKAGES[@]}"
+kepu_ensure_node
 jobs="$(kepu_jobs)"
+# The Node packages of the web tests and the mobile client (from their lockfiles).
+for web_dir in tests/web clients/mobile; do
+  if [ -f "$web_dir/package-lock.json" ]; then kepu_npm_ci "$web_dir"; fi
+done
 
 echo "== format (clang-format, Google style)"
 mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find services clients tests -name '*.cc' -o -name '*.h')

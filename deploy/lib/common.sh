@@ -5,12 +5,13 @@
 KEPU_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libhiredis-dev libsodium-dev
+  libabsl-dev libhiredis-dev libsodium-dev libboost-dev
 )
 # Running it.
 KEPU_RUN_PACKAGES=(redis-server redis-tools)
 # Testing it.
-KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-scipy)
+KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-scipy
+  chromium wrk)
 
 # kepu_ensure_packages PACKAGE...: installs the packages that are not installed yet (apt-get, as
 # root or through sudo). Does nothing when all are there.
@@ -33,6 +34,32 @@ kepu_ensure_packages() {
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}"
+}
+
+# kepu_ensure_node: Node.js 20 or newer with npm (the mobile client and the web tests). Installs
+# the nodejs package when node is missing; fails clearly when what is there is too old (Debian 12's
+# own nodejs is 18: use NodeSource's 20.x repository).
+kepu_ensure_node() {
+  if ! command -v node >/dev/null 2>&1; then
+    kepu_ensure_packages nodejs
+  fi
+  local major
+  major="$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')"
+  if [ -z "$major" ] || [ "$major" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
+    echo "kepu: Node.js >= 20 with npm is needed (found: $(node --version 2>/dev/null || echo none))" >&2
+    return 1
+  fi
+}
+
+# kepu_npm_ci DIR: installs DIR's npm packages from its lockfile, unless node_modules already
+# matches it.
+kepu_npm_ci() {
+  local dir="$1"
+  if [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+    return 0
+  fi
+  echo "kepu: npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 # kepu_jobs: how many parallel build jobs this machine takes.
