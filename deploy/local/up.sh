@@ -3,7 +3,9 @@
 # project's config and kepud with every service. Safe to run again (it restarts kepud with the
 # fresh build and leaves Redis and its data alone). ./deploy/local/down.sh stops everything.
 #
-# Environment: KEPU_GRPC_PORT (7070), KEPU_REDIS_PORT (6390), KEPU_BUILD_DIR (build/release).
+# Environment: KEPU_GRPC_PORT (7070), KEPU_HTTP_PORT (8080), KEPU_REDIS_PORT (6390),
+# KEPU_BUILD_DIR (build/release), KEPU_HTTP_HOST (127.0.0.1; 0.0.0.0 lets phones on your network
+# open the client).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -11,6 +13,8 @@ cd "$root"
 source deploy/lib/common.sh
 
 grpc_port="${KEPU_GRPC_PORT:-7070}"
+http_port="${KEPU_HTTP_PORT:-8080}"
+http_host="${KEPU_HTTP_HOST:-127.0.0.1}"
 redis_port="${KEPU_REDIS_PORT:-6390}"
 build_dir="${KEPU_BUILD_DIR:-build/release}"
 data_dir="$root/deploy/local/.data"
@@ -21,7 +25,13 @@ kepu_ensure_packages "${KEPU_BUILD_PACKAGES[@]}" "${KEPU_RUN_PACKAGES[@]}"
 
 echo "kepu: building ($build_dir)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEPU_BUILD_TESTS=OFF >/dev/null
-ninja -C "$build_dir" -j "$(kepu_jobs)" kepud kepuctl
+ninja -C "$build_dir" -j "$(kepu_jobs)" kepud kepuctl kepu-gateway
+
+# The mobile client (clients/mobile), built into clients/mobile/dist, which the gateway serves.
+kepu_ensure_node
+kepu_npm_ci clients/mobile
+echo "kepu: building the mobile client (clients/mobile/dist)"
+(cd clients/mobile && npm run --silent build >/dev/null)
 
 # Redis: start it unless ours is already answering.
 if redis-cli -p "$redis_port" PING >/dev/null 2>&1; then
@@ -65,6 +75,7 @@ fi
 KEPU_TOKEN_KEY="$(cat "$data_dir/token.key")" KEPU_ADMIN_PHONE="$admin_phone" \
   KEPU_ADMIN_PASSWORD="$admin_password" nohup "$build_dir/services/kepud/kepud" \
   --listen="127.0.0.1:$grpc_port" --redis="127.0.0.1:$redis_port" --services=all \
+  --http_listen="$http_host:$http_port" --http_root="$root/clients/mobile/dist" \
   >>"$run_dir/kepud.log" 2>&1 &
 echo $! > "$run_dir/kepud.pid"
 for _ in $(seq 1 100); do
@@ -87,7 +98,11 @@ echo "kepu: loading the demo data (deploy/seed)"
 cat <<INFO
 
 Kepu is running.
+  Open the mobile client:      http://127.0.0.1:$http_port/   (a phone-sized window: DevTools, device toolbar)
   kepud (gRPC, every service)  127.0.0.1:$grpc_port    log: deploy/local/.run/kepud.log
+  HTTP gateway (Connect JSON)  $http_host:$http_port    e.g.
+    curl -X POST http://127.0.0.1:$http_port/kepu.v1.IdentityService/Login \\
+      -H 'content-type: application/json' -d '{"phone":"13900000001","password":"resident2026"}' 
   redis (AOF, fsync always)    127.0.0.1:$redis_port    data: deploy/local/.data/redis
 
 City admin: $admin_phone / $admin_password
