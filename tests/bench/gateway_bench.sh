@@ -6,6 +6,9 @@
 # and kepud (free loopback ports), loads the demo data, signs in a demo resident; everything is
 # stopped and removed on exit.
 #
+# A third run POSTs GetOrder for the last order, whose answer is the same size: a read through
+# the same gateway, to tell the gateway's cost from the write's.
+#
 # Environment: KEPUD, KEPUCTL, KEPU_SEED_DIR (default: build/dev's binaries, deploy/seed);
 # BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_DURATION (10s), BENCH_FSYNC (always, the
 # project's; or everysec, no). Needs redis-server, wrk, curl, jq.
@@ -195,6 +198,16 @@ run_wrk() {  # name, wrk arguments...
 run_id="$(date +%s)"
 run_wrk create -s "$tmp/create.lua" "$http/kepu.v1.OrderService/CreateOrder" -- \
   "$tmp/create.json" "$token" "$run_id"
+probe_id="$(jq -r .id "$tmp/answer.json")"
+cat >"$tmp/get.lua" <<'LUA'
+function init(args)
+  wrk.method = "POST"
+  wrk.body = '{"orderId":"' .. args[1] .. '"}'
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. args[2]
+end
+LUA
+run_wrk get -s "$tmp/get.lua" "$http/kepu.v1.OrderService/GetOrder" -- "$probe_id" "$token"
 run_wrk static "$http/answer.txt"
 
 # wrk's numbers: Requests/sec, the 50% and 99% latency lines (us, ms or s → ms), non-2xx.
@@ -209,7 +222,8 @@ non2xx() { awk '/Non-2xx or 3xx responses:/ {print $5; found=1} END {if (!found)
 socket_errors() { awk '/Socket errors:/ {sub(/^ *Socket errors: /, ""); print; found=1} END {if (!found) print "none"}' "$tmp/$1.wrk"; }
 
 orders="$(redis-cli -p "$redis_port" --no-auth-warning ZCARD "kepu:{jining}:index:community:rencheng-guhuai-zhuyuan")"
-c_rps="$(rps create)"; s_rps="$(rps static)"
+c_rps="$(rps create)"; s_rps="$(rps static)"; g_rps="$(rps get)"
+g50="$(percentile get 50)"; g99="$(percentile get 99)"
 c50="$(percentile create 50)"; c99="$(percentile create 99)"
 s50="$(percentile static 50)"; s99="$(percentile static 99)"
 
@@ -220,14 +234,19 @@ echo
 printf '| %-48s | %10s | %9s | %9s | %8s |\n' "target" "requests/s" "p50 ms" "p99 ms" "non-2xx"
 printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------------" "-----------:" "----------:" "----------:" "---------:"
 printf '| %-48s | %10.0f | %9s | %9s | %8s |\n' "POST /kepu.v1.OrderService/CreateOrder (JSON)" "$c_rps" "$c50" "$c99" "$(non2xx create)"
+printf '| %-48s | %10.0f | %9s | %9s | %8s |\n' "POST /kepu.v1.OrderService/GetOrder (JSON, same answer)" "$g_rps" "$g50" "$g99" "$(non2xx get)"
 printf '| %-48s | %10.0f | %9s | %9s | %8s |\n' "GET /answer.txt ($answer_bytes bytes, --http_root)" "$s_rps" "$s50" "$s99" "$(non2xx static)"
 printf '| %-48s | %10s | %9s | %9s | %8s |\n' "ratio: static÷create (req/s), create÷static (ms)" \
   "$(awk -v a="$s_rps" -v b="$c_rps" 'BEGIN {printf "%.1f", a / b}')" \
   "$(awk -v a="$c50" -v b="$s50" 'BEGIN {printf "%.1f", a / b}')" \
   "$(awk -v a="$c99" -v b="$s99" 'BEGIN {printf "%.1f", a / b}')" ""
+printf '| %-48s | %10s | %9s | %9s | %8s |\n' "ratio: static÷GetOrder (req/s), GetOrder÷static (ms)" \
+  "$(awk -v a="$s_rps" -v b="$g_rps" 'BEGIN {printf "%.1f", a / b}')" \
+  "$(awk -v a="$g50" -v b="$s50" 'BEGIN {printf "%.1f", a / b}')" \
+  "$(awk -v a="$g99" -v b="$s99" 'BEGIN {printf "%.1f", a / b}')" ""
 echo
 echo "socket errors: CreateOrder $(socket_errors create); static $(socket_errors static)"
-if [ "$(non2xx create)" != 0 ] || [ "$(non2xx static)" != 0 ]; then
+if [ "$(non2xx create)" != 0 ] || [ "$(non2xx static)" != 0 ] || [ "$(non2xx get)" != 0 ]; then
   echo "gateway_bench: some answers were not 2xx (see the wrk output above)" >&2
   exit 1
 fi
