@@ -11,7 +11,7 @@
 #include <thread>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -161,10 +161,11 @@ class HttpGateway::Impl {
   // Registers a call about to start; false once stopping (the call must not
   // start). Every registered call ends with EndCall, the last thing its
   // completion does with the gateway.
-  bool BeginCall(grpc::ClientContext* context, bool streaming) {
+  bool BeginCall(std::shared_ptr<grpc::ClientContext> context, bool streaming) {
     absl::MutexLock lock(&mu_);
     if (stopping_) return false;
-    (streaming ? streams_ : unary_).insert(context);
+    grpc::ClientContext* key = context.get();
+    (streaming ? streams_ : unary_).emplace(key, std::move(context));
     return true;
   }
   void EndCall(grpc::ClientContext* context) {
@@ -199,8 +200,14 @@ class HttpGateway::Impl {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_set<grpc::ClientContext*> unary_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<grpc::ClientContext*> streams_ ABSL_GUARDED_BY(mu_);
+  // Calls in flight, kept alive here so Stop can cancel them outside the lock.
+  using Calls = absl::flat_hash_map<grpc::ClientContext*,
+                                    std::shared_ptr<grpc::ClientContext>>;
+  // Cancels every call of `calls` (copied out under the lock: a reaction may
+  // run inline and take the lock).
+  void CancelAll(const Calls& calls) ABSL_LOCKS_EXCLUDED(mu_);
+  Calls unary_ ABSL_GUARDED_BY(mu_);
+  Calls streams_ ABSL_GUARDED_BY(mu_);
   int responding_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -434,7 +441,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void StartUnary(const RpcMethod& method, std::shared_ptr<UnaryCall> call,
                   bool binary, bool health) {
-    if (!gateway_.BeginCall(&call->context, /*streaming=*/false)) {
+    if (!gateway_.BeginCall(
+            std::shared_ptr<grpc::ClientContext>(call, &call->context),
+            /*streaming=*/false)) {
       return SendError(http::status::service_unavailable,
                        grpc::StatusCode::UNAVAILABLE,
                        "the gateway is shutting down");
@@ -894,7 +903,7 @@ void Session::StartStream(const RpcMethod& method,
                           std::shared_ptr<grpc::ClientContext> context,
                           grpc::ByteBuffer request,
                           absl::string_view content_type) {
-  if (!gateway_.BeginCall(context.get(), /*streaming=*/true)) {
+  if (!gateway_.BeginCall(context, /*streaming=*/true)) {
     return SendError(http::status::service_unavailable,
                      grpc::StatusCode::UNAVAILABLE,
                      "the gateway is shutting down");
@@ -980,26 +989,33 @@ void HttpGateway::Impl::Run() {
 }
 
 void HttpGateway::Impl::Stop(absl::Time deadline) {
+  Calls streams;
   {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
     stopped_ = stopping_ = true;
-    for (grpc::ClientContext* stream : streams_) stream->TryCancel();
+    streams = streams_;
   }
+  CancelAll(streams);
   asio::post(acceptor_.get_executor(), [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
   });
+  auto calls_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return unary_.empty() && streams_.empty();
+  };
+  Calls late;
   {
     absl::MutexLock lock(&mu_);
-    auto calls_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return unary_.empty() && streams_.empty();
-    };
     if (!mu_.AwaitWithDeadline(absl::Condition(&calls_done), deadline)) {
-      for (grpc::ClientContext* call : unary_) call->TryCancel();
-      for (grpc::ClientContext* stream : streams_) stream->TryCancel();
-      mu_.Await(absl::Condition(&calls_done));
+      late = unary_;
+      late.insert(streams_.begin(), streams_.end());
     }
+  }
+  CancelAll(late);
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&calls_done));
   }
   // Every call has handed its answer to a strand: let the answers be written
   // (a moment past the deadline at most), then close every connection.
@@ -1015,6 +1031,10 @@ void HttpGateway::Impl::Stop(absl::Time deadline) {
   io_.stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+}
+
+void HttpGateway::Impl::CancelAll(const Calls& calls) {
+  for (const auto& [key, context] : calls) context->TryCancel();
 }
 
 HttpGateway::HttpGateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
