@@ -4,6 +4,8 @@ import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
 import { VantResolver } from '@vant/auto-import-resolver';
+import pkg from './package.json' with { type: 'json' };
+import { serviceWorker } from './sw/plugin';
 
 // The gateway `npm run dev` forwards the API to (kepud --http_listen).
 const gateway = process.env.KEPU_GATEWAY ?? 'http://127.0.0.1:8080';
@@ -11,10 +13,12 @@ const gateway = process.env.KEPU_GATEWAY ?? 'http://127.0.0.1:8080';
 export default defineConfig({
   // Served by the gateway from clients/mobile/dist at the origin's root.
   base: '/',
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [
     vue(),
     // Vant components are imported on demand (with their CSS) where a template uses them.
     Components({ resolvers: [VantResolver()], dts: false }),
+    serviceWorker(),
   ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },

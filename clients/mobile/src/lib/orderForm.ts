@@ -44,3 +44,37 @@ export function defaultWindow(now: Date): WindowInput {
   const d = new Date(now.getTime() + 7 * 86400000);
   return { date: localDate(d), start: '09:00', end: '11:00' };
 }
+
+const serverFieldToForm: Record<string, string> = {
+  'draft.service_line_id': 'serviceLineId',
+  'draft.service_name': 'serviceName',
+  'draft.community_id': 'communityId',
+  'draft.address': 'address',
+  'draft.audience': 'audience',
+  'draft.expected_attendees': 'attendees',
+  'draft.preferred_windows': 'windows',
+  'draft.description': 'description',
+  'draft.contact': 'contactName',
+  'draft.contact.name': 'contactName',
+  'draft.contact.phone': 'contactPhone',
+  'on_behalf_of': 'onBehalfName',
+  'on_behalf_of.name': 'onBehalfName',
+  'on_behalf_of.phone': 'onBehalfPhone',
+  assist_note: 'assistNote',
+};
+
+/**
+ * The form field a server INVALID_ARGUMENT path points at: "draft.contact.phone" → contactPhone,
+ * "draft.preferred_windows[1].start" → "windows.1". Undefined for paths outside the form.
+ */
+export function formFieldOf(path: string): string | undefined {
+  const w = /^draft\.preferred_windows\[(\d+)\]/.exec(path);
+  if (w) return `windows.${w[1]}`;
+  let p = path.replace(/\[\d+\]/g, '');
+  for (;;) {
+    if (serverFieldToForm[p]) return serverFieldToForm[p];
+    const dot = p.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    p = p.slice(0, dot);
+  }
+}
