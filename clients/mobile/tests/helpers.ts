@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { createRouterTransport, type ConnectRouter } from '@connectrpc/connect';
 import { mount, flushPromises } from '@vue/test-utils';
@@ -7,7 +7,7 @@ import { createMemoryHistory, createRouter } from 'vue-router';
 import { authInterceptor, setTransport } from '@/api/client';
 import { installDirectives } from '@/directives';
 import { Role } from '@/gen/kepu/v1/common_pb';
-import { UserSchema, type User } from '@/gen/kepu/v1/identity_pb';
+import { UserSchema } from '@/gen/kepu/v1/identity_pb';
 import { makeI18n } from '@/i18n';
 import { routes } from '@/router';
 import { session } from '@/stores/session';
@@ -19,7 +19,7 @@ export function useFakeServer(routesFn: (router: ConnectRouter) => void) {
   return transport;
 }
 
-export function signInAs(role: Role, scopeIds: string[] = [''], extra: Partial<User> = {}) {
+export function signInAs(role: Role, scopeIds: string[] = [''], extra: MessageInitShape<typeof UserSchema> = {}) {
   session.token = 'test-token';
   session.expiresAt = Date.now() + 3600_000;
   session.user = create(UserSchema, {
@@ -35,7 +35,11 @@ export function signInAs(role: Role, scopeIds: string[] = [''], extra: Partial<U
 
 export async function mountAt(component: Component, path: string, opts: { locale?: 'zh-CN' | 'en'; props?: Record<string, unknown> } = {}) {
   settings.locale = opts.locale ?? 'zh-CN';
-  const router = createRouter({ history: createMemoryHistory(), routes });
+  // The screens under test are mounted directly; the routes' own components are stubs so that
+  // a navigation completes without loading them.
+  const stub = { render: () => null };
+  const testRoutes = routes.map((r) => ('component' in r && r.component ? { ...r, component: stub } : r)) as typeof routes;
+  const router = createRouter({ history: createMemoryHistory(), routes: testRoutes });
   await router.push(path);
   await router.isReady();
   const wrapper = mount(component, {
