@@ -8,11 +8,13 @@ export function serviceWorker(): Plugin {
   return {
     name: 'kepu-service-worker',
     apply: 'build',
+    // After Vite's own plugins, so that index.html is in the bundle too.
+    enforce: 'post',
     generateBundle(_options, bundle) {
       const files = Object.keys(bundle)
         .filter((f) => !f.endsWith('.map') && f !== 'sw.js')
         .sort();
-      const publicFiles = ['manifest.webmanifest', 'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png'];
+      const publicFiles = ['index.html', 'manifest.webmanifest', 'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png'];
       const all = [...new Set([...files, ...publicFiles])];
       const hash = createHash('sha256');
       for (const f of files) {

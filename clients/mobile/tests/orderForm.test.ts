@@ -159,6 +159,9 @@ describe('OrderFormView', () => {
     expect(wrapper.get('[data-testid=order-form]').attributes('data-step')).toBe('0');
     expect(wrapper.find('[data-testid=order-submit]').exists()).toBe(false);
     expect(wrapper.get('[data-testid=order-address-field]').isVisible()).toBe(false);
+    expect(wrapper.get('[data-testid=order-window-0-date]').isVisible()).toBe(false);
+    expect(wrapper.get('[data-testid=order-contact-name]').isVisible()).toBe(false);
+    expect(wrapper.get('[data-testid=order-line-field]').isVisible()).toBe(true);
     await wrapper.get('[data-testid=order-next]').trigger('click');
     expect(wrapper.get('[data-testid=order-form]').attributes('data-step')).toBe('1');
     // The place is not filled in: the step does not move on.

@@ -39,8 +39,16 @@ export function useOrderWatch(
     start();
   }
 
-  onMounted(start);
+  // Back online: reconnect at once rather than after the browser's own back-off.
+  const onOnline = () => {
+    if (status.value !== 'live') start();
+  };
+  onMounted(() => {
+    start();
+    globalThis.addEventListener?.('online', onOnline);
+  });
   onBeforeUnmount(() => {
+    globalThis.removeEventListener?.('online', onOnline);
     stopped = true;
     if (retry) clearTimeout(retry);
     handle?.close();
