@@ -11,7 +11,7 @@ KEPU_BUILD_PACKAGES=(
 KEPU_RUN_PACKAGES=(redis-server redis-tools)
 # Testing it.
 KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-scipy
-  chromium wrk jq)
+  chromium fonts-wqy-zenhei wrk jq)
 
 # kepu_ensure_packages PACKAGE...: installs the packages that are not installed yet (apt-get, as
 # root or through sudo). Does nothing when all are there.
