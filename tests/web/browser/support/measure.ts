@@ -2,10 +2,11 @@
 // to press are (getComputedStyle and the layout boxes, in CSS pixels).
 import type { Page } from "playwright-core";
 
-// Visible text smaller than `min` px: "<what> 15.2px “text”", one line per kind of element.
+// Visible text smaller than `min` px: "<element> 15.2px ×N, e.g. [testid] “text”", one line per
+// kind of element (tag, classes, size), so forty catalog cards make one line.
 export async function smallText(page: Page, min: number): Promise<string[]> {
   return page.evaluate((minPx) => {
-    const out = new Map<string, string>();
+    const out = new Map<string, { count: number; example: string }>();
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
       const text = (node.textContent ?? "").trim();
@@ -17,16 +18,14 @@ export async function smallText(page: Page, min: number): Promise<string[]> {
       if (box.width === 0 || box.height === 0) continue;
       const size = parseFloat(style.fontSize);
       if (size >= minPx) continue;
-      const what = describe(el);
-      if (!out.has(what)) out.set(what, `${what} ${size.toFixed(1)}px “${text.slice(0, 30)}”`);
-    }
-    return [...out.values()];
-
-    function describe(el: Element): string {
+      const cls = [...el.classList].slice(0, 2).join(".");
+      const kind = `${el.tagName.toLowerCase()}${cls ? `.${cls}` : ""} ${size.toFixed(1)}px`;
       const testid = el.closest("[data-testid]")?.getAttribute("data-testid") ?? "";
-      const cls = [...el.classList].filter((c) => !c.startsWith("data-v")).slice(0, 2).join(".");
-      return `${el.tagName.toLowerCase()}${cls ? `.${cls}` : ""}${testid ? ` in [${testid}]` : ""}`;
+      const seen = out.get(kind);
+      if (seen) seen.count += 1;
+      else out.set(kind, { count: 1, example: `${testid ? `in [${testid}] ` : ""}“${text.slice(0, 24)}”` });
     }
+    return [...out.entries()].map(([kind, { count, example }]) => `${kind} ×${count}, e.g. ${example}`);
   }, min);
 }
 
@@ -37,7 +36,7 @@ export async function smallTargets(page: Page, min: number): Promise<string[]> {
       "button", "a[href]", "[role=button]", "[role=radio]", "[role=tab]", "[role=checkbox]",
       "input", "select", "textarea", ".van-cell--clickable", ".van-tabbar-item",
     ].join(",");
-    const out: string[] = [];
+    const out = new Map<string, { count: number; example: string }>();
     const seen = new Set<Element>();
     for (const found of document.querySelectorAll(selector)) {
       // A Vant field is pressed as a whole row: measure the row, not the bare input inside it.
@@ -53,8 +52,11 @@ export async function smallTargets(page: Page, min: number): Promise<string[]> {
       const testid = el.getAttribute("data-testid") ?? el.closest("[data-testid]")?.getAttribute("data-testid") ?? "";
       const cls = [...el.classList].slice(0, 2).join(".");
       const text = (el.textContent ?? "").trim().replace(/\s+/g, " ").slice(0, 20);
-      out.push(`${el.tagName.toLowerCase()}${cls ? `.${cls}` : ""}${testid ? ` [${testid}]` : ""} ${Math.round(box.width)}×${Math.round(box.height)} “${text}”`);
+      const kind = `${el.tagName.toLowerCase()}${cls ? `.${cls}` : ""} ${Math.round(box.width)}×${Math.round(box.height)}`;
+      const had = out.get(kind);
+      if (had) had.count += 1;
+      else out.set(kind, { count: 1, example: `${testid ? `[${testid}] ` : ""}“${text}”` });
     }
-    return out;
+    return [...out.entries()].map(([kind, { count, example }]) => `${kind} ×${count}, e.g. ${example}`);
   }, min);
 }

@@ -44,6 +44,7 @@ export class Phones {
   readonly shots: string[] = [];
   // Requests the pages made to anything but the gateway (there should be none).
   readonly offsite: string[] = [];
+  private failures = 0;
   private constructor(
     readonly browser: Browser,
     readonly baseUrl: string,
@@ -155,7 +156,8 @@ export class Phones {
   }
 
   async notSeen(person: Person, what: string, cause: unknown): Promise<Error> {
-    const screen = await this.describe(person, `FAIL-${slug(person.who)}`);
+    this.failures += 1;
+    const screen = await this.describe(person, `FAIL-${this.failures}-${slug(person.who)}`);
     const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
     return new Error(`${person.who} should see ${what}, but did not (${reason}).\n${screen}`);
   }
@@ -198,9 +200,14 @@ export class Phones {
   // A screenshot of the person's screen into the artifacts folder (NN-name.png).
   async shot(person: Person, name: string, fullPage = false): Promise<void> {
     const file = join(this.artifacts, `${name}.png`);
-    // Let fonts and the current frame settle; screenshots wait for them themselves.
-    await person.page.evaluate(() => document.fonts.ready.then(() => undefined));
-    await person.page.screenshot({ path: file, fullPage, animations: "disabled", caret: "hide" });
+    const { page } = person;
+    // A passing toast ("操作成功", 2 s) would cover the screen: take the picture once it is gone.
+    await page.locator(".van-toast").filter({ visible: true }).first()
+      .waitFor({ state: "hidden", timeout: 5_000 }).catch(() => {});
+    // A whole-page picture from the top (fixed bars would otherwise land mid-page).
+    if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    await page.screenshot({ path: file, fullPage, animations: "disabled", caret: "hide" });
     this.shots.push(file);
   }
 
