@@ -90,13 +90,15 @@ export class Phones {
     page.on("console", (message) => {
       if (message.type() === "error") problems.push(`console error: ${message.text()}`);
     });
-    // Only the gateway on loopback: a request anywhere else is a problem the test reports.
-    context.on("request", (request) => {
-      const url = request.url();
-      if (!url.startsWith(`${this.baseUrl}/`) && !/^(data|blob|chrome-extension|about):/.test(url)) {
-        this.offsite.push(`${who}: ${request.method()} ${url}`);
-      }
-    });
+    // Only the gateway on loopback: a request for anything else is refused before it leaves the
+    // browser, and noted (the test reports it as a problem of the app).
+    await context.route(
+      (url) => url.origin !== this.baseUrl && /^(https?|wss?):$/.test(url.protocol),
+      async (route) => {
+        this.offsite.push(`${who}: ${route.request().method()} ${route.request().url()}`);
+        await route.abort("blockedbyclient");
+      },
+    );
     const person: Person = { who, context, page, problems };
     this.people.push(person);
     return person;
