@@ -275,7 +275,7 @@ describe.sequential("the phone client", () => {
       // The one bounded wait for something that must NOT show: the form says so right after loading.
       const restored = page.locator(".van-toast").filter({ hasText: "已恢复上次没提交完的内容" });
       const shown = await restored.waitFor({ state: "visible", timeout: 3_000 }).then(() => true, () => false);
-      if (shown) await p.shot(tab, "21-new-form-draft-restored");
+      if (shown) await p.shot(tab, "21-new-form-draft-restored", false, true);
       await p.expect(tab, !shown, "a clean form after the order was sent",
         "the form says 已恢复上次没提交完的内容 (a draft was restored) though the last order was sent");
     } finally {

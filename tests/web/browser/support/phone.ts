@@ -200,12 +200,14 @@ export class Phones {
   }
 
   // A screenshot of the person's screen into the artifacts folder (NN-name.png).
-  async shot(person: Person, name: string, fullPage = false): Promise<void> {
+  async shot(person: Person, name: string, fullPage = false, keepToast = false): Promise<void> {
     const file = join(this.artifacts, `${name}.png`);
     const { page } = person;
     // A passing toast ("操作成功", 2 s) would cover the screen: take the picture once it is gone.
-    await page.locator(".van-toast").filter({ visible: true }).first()
-      .waitFor({ state: "hidden", timeout: 5_000 }).catch(() => {});
+    if (!keepToast) {
+      await page.locator(".van-toast").filter({ visible: true }).first()
+        .waitFor({ state: "hidden", timeout: 5_000 }).catch(() => {});
+    }
     // A whole-page picture from the top (fixed bars would otherwise land mid-page).
     if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
