@@ -21,6 +21,8 @@ jobs="$(kepu_jobs)"
 for web_dir in tests/web clients/mobile; do
   if [ -f "$web_dir/package-lock.json" ]; then kepu_npm_ci "$web_dir"; fi
 done
+echo "== mobile client: build (clients/mobile/dist, which the browser test opens)"
+(cd clients/mobile && npm run --silent build >/dev/null)
 
 echo "== format (clang-format, Google style)"
 mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find services clients tests -name '*.cc' -o -name '*.h')
