@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { showToast } from 'vant';
 import { Audience, Role } from '@/gen/kepu/v1/common_pb';
 import { DirectoryService, ProgramSchema, ServiceLineSchema } from '@/gen/kepu/v1/directory_pb';
 import { OrderSchema } from '@/gen/kepu/v1/order_pb';
@@ -10,6 +11,12 @@ import { outbox } from '@/stores/outbox';
 import { settings } from '@/stores/settings';
 import OrderFormView from '@/views/OrderFormView.vue';
 import { flushPromises, mountAt, signInAs, useFakeServer } from './helpers';
+
+// The toasts the form shows (「已恢复上次没提交完的内容」…) are observed, not rendered.
+vi.mock('vant', async (importOriginal) => ({ ...(await importOriginal<typeof import('vant')>()), showToast: vi.fn() }));
+const DRAFT_KEY = 'kepu.form.order.own.user-1';
+const RESTORED = '已恢复上次没提交完的内容';
+const toasts = () => vi.mocked(showToast).mock.calls.map((c) => c[0]);
 
 const now = new Date(2026, 11, 1, 10, 0);
 
@@ -40,6 +47,9 @@ function setOnline(v: boolean) {
 }
 
 describe('OrderFormView', () => {
+  beforeEach(() => {
+    vi.mocked(showToast).mockClear();
+  });
   afterEach(() => {
     setOnline(true);
     settings.elderly = false;
@@ -82,7 +92,7 @@ describe('OrderFormView', () => {
     expect(timestampDate(d.preferredWindows[0].start!)).toEqual(new Date(2026, 11, 8, 9, 0));
     expect(router.currentRoute.value.path).toBe('/r/orders/o-1');
     // The written form is forgotten once the order is in.
-    expect(localStorage.getItem('kepu.form.order.own.user-1')).not.toContain('竹竿巷社区党群服务中心');
+    expect(localStorage.getItem(DRAFT_KEY)).toBeNull();
     wrapper.unmount();
   });
 
@@ -148,6 +158,79 @@ describe('OrderFormView', () => {
     expect(ids).toHaveLength(2);
     expect(ids[1]).toBe(ids[0]);
     expect(router.currentRoute.value.path).toBe('/r/orders/o-2');
+    wrapper.unmount();
+  });
+
+  it('a sent order leaves no draft: the next form starts fresh, without “draft restored”', async () => {
+    signInAs(Role.RESIDENT);
+    localStorage.setItem('kepu.lastCommunity', JSON.stringify({ id: 'rencheng-guhuai-zhuyuan', label: '竹园社区' }));
+    server(() => create(OrderSchema, { id: 'o-1', version: 1n }));
+    const first = await mountAt(OrderFormView, '/r/new?line=elderly-smart-help', { props: { now: () => now } });
+    await fill(first.wrapper);
+    await first.wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(first.router.currentRoute.value.path).toBe('/r/orders/o-1');
+    // The reset form after the send is not saved again (clearing wins over the form's watcher).
+    expect(localStorage.getItem(DRAFT_KEY)).toBeNull();
+    first.wrapper.unmount();
+
+    const later = new Date(2026, 11, 3, 10, 0);
+    const { wrapper } = await mountAt(OrderFormView, '/r/new?line=elderly-smart-help', { props: { now: () => later } });
+    expect(toasts()).not.toContain(RESTORED);
+    expect((wrapper.get('[data-testid=order-address]').element as HTMLInputElement).value).toBe('');
+    expect((wrapper.get('[data-testid=order-service-name]').element as HTMLInputElement).value).toBe('');
+    // Today's default window, not the one of the earlier form.
+    expect((wrapper.get('[data-testid=order-window-0-date]').element as HTMLInputElement).value).toBe('2026-12-10');
+    // Opening a form and reading it writes nothing either.
+    await flushPromises();
+    expect(localStorage.getItem(DRAFT_KEY)).toBeNull();
+    wrapper.unmount();
+  });
+
+  it('what was typed is kept and restored (saying so), without the windows that have passed', async () => {
+    signInAs(Role.RESIDENT);
+    server(() => ({}));
+    const first = await mountAt(OrderFormView, '/r/new?line=elderly-smart-help', { props: { now: () => now } });
+    await first.wrapper.get('[data-testid=order-address]').setValue('竹竿巷社区党群服务中心');
+    await first.wrapper.get('[data-testid=order-window-0-date]').setValue('2026-12-02');
+    await flushPromises();
+    expect(localStorage.getItem(DRAFT_KEY)).toContain('竹竿巷社区党群服务中心');
+    first.wrapper.unmount();
+
+    const later = new Date(2026, 11, 5, 10, 0);
+    const { wrapper } = await mountAt(OrderFormView, '/r/new?line=elderly-smart-help', { props: { now: () => later } });
+    expect(toasts()).toContain(RESTORED);
+    expect((wrapper.get('[data-testid=order-address]').element as HTMLInputElement).value).toBe('竹竿巷社区党群服务中心');
+    // 12-02 is gone by 12-05: the form proposes a new window instead.
+    expect(wrapper.findAll('[data-testid^=order-window-][data-testid$=-date]')).toHaveLength(1);
+    expect((wrapper.get('[data-testid=order-window-0-date]').element as HTMLInputElement).value).toBe('2026-12-12');
+    wrapper.unmount();
+  });
+
+  it('a form typed into and cleared again is no draft', async () => {
+    signInAs(Role.RESIDENT);
+    server(() => ({}));
+    const { wrapper } = await mountAt(OrderFormView, '/r/new?line=elderly-smart-help', { props: { now: () => now } });
+    await wrapper.get('[data-testid=order-address]').setValue('竹竿巷');
+    await flushPromises();
+    expect(localStorage.getItem(DRAFT_KEY)).toContain('竹竿巷');
+    await wrapper.get('[data-testid=order-address]').setValue('');
+    await flushPromises();
+    expect(localStorage.getItem(DRAFT_KEY)).toBeNull();
+    wrapper.unmount();
+  });
+
+  it('a saved reset form of an earlier version (nothing typed, an old date) is not restored', async () => {
+    signInAs(Role.RESIDENT);
+    server(() => ({}));
+    localStorage.setItem(DRAFT_KEY, JSON.stringify({
+      form: { serviceLineId: '', serviceName: '', communityId: 'rencheng-guhuai-zhuyuan', address: '', audience: 0, attendees: '', windows: [{ date: '2026-12-04', start: '09:00', end: '11:00' }], description: '', contactName: '潘文', contactPhone: '13900000001', onBehalfName: '', onBehalfPhone: '', assistNote: '' },
+      communityLabel: '竹园社区',
+    }));
+    const { wrapper } = await mountAt(OrderFormView, '/r/new?line=elderly-smart-help', { props: { now: () => now } });
+    expect(toasts()).not.toContain(RESTORED);
+    expect((wrapper.get('[data-testid=order-window-0-date]').element as HTMLInputElement).value).toBe('2026-12-08');
+    expect(localStorage.getItem(DRAFT_KEY)).toBeNull();
     wrapper.unmount();
   });
 
