@@ -14,6 +14,8 @@ export function useOrderWatch(
   let retry: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let generation = 0;
+  // Once live, a new connection (after the browser gave up, or back online) is a reconnection.
+  let wasLive = false;
 
   function start() {
     if (stopped || typeof EventSource === 'undefined') return;
@@ -23,7 +25,8 @@ export function useOrderWatch(
       onEvent,
       onStatus: (s) => {
         if (gen !== generation || stopped) return;
-        status.value = s;
+        if (s === 'live') wasLive = true;
+        status.value = s === 'connecting' && wasLive ? 'reconnecting' : s;
         // The browser gave up (e.g. the server refused the stream): try again a bit later.
         if (s === 'closed' && !stopped && !retry) {
           retry = setTimeout(() => {

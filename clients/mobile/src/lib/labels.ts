@@ -1,6 +1,7 @@
 // Enum values → i18n keys and the slugs used in data-testid attributes.
 import { Audience, Role } from '@/gen/kepu/v1/common_pb';
 import { OrderAction, OrderState, Stage } from '@/gen/kepu/v1/order_pb';
+import type { StreamStatus } from './sse';
 
 export const audienceSlug: Record<number, string> = {
   [Audience.YOUTH]: 'youth',
@@ -75,5 +76,19 @@ export function stateTagType(s: OrderState): TagType {
       return 'danger';
     default:
       return 'default';
+  }
+}
+
+/** The words for a live stream's status: connecting the first time, reconnecting only after a drop. */
+export function liveStatusKey(s: StreamStatus): string {
+  switch (s) {
+    case 'live':
+      return 'app.live';
+    case 'connecting':
+      return 'app.connecting';
+    case 'reconnecting':
+      return 'app.reconnecting';
+    default:
+      return 'app.notLive';
   }
 }

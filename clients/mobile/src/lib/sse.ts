@@ -14,6 +14,7 @@ export type StreamPath =
   | 'kepu.v1.ClaimService/WatchPool'
   | 'kepu.v1.FulfilmentService/WatchTeam';
 
+/** connecting: the first connection; reconnecting: after the stream was live and dropped. */
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface StreamHandlers {
@@ -69,9 +70,13 @@ export function watchStream(
   factory: EventSourceFactory = defaultFactory,
 ): StreamHandle {
   let closed = false;
+  let opened = false;
   const es = factory(streamUrl(path, params, token));
   h.onStatus?.('connecting');
-  es.onopen = () => h.onStatus?.('live');
+  es.onopen = () => {
+    opened = true;
+    h.onStatus?.('live');
+  };
   es.onmessage = (ev) => {
     try {
       h.onEvent(parseEvent(String(ev.data)));
@@ -90,7 +95,8 @@ export function watchStream(
       h.onError?.(parseStreamError((ev as MessageEvent).data));
       return;
     }
-    h.onStatus?.(es.readyState === 2 ? 'closed' : 'reconnecting');
+    // Until the stream was open once, the browser is still making the first connection.
+    h.onStatus?.(es.readyState === 2 ? 'closed' : opened ? 'reconnecting' : 'connecting');
   });
   return {
     close() {
