@@ -5,6 +5,7 @@ import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
 import { VantResolver } from '@vant/auto-import-resolver';
 import pkg from './package.json' with { type: 'json' };
+import { localOnly } from './scripts/local-only.mjs';
 import { serviceWorker } from './sw/plugin';
 
 // The gateway `npm run dev` forwards the API to (kepud --http_listen).
@@ -15,6 +16,8 @@ export default defineConfig({
   base: '/',
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [
+    // Nothing is fetched from another host: remote @font-face sources (Vant's icon font) are dropped.
+    localOnly(),
     vue(),
     // Vant components are imported on demand (with their CSS) where a template uses them.
     Components({ resolvers: [VantResolver()], dts: false }),
