@@ -245,6 +245,9 @@ describe('OrderFormView', () => {
     expect(wrapper.get('[data-testid=order-window-0-date]').isVisible()).toBe(false);
     expect(wrapper.get('[data-testid=order-contact-name]').isVisible()).toBe(false);
     expect(wrapper.get('[data-testid=order-line-field]').isVisible()).toBe(true);
+    // The chosen line wraps in large text instead of being cut at the edge (a one-row textarea).
+    expect(wrapper.get('[data-testid=order-line]').element.tagName).toBe('TEXTAREA');
+    expect((wrapper.get('[data-testid=order-line]').element as HTMLTextAreaElement).value).toBe('智慧助老');
     await wrapper.get('[data-testid=order-next]').trigger('click');
     expect(wrapper.get('[data-testid=order-form]').attributes('data-step')).toBe('1');
     // The place is not filled in: the step does not move on.
