@@ -160,8 +160,14 @@ export class Kepud {
     }
   }
 
+  // Stops it with SIGTERM and checks it ended as a graceful stop must: exit code 0 (a sanitizer
+  // report at exit, a crash or a hang fails the test file).
   async stop(): Promise<void> {
     await this.child.stop("SIGTERM", 15_000);
+    const { code, signal } = await this.child.waitForExit(1_000);
+    if (code !== 0) {
+      throw new Error(`kepud did not stop cleanly (code ${code}, signal ${signal}):\n${this.child.tail()}`);
+    }
   }
 }
 
@@ -261,7 +267,10 @@ export class World {
   }
 
   async stop(): Promise<void> {
-    await this.kepud?.stop();
-    await this.redis?.stop();
+    try {
+      await this.kepud?.stop();
+    } finally {
+      await this.redis?.stop();
+    }
   }
 }
