@@ -349,7 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ServeStatic(path);
   }
 
-  // --- Unary calls ----------------------------------------------------------
+  // --- Unary calls
 
   // Checks the Connect headers and fills the call's metadata and deadline.
   // Returns false after answering the error itself.
@@ -492,7 +492,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // --- Event streams
-  // ----------------------------------------------------------
 
   void ServeEvents(const RpcMethod& method) {
     absl::StatusOr<std::vector<QueryParameter>> parameters = ParseQuery(query_);
@@ -674,7 +673,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // --- Static files and plain responses
-  // ---------------------------------------
 
   void ServeStatic(absl::string_view path) {
     const std::string& root = gateway_.options().static_root;
@@ -726,6 +724,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void SendBody(http::status status, absl::string_view content_type,
                 std::string body) {
+    if (request_.method() == http::verb::head) {
+      auto head = std::make_shared<http::response<http::empty_body>>(
+          status, request_.version());
+      head->set(http::field::content_type, View(content_type));
+      head->content_length(body.size());
+      return Send(std::move(head), /*skip_body=*/true);
+    }
     auto response = std::make_shared<http::response<http::string_body>>(
         status, request_.version());
     response->set(http::field::content_type, View(content_type));

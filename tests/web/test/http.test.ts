@@ -53,6 +53,16 @@ describe("/healthz", () => {
     expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: { status: "SERVING" } });
     expect(r.contentType).toMatch(/^application\/json/);
   });
+
+  test("HEAD: the same status and length, no body (load balancers probe with HEAD)", async () => {
+    const response = await fetch(`${fx.world.baseUrl}/healthz`, {
+      method: "HEAD",
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBe(String('{"status":"SERVING"}'.length));
+    expect(await response.text()).toBe("");
+  });
 });
 
 describe("static files from --http_root", () => {
