@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "boost/asio/dispatch.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -125,6 +126,12 @@ std::string EventData(absl::string_view payload) {
   return out;
 }
 
+// Whether gRPC takes `value` as text metadata: printable ASCII only.
+bool IsMetadataText(absl::string_view value) {
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7E; });
+}
+
 // An address as gRPC names peers, without the port: "ipv4:203.0.113.7",
 // "ipv6:[2001:db8::1]".
 std::string PeerName(const asio::ip::address& address) {
@@ -147,7 +154,8 @@ class HttpGateway::Impl {
         backend_(std::move(backend)),
         stub_(backend_),
         io_(std::max(1, options_.threads)),
-        acceptor_(asio::make_strand(io_)) {}
+        acceptor_(asio::make_strand(io_)),
+        accept_backoff_(acceptor_.get_executor()) {}
 
   absl::Status Listen();
   void Run();
@@ -174,6 +182,21 @@ class HttpGateway::Impl {
     streams_.erase(context);
   }
 
+  // Every connection, so Stop can close them (pruned of closed ones as it
+  // grows).
+  void AddSession(std::weak_ptr<Session> session) {
+    absl::MutexLock lock(&sessions_mu_);
+    if (sessions_.size() >= prune_sessions_at_) {
+      sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(),
+                                     [](const std::weak_ptr<Session>& s) {
+                                       return s.expired();
+                                     }),
+                      sessions_.end());
+      prune_sessions_at_ = std::max<size_t>(64, 2 * sessions_.size());
+    }
+    sessions_.push_back(std::move(session));
+  }
+
   // A request has been read and its answer is not written yet: Stop lets it
   // finish.
   void BeginResponse() {
@@ -194,6 +217,8 @@ class HttpGateway::Impl {
   grpc::GenericStub stub_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  // Waits before accepting again after a failed accept (out of descriptors).
+  asio::steady_timer accept_backoff_;
   std::vector<std::thread> threads_;
   std::string address_;
 
@@ -209,6 +234,10 @@ class HttpGateway::Impl {
   Calls unary_ ABSL_GUARDED_BY(mu_);
   Calls streams_ ABSL_GUARDED_BY(mu_);
   int responding_ ABSL_GUARDED_BY(mu_) = 0;
+
+  absl::Mutex sessions_mu_;
+  std::vector<std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(sessions_mu_);
+  size_t prune_sessions_at_ ABSL_GUARDED_BY(sessions_mu_) = 64;
 };
 
 namespace {
@@ -233,6 +262,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code error;
     const tcp::endpoint peer = stream_.socket().remote_endpoint(error);
     client_address_ = error ? "unknown" : PeerName(peer.address());
+    gateway_.AddSession(weak_from_this());
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this()] { self->ReadRequest(); });
   }
@@ -261,6 +291,11 @@ class Session : public std::enable_shared_from_this<Session> {
                });
   }
   Framing framing() const { return framing_; }
+  // Closes the connection (Stop, after the answers in flight are written).
+  void PostClose() {
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this()] { self->Close(); });
+  }
 
  private:
   void ReadRequest() {
@@ -356,8 +391,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool PrepareCall(grpc::ClientContext& context, bool streaming) {
     const auto version = request_.find("connect-protocol-version");
     if (version != request_.end() && version->value() != "1") {
-      SendError(http::status::bad_request, grpc::StatusCode::INVALID_ARGUMENT,
-                "connect-protocol-version must be 1");
+      Refuse(grpc::StatusCode::INVALID_ARGUMENT,
+             "connect-protocol-version must be 1");
       return false;
     }
     std::optional<absl::Duration> timeout;
@@ -366,9 +401,8 @@ class Session : public std::enable_shared_from_this<Session> {
       timeout = ParseTimeoutMs(
           absl::string_view(header->value().data(), header->value().size()));
       if (!timeout) {
-        SendError(http::status::bad_request, grpc::StatusCode::INVALID_ARGUMENT,
-                  "connect-timeout-ms must be a positive number of "
-                  "milliseconds");
+        Refuse(grpc::StatusCode::INVALID_ARGUMENT,
+               "connect-timeout-ms must be a positive number of milliseconds");
         return false;
       }
     }
@@ -377,23 +411,47 @@ class Session : public std::enable_shared_from_this<Session> {
       timeout = std::min(*timeout, gateway_.options().max_call_timeout);
       context.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
     }
-    if (const auto header = request_.find(http::field::authorization);
-        header != request_.end()) {
-      context.AddMetadata("authorization", std::string(header->value()));
-    }
-    if (const auto header = request_.find("x-kepu-tenant");
-        header != request_.end()) {
-      context.AddMetadata("x-kepu-tenant", std::string(header->value()));
+    // gRPC takes printable ASCII only in metadata (anything else aborts the
+    // process), so other bytes are refused here.
+    for (const char* key : {"authorization", "x-kepu-tenant"}) {
+      const auto header = request_.find(key);
+      if (header == request_.end()) continue;
+      const absl::string_view value(header->value().data(),
+                                    header->value().size());
+      if (!IsMetadataText(value)) {
+        Refuse(grpc::StatusCode::INVALID_ARGUMENT,
+               absl::StrCat(key, ": must be printable ASCII"));
+        return false;
+      }
+      context.AddMetadata(key, std::string(value));
     }
     context.AddMetadata("x-kepu-client-address", ClientAddress());
     return true;
   }
 
+  // Answers an error before any call started: Connect's JSON error for a
+  // unary call or an event stream; for a Connect stream, its end-of-stream
+  // message (Connect puts every stream error there, with HTTP 200).
+  void Refuse(grpc::StatusCode code, absl::string_view message) {
+    if (connect_stream_) {
+      stream_content_type_ = "application/connect+json";
+      DoneResponding();
+      return EndStream(grpc::Status(code, std::string(message)));
+    }
+    SendError(static_cast<http::status>(HttpStatusOf(code)), code, message);
+  }
+
   std::string ClientAddress() const {
     if (gateway_.options().trust_forwarded_for) {
-      const auto header = request_.find("x-forwarded-for");
-      if (header != request_.end()) {
-        absl::string_view list(header->value().data(), header->value().size());
+      // The proxy appends the address it saw: the last entry of the last
+      // line (a client may send lines of its own before it).
+      beast::string_view last_line;
+      for (auto [it, end] = request_.equal_range("x-forwarded-for"); it != end;
+           ++it) {
+        last_line = it->value();
+      }
+      if (!last_line.empty()) {
+        absl::string_view list(last_line.data(), last_line.size());
         absl::string_view last = list.substr(list.rfind(',') + 1);
         last = absl::StripAsciiWhitespace(last);
         beast::error_code error;
@@ -523,9 +581,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!PrepareCall(*context, /*streaming=*/true)) return;
     if (request_.find(http::field::authorization) == request_.end()) {
       for (const auto& [name, value] : *parameters) {
-        if (name == "access_token") {
-          context->AddMetadata("authorization", absl::StrCat("Bearer ", value));
+        if (name != "access_token") continue;
+        if (!IsMetadataText(value)) {
+          return Refuse(grpc::StatusCode::INVALID_ARGUMENT,
+                        "access_token: must be printable ASCII");
         }
+        context->AddMetadata("authorization", absl::StrCat("Bearer ", value));
       }
     }
     framing_ = Framing::kServerSentEvents;
@@ -545,6 +606,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                     method.path));
     }
     framing_ = Framing::kConnectStream;
+    connect_stream_ = true;
     auto context = std::make_shared<grpc::ClientContext>();
     if (!PrepareCall(*context, /*streaming=*/true)) return;
     absl::StatusOr<absl::string_view> json = FirstEnvelope(request_.body());
@@ -552,11 +614,8 @@ class Session : public std::enable_shared_from_this<Session> {
         json.ok() ? RequestFromJson(method, *json)
                   : absl::StatusOr<grpc::ByteBuffer>(json.status());
     if (!request.ok()) {
-      // Connect streams report every error in the end-of-stream message.
-      stream_content_type_ = "application/connect+json";
-      DoneResponding();
-      return EndStream(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                    std::string(request.status().message())));
+      return Refuse(grpc::StatusCode::INVALID_ARGUMENT,
+                    request.status().message());
     }
     StartStream(method, std::move(context), *std::move(request),
                 "application/connect+json");
@@ -615,6 +674,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WriteNext() {
     writing_ = true;
+    // A client that stops reading (a phone gone from the network) fails the
+    // write after this long, which ends its call.
+    stream_.expires_after(ToSteady(gateway_.options().read_timeout));
     asio::async_write(
         stream_, asio::buffer(queue_.front().bytes),
         [self = shared_from_this()](beast::error_code error, size_t) {
@@ -634,6 +696,8 @@ class Session : public std::enable_shared_from_this<Session> {
             self->WriteNext();
           } else if (self->closing_) {
             self->Close();
+          } else {
+            self->stream_.expires_never();
           }
         });
   }
@@ -724,13 +788,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void SendBody(http::status status, absl::string_view content_type,
                 std::string body) {
-    if (request_.method() == http::verb::head) {
-      auto head = std::make_shared<http::response<http::empty_body>>(
-          status, request_.version());
-      head->set(http::field::content_type, View(content_type));
-      head->content_length(body.size());
-      return Send(std::move(head), /*skip_body=*/true);
-    }
     auto response = std::make_shared<http::response<http::string_body>>(
         status, request_.version());
     response->set(http::field::content_type, View(content_type));
@@ -740,6 +797,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   template <class Response>
   void Send(std::shared_ptr<Response> response, bool skip_body = false) {
+    if (request_.method() == http::verb::head && !skip_body) {
+      // The header of the answer a GET would get, without its body.
+      response->keep_alive(keep_alive_);
+      response->prepare_payload();
+      auto head = std::make_shared<http::response<http::empty_body>>();
+      head->base() = response->base();
+      return Send(std::move(head), /*skip_body=*/true);
+    }
     response->set(http::field::server, "kepu");
     response->keep_alive(keep_alive_);
     if (!skip_body) response->prepare_payload();
@@ -814,6 +879,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing_ = false;
   bool client_gone_ = false;
   bool headers_sent_ = false;
+  bool connect_stream_ = false;
   std::string stream_content_type_;
   char hang_up_byte_[1] = {};
 };
@@ -909,9 +975,8 @@ void Session::StartStream(const RpcMethod& method,
                           grpc::ByteBuffer request,
                           absl::string_view content_type) {
   if (!gateway_.BeginCall(context, /*streaming=*/true)) {
-    return SendError(http::status::service_unavailable,
-                     grpc::StatusCode::UNAVAILABLE,
-                     "the gateway is shutting down");
+    return Refuse(grpc::StatusCode::UNAVAILABLE,
+                  "the gateway is shutting down");
   }
   DoneResponding();  // a stream is a call: Stop cancels it
   stream_.expires_never();
@@ -977,11 +1042,18 @@ void HttpGateway::Impl::Accept() {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
       return;
     }
-    if (!error) {
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), *this)->Start();
+    if (error) {
+      // Say, out of file descriptors: the listener stays readable, so an
+      // immediate retry would spin.
+      accept_backoff_.expires_after(std::chrono::milliseconds(100));
+      accept_backoff_.async_wait([this](beast::error_code waited) {
+        if (!waited && acceptor_.is_open()) Accept();
+      });
+      return;
     }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Session>(std::move(socket), *this)->Start();
     Accept();
   });
 }
@@ -1002,36 +1074,55 @@ void HttpGateway::Impl::Stop(absl::Time deadline) {
     streams = streams_;
   }
   CancelAll(streams);
-  asio::post(acceptor_.get_executor(), [this] {
+  // No new connection from here on.
+  absl::Notification closed;
+  asio::post(acceptor_.get_executor(), [this, &closed] {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    accept_backoff_.cancel();
+    closed.Notify();
   });
-  auto calls_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return unary_.empty() && streams_.empty();
+  closed.WaitForNotification();
+  // Unary calls in flight finish until the deadline, then are cancelled.
+  auto unary_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return unary_.empty();
   };
   Calls late;
   {
     absl::MutexLock lock(&mu_);
-    if (!mu_.AwaitWithDeadline(absl::Condition(&calls_done), deadline)) {
+    if (!mu_.AwaitWithDeadline(absl::Condition(&unary_done), deadline)) {
       late = unary_;
-      late.insert(streams_.begin(), streams_.end());
     }
   }
   CancelAll(late);
   {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&calls_done));
-  }
-  // Every call has handed its answer to a strand: let the answers be written
-  // (a moment past the deadline at most), then close every connection.
-  {
-    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&unary_done));
+    // Their answers are on the strands: let them be written (a moment past
+    // the deadline at most).
     auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return responding_ == 0;
     };
     mu_.AwaitWithDeadline(
         absl::Condition(&answered),
         std::max(deadline, absl::Now() + absl::Milliseconds(200)));
+  }
+  // Close every connection: idle keep-alive ones, and event streams (one
+  // stuck on a client that stopped reading ends here too, its write failing).
+  std::vector<std::weak_ptr<Session>> sessions;
+  {
+    absl::MutexLock lock(&sessions_mu_);
+    sessions.swap(sessions_);
+  }
+  for (const std::weak_ptr<Session>& weak : sessions) {
+    if (std::shared_ptr<Session> session = weak.lock()) session->PostClose();
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    auto calls_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return unary_.empty() && streams_.empty();
+    };
+    mu_.Await(absl::Condition(&calls_done));
   }
   io_.stop();
   for (std::thread& thread : threads_) thread.join();

@@ -29,18 +29,16 @@ absl::string_view HostOf(absl::string_view peer) {
 }
 
 // Who the call is from: the gateway forwards the browser's address, and is
-// believed when it is in this process (gRPC names no network peer for an
-// in-process call) or at a trusted address.
+// believed when it is in this process or at a trusted address.
 std::string ClientPeer(const grpc::CallbackServerContext& context,
                        const ServiceEnv& env) {
   std::string peer = context.peer();
   absl::string_view forwarded = Metadata(context, "x-kepu-client-address");
   if (forwarded.empty()) return peer;
-  const bool network = absl::StartsWith(peer, "ipv4:") ||
-                       absl::StartsWith(peer, "ipv6:") ||
-                       absl::StartsWith(peer, "unix:");
+  // gRPC names no peer for a call on the server's in-process channel.
+  const bool in_process = peer.empty() || peer == "unknown";
   const bool trusted =
-      !network ||
+      in_process ||
       std::find(env.trusted_gateways.begin(), env.trusted_gateways.end(),
                 HostOf(peer)) != env.trusted_gateways.end();
   return trusted ? std::string(forwarded) : peer;
