@@ -759,7 +759,11 @@ class Session : public std::enable_shared_from_this<Session> {
         std::piecewise_construct, std::make_tuple(std::move(body)),
         std::make_tuple(http::status::ok, request_.version()));
     response->set(http::field::content_type, View(MimeTypeOf(*file)));
-    response->set(http::field::cache_control, View(CacheControlOf(*decoded)));
+    // The app's page (also what a client route gets) is always revalidated.
+    response->set(
+        http::field::cache_control,
+        View(file->filename() == "index.html" ? absl::string_view("no-cache")
+                                              : CacheControlOf(*decoded)));
     response->set("X-Content-Type-Options", "nosniff");
     response->content_length(size);
     if (request_.method() == http::verb::head) {

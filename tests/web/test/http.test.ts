@@ -87,9 +87,11 @@ describe("static files from --http_root", () => {
   });
 
   test("SPA fallback: a path without a file extension is the app's page", async () => {
-    for (const path of ["/orders", "/orders/01M8M9SZ184AD2KQGME6RD8EPR", "/me/hours?tab=2"]) {
+    for (const path of ["/orders", "/orders/01M8M9SZ184AD2KQGME6RD8EPR", "/me/hours?tab=2", "/assets/route"]) {
       const r = await getRaw(fx.world, path);
       expect({ path, status: r.status, text: r.text }).toEqual({ path, status: 200, text: INDEX });
+      // The app's page is revalidated, wherever it is served from (never the assets' year).
+      expect({ path, cache: r.headers.get("cache-control") }).toEqual({ path, cache: "no-cache" });
     }
   });
 
