@@ -23,6 +23,7 @@
 #include "kepu/v1/report.pb.h"
 #include "kepu/v1/watchdog.pb.h"
 #include "services/core/log.h"
+#include "services/core/stop_signals.h"
 #include "services/gateway/gateway_flags.h"
 
 ABSL_FLAG(std::string, backend, "127.0.0.1:7070",
@@ -58,11 +59,7 @@ std::vector<std::string> KepuServices() {
 }
 
 int Run() {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();
 
   std::shared_ptr<grpc::Channel> backend = grpc::CreateChannel(
       absl::GetFlag(FLAGS_backend), grpc::InsecureChannelCredentials());
@@ -77,8 +74,7 @@ int Run() {
   Log(LogLevel::kInfo, "gateway.listening",
       {{"address", (*server)->address()},
        {"backend", absl::GetFlag(FLAGS_backend)}});
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const int signal = WaitForStopSignal(stop_signals);
   Log(LogLevel::kInfo, "gateway.stopping", {{"signal", absl::StrCat(signal)}});
   (*server)->Stop(absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout));
   Log(LogLevel::kInfo, "gateway.stopped");

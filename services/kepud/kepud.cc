@@ -42,6 +42,7 @@
 #include "services/core/log.h"
 #include "services/core/redis/redis_client.h"
 #include "services/core/redis/redis_sessions.h"
+#include "services/core/stop_signals.h"
 #include "services/core/text.h"
 #include "services/directory/directory_domain.h"
 #include "services/directory/directory_service.h"
@@ -281,11 +282,7 @@ int Fail(absl::string_view why) {
 
 int Run() {
   // Signals are taken by sigwait below; block them before any thread starts.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();
 
   std::vector<std::string> names = absl::GetFlag(FLAGS_services);
   if (names.size() == 1 && names[0] == "all") names = AllServiceNames();
@@ -446,8 +443,7 @@ int Run() {
     }
   }
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const int signal = WaitForStopSignal(stop_signals);
   Log(LogLevel::kInfo, "kepud.stopping", {{"signal", absl::StrCat(signal)}});
   // The watchdogs stop first: no move is started after the signal (one in
   // progress finishes; an order it had claimed comes back after the lease).

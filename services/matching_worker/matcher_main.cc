@@ -21,6 +21,7 @@
 #include "services/core/clock.h"
 #include "services/core/ids.h"
 #include "services/core/log.h"
+#include "services/core/stop_signals.h"
 #include "services/directory/directory_domain.h"
 #include "services/matching_worker/matching_workers.h"
 #include "services/orders/order_domain.h"
@@ -41,11 +42,7 @@ namespace kepu {
 namespace {
 
 int Run() {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();
 
   absl::StatusOr<RedisOptions> redis_options =
       ParseRedisAddress(absl::GetFlag(FLAGS_redis));
@@ -100,8 +97,7 @@ int Run() {
       });
   Log(LogLevel::kInfo, "matcher.ready",
       {{"tenants", absl::StrJoin(tenants, ",")}});
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const int signal = WaitForStopSignal(stop_signals);
   Log(LogLevel::kInfo, "matcher.stopping",
       {{"signal", std::to_string(signal)}});
   return 0;
