@@ -5,7 +5,7 @@
 KEPU_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libhiredis-dev libsodium-dev libboost-dev
+  libabsl-dev libhiredis-dev libsodium-dev libboost-dev libmsgpack-dev
 )
 # Running it.
 KEPU_RUN_PACKAGES=(redis-server redis-tools)

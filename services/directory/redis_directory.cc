@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "kepu_directory_scripts.h"
+#include "services/core/audit.h"
 #include "services/core/field_checks.h"
+#include "services/core/redis/record_write.h"
 #include "services/core/status_macros.h"
 #include "services/core/text.h"
 #include "services/core/time_util.h"
@@ -22,31 +24,11 @@ namespace {
 // The request key's value is "<fingerprint>:<first result>".
 constexpr size_t kFingerprintLength = 32;
 
-const LuaScript& WriteScript() {
-  static const LuaScript* const kScript = new LuaScript(
-      "directory_write",
-      absl::string_view(directory_scripts::kDirectoryWrite.data(),
-                        directory_scripts::kDirectoryWrite.size()));
-  return *kScript;
-}
-
 const LuaScript& SelectScript() {
   static const LuaScript* const kScript = new LuaScript(
       "select_ids", absl::string_view(directory_scripts::kSelectIds.data(),
                                       directory_scripts::kSelectIds.size()));
   return *kScript;
-}
-
-absl::Status UnexpectedReply(absl::string_view command,
-                             const RedisReply& reply) {
-  return absl::InternalError(absl::StrCat("unexpected redis reply to ", command,
-                                          reply.IsError() ? ": " : "",
-                                          reply.IsError() ? reply.Str() : ""));
-}
-
-absl::Status RequestReused() {
-  return absl::InvalidArgumentError(
-      "request_id: was already used for a different request");
 }
 
 template <typename Record>
@@ -689,15 +671,9 @@ absl::StatusOr<Record> RedisDirectory::Write(
   ASSIGN_OR_RETURN(
       std::vector<RedisReply> replies,
       redis_.Pipeline({{"GET", request_key}, {"HGET", record_key, "r"}}));
-  if (replies[0].IsString()) {
-    absl::string_view prior = replies[0].Str();
-    if (prior.substr(0, kFingerprintLength) != write.request.fingerprint) {
-      return RequestReused();
-    }
-    return Parse<Record>(prior.substr(kFingerprintLength + 1),
-                         "request result");
-  }
-  if (!replies[0].IsNil()) return UnexpectedReply("GET", replies[0]);
+  ASSIGN_OR_RETURN(std::optional<std::string> prior,
+                   PriorResult(replies[0], write.request.fingerprint));
+  if (prior.has_value()) return Parse<Record>(*prior, "request result");
   std::optional<Record> before;
   if (replies[1].IsString()) {
     ASSIGN_OR_RETURN(before, Parse<Record>(replies[1].Str(), Kind::kLabel));
@@ -746,108 +722,80 @@ absl::StatusOr<Record> RedisDirectory::Write(
   }
   RETURN_IF_ERROR(guard(stored, after));
 
-  // Only the indexes that change: a deactivated record stays listed.
-  const std::vector<std::string> old_indexes =
-      stored != nullptr ? IndexKeysOf(*stored) : std::vector<std::string>();
-  const std::vector<std::string> new_indexes = IndexKeysOf(after);
-  auto listed = [](const std::vector<std::string>& keys,
-                   const std::string& key) {
-    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  // A deactivated record stays listed; the write moves the record only in
+  // the indexes that change.
+  auto indexes = [this](const Record& record) {
+    std::vector<ScoredKey> entries;
+    for (std::string& key : IndexKeysOf(record)) {
+      entries.push_back({std::move(key), 0});
+    }
+    return entries;
   };
-  std::vector<absl::string_view> leave;
-  for (const std::string& key : old_indexes) {
-    if (!listed(new_indexes, key)) leave.push_back(key);
-  }
-  std::vector<absl::string_view> join;
-  for (const std::string& key : new_indexes) {
-    if (!listed(old_indexes, key)) join.push_back(key);
-  }
-
-  const std::string audit_key = keys_.Audit();
-  std::vector<absl::string_view> keys = {record_key, request_key, audit_key};
-  for (const Extras::Guard& g : extras.guards) keys.push_back(g.key);
-  for (const Extras::Empty& e : extras.empties) keys.push_back(e.key);
-  keys.insert(keys.end(), leave.begin(), leave.end());
-  keys.insert(keys.end(), join.begin(), join.end());
-
-  const std::string expected =
-      stored != nullptr ? absl::StrCat(stored->version()) : "0";
-  const std::string version = absl::StrCat(after.version());
-  const std::string record = after.SerializeAsString();
-  const std::string ttl =
-      absl::StrCat(absl::ToInt64Seconds(options_.request_ttl));
-  const std::string guard_count = absl::StrCat(extras.guards.size());
-  const std::string empty_count = absl::StrCat(extras.empties.size());
-  const std::string leave_count = absl::StrCat(leave.size());
-  const std::string join_count = absl::StrCat(join.size());
-  const std::string at = absl::StrCat(absl::ToUnixMillis(write.at));
-  const std::string role = absl::StrCat(static_cast<int>(write.actor.role()));
-  const std::string target = absl::StrCat(Kind::kField, "/", id);
-  std::vector<std::pair<absl::string_view, absl::string_view>> audit = {
-      {"at", at},
-      {"actor", write.actor.user_id()},
-      {"actor_name", write.actor.display_name()},
-      {"role", role},
-      {"action", write.action},
-      {"target", target},
-      {"request_id", write.request.request_id},
-      {"outcome", "OK"}};
-  if (!write.reason.empty()) audit.push_back({"reason", write.reason});
-  const std::string audit_count = absl::StrCat(audit.size());
-  const std::string path = extras.path.value_or("");
-  std::vector<std::string> guard_versions;
+  const int64_t expected = stored != nullptr ? stored->version() : 0;
+  RecordWrite record;
+  record.Request(keys_.tenant_keys().Request(write.request.actor_id,
+                                             write.request.request_id),
+                 write.request.fingerprint, options_.request_ttl);
+  record.Hash(record_key, expected)
+      .Field("v", absl::StrCat(after.version()))
+      .Field("r", after.SerializeAsString());
+  if (extras.path.has_value()) record.Field("p", *extras.path);
   for (const Extras::Guard& g : extras.guards) {
-    guard_versions.push_back(absl::StrCat(g.version));
+    record.CheckVersion(g.key, g.version);
   }
-  std::vector<absl::string_view> args = {
-      expected,    version,
-      record,      extras.path.has_value() ? "1" : "0",
-      path,        write.request.fingerprint,
-      ttl,         guard_count,
-      empty_count, leave_count,
-      join_count,  id,
-      audit_count};
-  for (const auto& [field, value] : audit) {
-    args.push_back(field);
-    args.push_back(value);
-  }
-  for (const std::string& v : guard_versions) args.push_back(v);
+  for (const Extras::Empty& e : extras.empties) record.CheckEmpty(e.key);
+  record.Index(id,
+               stored != nullptr ? indexes(*stored) : std::vector<ScoredKey>(),
+               indexes(after));
+  AuditEntry audit;
+  audit.at = write.at;
+  audit.actor = write.actor;
+  audit.action = write.action;
+  audit.target = absl::StrCat(Kind::kField, "/", id);
+  audit.request_id = write.request.request_id;
+  audit.reason = write.reason;
+  record.Log(keys_.Audit(), AuditFields(audit));
 
-  ASSIGN_OR_RETURN(RedisReply reply, redis_.Eval(WriteScript(), keys, args));
-  if (reply.IsError()) {
-    absl::string_view error = reply.Str();
-    if (absl::StartsWith(error, "KEPU_REQUEST_REUSED")) return RequestReused();
-    if (absl::StartsWith(error, "KEPU_EXISTS")) {
+  ASSIGN_OR_RETURN(WriteOutcome outcome, ApplyRecordWrite(redis_, record));
+  // Checks are numbered from 1: the guards, then the empties.
+  const size_t guards = extras.guards.size();
+  switch (outcome.refusal) {
+    case WriteRefusal::kNone:
+      break;
+    case WriteRefusal::kRequestReused:
+      return RequestReusedError();
+    case WriteRefusal::kExists:
       return absl::AlreadyExistsError(
           absl::StrCat(Kind::kLabel, " ", id, " already exists"));
-    }
-    if (absl::StartsWith(error, "KEPU_NOT_FOUND")) return NotFound<Record>(id);
-    absl::string_view rest = error;
-    if (absl::ConsumePrefix(&rest, "KEPU_STALE ")) {
+    case WriteRefusal::kNotFound:
+      return NotFound<Record>(id);
+    case WriteRefusal::kStale:
       return absl::AbortedError(
-          absl::StrCat(Kind::kLabel, " ", id, " is at version ", rest, ", not ",
-                       expected, ": read it again and retry"));
-    }
-    size_t index = 0;
-    if (absl::ConsumePrefix(&rest, "KEPU_CHANGED ") &&
-        absl::SimpleAtoi(rest, &index) && index >= 1 &&
-        index <= extras.guards.size()) {
-      return absl::AbortedError(absl::StrCat(extras.guards[index - 1].what,
-                                             " changed meanwhile: retry"));
-    }
-    if (absl::ConsumePrefix(&rest, "KEPU_NOT_EMPTY ") &&
-        absl::SimpleAtoi(rest, &index) && index >= 1 &&
-        index <= extras.empties.size()) {
-      return absl::FailedPreconditionError(extras.empties[index - 1].message);
-    }
-    return UnexpectedReply("directory_write", reply);
+          absl::StrCat(Kind::kLabel, " ", id, " is at version ", outcome.detail,
+                       ", not ", expected, ": read it again and retry"));
+    case WriteRefusal::kChanged:
+      if (outcome.check >= 1 && static_cast<size_t>(outcome.check) <= guards) {
+        return absl::AbortedError(
+            absl::StrCat(extras.guards[outcome.check - 1].what,
+                         " changed meanwhile: retry"));
+      }
+      break;
+    case WriteRefusal::kNotEmpty:
+      if (static_cast<size_t>(outcome.check) > guards &&
+          static_cast<size_t>(outcome.check) <=
+              guards + extras.empties.size()) {
+        return absl::FailedPreconditionError(
+            extras.empties[outcome.check - guards - 1].message);
+      }
+      break;
+    default:
+      break;
   }
-  if (!reply.IsArray() || reply.Size() != 2 || !reply[1].IsString()) {
-    return UnexpectedReply("directory_write", reply);
+  if (outcome.refusal != WriteRefusal::kNone) {
+    return absl::InternalError(absl::StrCat("unexpected refusal of a write of ",
+                                            Kind::kLabel, " ", id));
   }
-  if (reply[0].Str() == "replayed") {
-    return Parse<Record>(reply[1].Str(), "request result");
-  }
+  if (outcome.replayed) return Parse<Record>(outcome.result, "request result");
   return after;
 }
 

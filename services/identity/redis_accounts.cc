@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "kepu_identity_scripts.h"
+#include "services/core/redis/record_write.h"
 #include "services/core/status_macros.h"
 
 namespace kepu {
@@ -18,11 +19,6 @@ const LuaScript* NewScript(const char* name, std::string_view body) {
   return new LuaScript(name, absl::string_view(body.data(), body.size()));
 }
 
-const LuaScript& WriteUserScript() {
-  static const LuaScript* const kScript =
-      NewScript("write_user", identity_scripts::kWriteUser);
-  return *kScript;
-}
 const LuaScript& CreateSessionScript() {
   static const LuaScript* const kScript =
       NewScript("create_session", identity_scripts::kCreateSession);
@@ -37,18 +33,6 @@ const LuaScript& BeginSignInScript() {
 // The request key's value is "<fingerprint>:<first result>".
 constexpr size_t kFingerprintLength = 32;
 
-absl::Status UnexpectedReply(absl::string_view command,
-                             const RedisReply& reply) {
-  return absl::InternalError(absl::StrCat("unexpected redis reply to ", command,
-                                          reply.IsError() ? ": " : "",
-                                          reply.IsError() ? reply.Str() : ""));
-}
-
-absl::Status RequestReused() {
-  return absl::InvalidArgumentError(
-      "request_id: was already used for a different request");
-}
-
 absl::StatusOr<v1::User> ParseUser(absl::string_view bytes,
                                    absl::string_view what) {
   v1::User user;
@@ -62,33 +46,10 @@ absl::StatusOr<v1::User> ParseUser(absl::string_view bytes,
 // matches.
 absl::StatusOr<std::optional<v1::User>> ReplayOf(
     const RedisReply& reply, const AccountRequest& request) {
-  if (reply.IsNil()) return std::nullopt;
-  if (!reply.IsString()) return UnexpectedReply("GET", reply);
-  absl::string_view prior = reply.Str();
-  if (prior.substr(0, kFingerprintLength) != request.fingerprint)
-    return RequestReused();
-  return ParseUser(prior.substr(kFingerprintLength + 1), "request result");
-}
-
-// The fields and values of an audit entry, in stream order; `at` and `role`
-// are its time and role as text (they must outlive the result).
-std::vector<absl::string_view> AuditFields(const AuditEntry& entry,
-                                           absl::string_view at,
-                                           absl::string_view role) {
-  std::vector<absl::string_view> fields = {
-      "at",         at,
-      "actor",      entry.actor.user_id(),
-      "actor_name", entry.actor.display_name(),
-      "role",       role,
-      "action",     entry.action,
-      "target",     entry.target,
-      "request_id", entry.request_id,
-      "outcome",    "OK"};
-  if (!entry.reason.empty()) {
-    fields.push_back("reason");
-    fields.push_back(entry.reason);
-  }
-  return fields;
+  ASSIGN_OR_RETURN(std::optional<std::string> prior,
+                   PriorResult(reply, request.fingerprint));
+  if (!prior.has_value()) return std::nullopt;
+  return ParseUser(*prior, "request result");
 }
 
 // "ROLE_COMMUNITY_WORKER" -> "community_worker".
@@ -243,99 +204,66 @@ absl::StatusOr<UserWritten> RedisAccounts::Write(const UserWrite& write) {
   if (write.before.has_value() && write.before->id() != id) {
     return absl::InvalidArgumentError("a write cannot change a user's id");
   }
-
-  // Indexes to leave and to join: only those that change.
-  std::vector<std::string> before_keys;
-  if (write.before.has_value()) before_keys = IndexKeysOf(*write.before);
-  const std::vector<std::string> after_keys = IndexKeysOf(after);
-  auto contains = [](const std::vector<std::string>& keys,
-                     const std::string& key) {
-    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  auto indexes = [this](const v1::User& user) {
+    std::vector<ScoredKey> entries;
+    for (std::string& key : IndexKeysOf(user)) {
+      entries.push_back({std::move(key), 0});
+    }
+    return entries;
   };
-  std::vector<absl::string_view> leave;
-  for (const std::string& key : before_keys) {
-    if (!contains(after_keys, key)) leave.push_back(key);
-  }
-  std::vector<absl::string_view> join;
-  for (const std::string& key : after_keys) {
-    if (!contains(before_keys, key)) join.push_back(key);
-  }
 
-  const std::string user_key = UserKey(id);
-  // A change never moves the phone key; a create claims it.
-  const std::string phone_key = PhoneKey(after.phone());
-  const std::string sessions_key = RedisSessions::UserSessionsKey(tenant_, id);
-  const std::string audit_key = AuditKey();
-  std::string request_key;
-  std::vector<absl::string_view> keys = {user_key, phone_key, sessions_key,
-                                         audit_key};
+  RecordWrite record;
   if (write.request.has_value()) {
-    request_key =
-        keys_.Request(write.request->actor_id, write.request->request_id);
-    keys.push_back(request_key);
+    record.Request(
+        keys_.Request(write.request->actor_id, write.request->request_id),
+        write.request->fingerprint, options_.request_ttl);
   }
-  keys.insert(keys.end(), leave.begin(), leave.end());
-  keys.insert(keys.end(), join.begin(), join.end());
+  const int64_t expected =
+      write.before.has_value() ? write.before->version() : 0;
+  record.Hash(UserKey(id), expected)
+      .Field("v", absl::StrCat(after.version()))
+      .Field("r", after.SerializeAsString());
+  if (!write.password_hash.empty()) record.Field("h", write.password_hash);
+  if (!write.before.has_value()) {
+    // A create claims the phone number; a change never moves it.
+    const std::string phone_key = PhoneKey(after.phone());
+    record.CheckAbsent(phone_key).Set(phone_key, id);
+  }
+  record.Index(id,
+               write.before.has_value() ? indexes(*write.before)
+                                        : std::vector<ScoredKey>(),
+               indexes(after));
+  if (write.sessions != SessionEffect::kKeep) {
+    record.EndSessions(RedisSessions::UserSessionsKey(tenant_, id),
+                       write.sessions == SessionEffect::kEndOthers
+                           ? std::optional<std::string>(write.keep_session_key)
+                           : std::nullopt);
+  }
+  record.Log(AuditKey(), AuditFields(write.audit));
 
-  const std::string expected_version =
-      write.before.has_value() ? absl::StrCat(write.before->version()) : "0";
-  const std::string new_version = absl::StrCat(after.version());
-  const std::string record = after.SerializeAsString();
-  const std::string ttl =
-      absl::StrCat(absl::ToInt64Seconds(options_.request_ttl));
-  const std::string leave_count = absl::StrCat(leave.size());
-  const std::string join_count = absl::StrCat(join.size());
-  const std::string at = absl::StrCat(absl::ToUnixMillis(write.audit.at));
-  absl::string_view sessions = "keep";
-  if (write.sessions == SessionEffect::kEndAll) sessions = "all";
-  if (write.sessions == SessionEffect::kEndOthers) sessions = "others";
-  std::vector<absl::string_view> args = {
-      write.request.has_value() ? "1" : "0",
-      write.request.has_value() ? absl::string_view(write.request->fingerprint)
-                                : "",
-      ttl,
-      expected_version,
-      new_version,
-      record,
-      write.password_hash,
-      id,
-      sessions,
-      write.keep_session_key,
-      leave_count,
-      join_count,
-  };
-  const std::string role =
-      absl::StrCat(static_cast<int>(write.audit.actor.role()));
-  for (absl::string_view field : AuditFields(write.audit, at, role)) {
-    args.push_back(field);
-  }
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_.Eval(WriteUserScript(), keys, args));
-  if (reply.IsError()) {
-    absl::string_view error = reply.Str();
-    if (absl::StartsWith(error, "KEPU_REQUEST_REUSED")) return RequestReused();
-    if (absl::StartsWith(error, "KEPU_PHONE_TAKEN")) {
+  ASSIGN_OR_RETURN(WriteOutcome outcome, ApplyRecordWrite(redis_, record));
+  switch (outcome.refusal) {
+    case WriteRefusal::kNone:
+      break;
+    case WriteRefusal::kRequestReused:
+      return RequestReusedError();
+    case WriteRefusal::kTaken:
       return absl::AlreadyExistsError("phone: the number has an account");
-    }
-    if (absl::StartsWith(error, "KEPU_EXISTS")) {
+    case WriteRefusal::kExists:
       return absl::AlreadyExistsError(absl::StrCat("user ", id, " exists"));
-    }
-    if (absl::StartsWith(error, "KEPU_NOT_FOUND")) {
+    case WriteRefusal::kNotFound:
       return absl::NotFoundError(absl::StrCat("user ", id, " not found"));
-    }
-    if (absl::StartsWith(error, "KEPU_STALE")) {
-      return absl::AbortedError(absl::StrCat(
-          "user ", id, " is at version ", error.substr(11), ", not ",
-          expected_version, ": read it again and retry"));
-    }
-    return UnexpectedReply("write_user", reply);
-  }
-  if (!reply.IsArray() || reply.Size() != 2 || !reply[1].IsString()) {
-    return UnexpectedReply("write_user", reply);
+    case WriteRefusal::kStale:
+      return absl::AbortedError(absl::StrCat("user ", id, " is at version ",
+                                             outcome.detail, ", not ", expected,
+                                             ": read it again and retry"));
+    default:
+      return absl::InternalError(
+          absl::StrCat("unexpected refusal of a write of user ", id));
   }
   UserWritten written;
-  if (reply[0].Str() == "replayed") {
-    ASSIGN_OR_RETURN(written.user, ParseUser(reply[1].Str(), "request result"));
+  if (outcome.replayed) {
+    ASSIGN_OR_RETURN(written.user, ParseUser(outcome.result, "request result"));
     written.replayed = true;
   } else {
     written.user = after;
@@ -473,11 +401,12 @@ absl::Status RedisAccounts::EndSignIn(absl::string_view number_digest,
 
 absl::Status RedisAccounts::AppendAudit(const AuditEntry& entry) {
   const std::string key = AuditKey();
-  const std::string at = absl::StrCat(absl::ToUnixMillis(entry.at));
-  const std::string role = absl::StrCat(static_cast<int>(entry.actor.role()));
+  const std::vector<std::pair<std::string, std::string>> fields =
+      AuditFields(entry);
   std::vector<absl::string_view> command = {"XADD", key, "*"};
-  for (absl::string_view field : AuditFields(entry, at, role)) {
+  for (const auto& [field, value] : fields) {
     command.push_back(field);
+    command.push_back(value);
   }
   ASSIGN_OR_RETURN(RedisReply reply, redis_.Command(command));
   if (reply.IsError()) return UnexpectedReply("XADD", reply);

@@ -1,6 +1,6 @@
 // The accounts of one tenant in Redis: users with their password hashes,
-// unique by phone number, versioned, written by one Lua script per change
-// (lua/write_user.lua), with indexes for listing, an audit entry per write, and
+// unique by phone number, versioned, written by one record write per change
+// (record_write.h), with indexes for listing, an audit entry per write, and
 // the failure counters of sign-ins.
 //
 // Keys (under RedisKeys(tenant).prefix()):
@@ -32,6 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "kepu/v1/identity.pb.h"
+#include "services/core/audit.h"
 #include "services/core/redis/redis_client.h"
 #include "services/core/redis/redis_keys.h"
 #include "services/core/redis/redis_sessions.h"
@@ -56,23 +57,6 @@ struct AccountRequest {
   std::string request_id;
   // 32 hex characters (see Fingerprint).
   std::string fingerprint;
-};
-
-// One line of the tenant's audit trail (the fields the directory's writes use
-// too: at, actor, actor_name, role, action, target, request_id, outcome[,
-// reason]).
-struct AuditEntry {
-  absl::Time at;
-  // Who did it: user id ("system" for the platform itself), display name and
-  // the role acted in.
-  v1::Actor actor;
-  // The RPC, e.g. "kepu.v1.IdentityService/GrantRole".
-  std::string action;
-  // e.g. "user/01JD...".
-  std::string target;
-  std::string request_id;
-  // Optional: why (e.g. of a deactivation).
-  std::string reason;
 };
 
 // What happens to the user's sessions when a write applies.

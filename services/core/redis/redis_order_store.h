@@ -1,6 +1,12 @@
-// OrderStore on Redis: each order a hash, each move one Lua script
-// (lua/apply_transition.lua), indexes as sorted sets, histories and the
-// tenant's event stream as Redis streams.
+// OrderStore on Redis: each order a hash, each move one record write
+// (record_write.h: the order, its index moves, the records and counters the
+// move creates, the event, the matching queue and the request key, all or
+// nothing), indexes as sorted sets, the tenant's event stream a Redis stream.
+//
+// The implementation is split by concern: redis_order_store.cc (reads and the
+// move), redis_order_lists.cc (listings), redis_side_records.cc (hours,
+// follow-ups, escalations), redis_deadlines.cc (the watchdog's index, team
+// history).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +16,7 @@
 
 #include "absl/time/time.h"
 #include "services/core/order_store.h"
+#include "services/core/redis/record_write.h"
 #include "services/core/redis/redis_client.h"
 #include "services/core/redis/redis_keys.h"
 
@@ -70,15 +77,14 @@ class RedisOrderStore : public OrderStore {
 
   const RedisKeys& keys() const { return keys_; }
 
-  // An order's place in one index: the key and its score there.
-  struct IndexEntry {
-    std::string key;
-    int64_t score = 0;
-  };
-  // The indexes an order is listed in: its community's, department's and
-  // team's (scored by IndexScore of its state), and its resident's (scored by
-  // creation time).
-  std::vector<IndexEntry> IndexEntriesOf(const v1::Order& order) const;
+  // The indexes an order is listed in, with its score there: its community's,
+  // department's and team's (scored by IndexScore of its state), its
+  // resident's (by creation time), and while it is open, its line's and
+  // community's open orders (by creation time).
+  std::vector<ScoredKey> IndexEntriesOf(const v1::Order& order) const;
+
+  // The record write of a move (what Apply sends).
+  RecordWrite MoveWrite(const Transition& transition) const;
 
  private:
   RedisClient& redis_;

@@ -1,0 +1,537 @@
+#include "services/core/redis/record_write.h"
+
+#include <msgpack.h>
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "kepu_redis_scripts.h"
+#include "services/core/redis/redis_functions.h"
+#include "services/core/status_macros.h"
+
+namespace kepu {
+namespace {
+
+const FunctionLibrary& Library() {
+  static const FunctionLibrary* const kLibrary = new FunctionLibrary(
+      "kepu_records", "KEPU_LIBRARY",
+      absl::string_view(redis_scripts::kRecordWrite.data(),
+                        redis_scripts::kRecordWrite.size()));
+  return *kLibrary;
+}
+
+// MessagePack through msgpack-c's packer, into a string.
+class Packer {
+ public:
+  Packer() { msgpack_packer_init(&packer_, &out_, &Packer::Append); }
+  Packer(const Packer&) = delete;
+  Packer& operator=(const Packer&) = delete;
+
+  void Map(size_t entries) { msgpack_pack_map(&packer_, entries); }
+  void Array(size_t entries) { msgpack_pack_array(&packer_, entries); }
+  void Str(absl::string_view text) {
+    msgpack_pack_str(&packer_, text.size());
+    msgpack_pack_str_body(&packer_, text.data(), text.size());
+  }
+  void Int(int64_t value) { msgpack_pack_int64(&packer_, value); }
+  // Numbers that go to Redis travel as decimal strings (Lua's numbers would
+  // print scores beyond 14 digits rounded).
+  void Decimal(int64_t value) { Str(absl::StrCat(value)); }
+  // A list of field, value, field, value ...
+  void Pairs(const RecordWrite::Fields& fields) {
+    Array(fields.size() * 2);
+    for (const auto& [field, value] : fields) {
+      Str(field);
+      Str(value);
+    }
+  }
+
+  std::string Take() { return std::move(out_); }
+
+ private:
+  static int Append(void* data, const char* bytes, size_t length) {
+    static_cast<std::string*>(data)->append(bytes, length);
+    return 0;
+  }
+
+  std::string out_;
+  msgpack_packer packer_;
+};
+
+}  // namespace
+
+int RecordWrite::KeyNumber(absl::string_view key) {
+  auto it = std::find(keys_.begin(), keys_.end(), key);
+  if (it != keys_.end()) return static_cast<int>(it - keys_.begin()) + 1;
+  keys_.emplace_back(key);
+  return static_cast<int>(keys_.size());
+}
+
+RecordWrite& RecordWrite::Request(absl::string_view key,
+                                  absl::string_view fingerprint,
+                                  absl::Duration ttl) {
+  request_key_ = KeyNumber(key);
+  fingerprint_ = std::string(fingerprint);
+  ttl_seconds_ = absl::ToInt64Seconds(ttl);
+  return *this;
+}
+
+RecordWrite& RecordWrite::Hash(absl::string_view key, int64_t expected_version,
+                               std::optional<int64_t> expected_state) {
+  record_key_ = KeyNumber(key);
+  hash_ = true;
+  expected_version_ = expected_version;
+  expected_state_ = expected_state;
+  return *this;
+}
+
+RecordWrite& RecordWrite::Field(absl::string_view name,
+                                absl::string_view value) {
+  fields_.emplace_back(std::string(name), std::string(value));
+  return *this;
+}
+
+RecordWrite& RecordWrite::String(absl::string_view key,
+                                 std::optional<std::string> expected,
+                                 absl::string_view value) {
+  record_key_ = KeyNumber(key);
+  hash_ = false;
+  expected_value_ = std::move(expected);
+  value_ = std::string(value);
+  return *this;
+}
+
+RecordWrite& RecordWrite::CheckVersion(absl::string_view key, int64_t version) {
+  checks_.push_back({Check::Kind::kVersion, KeyNumber(key), version, {}, 0});
+  return *this;
+}
+
+RecordWrite& RecordWrite::CheckEmpty(absl::string_view key) {
+  checks_.push_back({Check::Kind::kEmpty, KeyNumber(key), 0, {}, 0});
+  return *this;
+}
+
+RecordWrite& RecordWrite::CheckAbsent(absl::string_view key) {
+  checks_.push_back({Check::Kind::kAbsent, KeyNumber(key), 0, {}, 0});
+  return *this;
+}
+
+RecordWrite& RecordWrite::CheckCapacity(
+    absl::string_view key, std::vector<std::pair<int64_t, int64_t>> ranges,
+    int limit) {
+  checks_.push_back(
+      {Check::Kind::kCapacity, KeyNumber(key), 0, std::move(ranges), limit});
+  return *this;
+}
+
+RecordWrite& RecordWrite::Links(absl::string_view key, int64_t since, int limit,
+                                absl::string_view exclude,
+                                absl::string_view tag) {
+  links_ = LinkSpec{KeyNumber(key), since, limit, std::string(exclude),
+                    std::string(tag)};
+  return *this;
+}
+
+RecordWrite& RecordWrite::Index(absl::string_view member,
+                                const std::vector<ScoredKey>& before,
+                                const std::vector<ScoredKey>& after) {
+  IndexSpec index;
+  index.member = std::string(member);
+  for (const ScoredKey& entry : before) {
+    index.before.emplace_back(KeyNumber(entry.key), entry.score);
+  }
+  for (const ScoredKey& entry : after) {
+    index.after.emplace_back(KeyNumber(entry.key), entry.score);
+  }
+  index_ = std::move(index);
+  return *this;
+}
+
+RecordWrite& RecordWrite::Set(absl::string_view key, absl::string_view value) {
+  ops_.push_back(
+      {Op::Kind::kSet, KeyNumber(key), std::string(value), "", false, 0});
+  return *this;
+}
+
+RecordWrite& RecordWrite::SetIf(absl::string_view key, absl::string_view expect,
+                                absl::string_view value) {
+  ops_.push_back({Op::Kind::kSetIf, KeyNumber(key), std::string(value),
+                  std::string(expect), true, 0});
+  return *this;
+}
+
+RecordWrite& RecordWrite::ZAdd(absl::string_view key, int64_t score,
+                               absl::string_view member) {
+  ops_.push_back(
+      {Op::Kind::kZAdd, KeyNumber(key), std::string(member), "", false, score});
+  return *this;
+}
+
+RecordWrite& RecordWrite::ZRem(absl::string_view key,
+                               absl::string_view member) {
+  ops_.push_back(
+      {Op::Kind::kZRem, KeyNumber(key), std::string(member), "", false, 0});
+  return *this;
+}
+
+RecordWrite& RecordWrite::HIncrBy(absl::string_view key,
+                                  absl::string_view field, int64_t by) {
+  ops_.push_back(
+      {Op::Kind::kHIncrBy, KeyNumber(key), std::string(field), "", false, by});
+  return *this;
+}
+
+RecordWrite& RecordWrite::EndSessions(absl::string_view key,
+                                      std::optional<std::string> keep) {
+  ops_.push_back({Op::Kind::kEndSessions, KeyNumber(key), "", keep.value_or(""),
+                  keep.has_value(), 0});
+  return *this;
+}
+
+RecordWrite& RecordWrite::Log(absl::string_view key, Fields fields,
+                              std::optional<int64_t> max_length) {
+  log_ = LogSpec{KeyNumber(key), std::move(fields), max_length, 0, ""};
+  return *this;
+}
+
+RecordWrite& RecordWrite::History(absl::string_view key,
+                                  absl::string_view value) {
+  if (log_.has_value()) {
+    log_->history_key = KeyNumber(key);
+    log_->history_value = std::string(value);
+  }
+  return *this;
+}
+
+RecordWrite& RecordWrite::Enqueue(absl::string_view key, Fields fields) {
+  queues_.push_back({KeyNumber(key), std::move(fields)});
+  return *this;
+}
+
+RecordWrite& RecordWrite::Result(absl::string_view value) {
+  result_ = std::string(value);
+  return *this;
+}
+
+std::string RecordWrite::Encode() const {
+  Packer p;
+  const size_t sections =
+      2 + (request_key_.has_value() ? 1 : 0) + (checks_.empty() ? 0 : 1) +
+      (links_.has_value() ? 1 : 0) + (index_.has_value() ? 1 : 0) +
+      (ops_.empty() ? 0 : 1) + (log_.has_value() ? 1 : 0) +
+      (queues_.empty() ? 0 : 1) + (result_.has_value() ? 1 : 0);
+  p.Map(sections);
+  if (request_key_.has_value()) {
+    p.Str("request");
+    p.Map(3);
+    p.Str("key");
+    p.Int(*request_key_);
+    p.Str("fingerprint");
+    p.Str(fingerprint_);
+    p.Str("ttl");
+    p.Decimal(ttl_seconds_);
+  }
+
+  p.Str("record");
+  if (hash_) {
+    p.Map(expected_state_.has_value() ? 4 : 3);
+    p.Str("key");
+    p.Int(record_key_);
+    p.Str("kind");
+    p.Str("hash");
+    p.Str("version");
+    p.Decimal(expected_version_);
+    if (expected_state_.has_value()) {
+      p.Str("state");
+      p.Decimal(*expected_state_);
+    }
+  } else {
+    p.Map(expected_value_.has_value() ? 3 : 2);
+    p.Str("key");
+    p.Int(record_key_);
+    p.Str("kind");
+    p.Str("string");
+    if (expected_value_.has_value()) {
+      p.Str("value");
+      p.Str(*expected_value_);
+    }
+  }
+
+  if (!checks_.empty()) {
+    p.Str("checks");
+    p.Array(checks_.size());
+    for (const Check& check : checks_) {
+      switch (check.kind) {
+        case Check::Kind::kVersion:
+          p.Map(3);
+          p.Str("check");
+          p.Str("version");
+          p.Str("version");
+          p.Decimal(check.version);
+          break;
+        case Check::Kind::kEmpty:
+          p.Map(2);
+          p.Str("check");
+          p.Str("empty");
+          break;
+        case Check::Kind::kAbsent:
+          p.Map(2);
+          p.Str("check");
+          p.Str("absent");
+          break;
+        case Check::Kind::kCapacity:
+          p.Map(4);
+          p.Str("check");
+          p.Str("capacity");
+          p.Str("limit");
+          p.Int(check.limit);
+          p.Str("ranges");
+          p.Array(check.ranges.size());
+          for (const auto& [low, high] : check.ranges) {
+            p.Array(2);
+            p.Decimal(low);
+            p.Decimal(high);
+          }
+          break;
+      }
+      p.Str("key");
+      p.Int(check.key);
+    }
+  }
+
+  p.Str("write");
+  p.Map(1);
+  if (hash_) {
+    p.Str("fields");
+    p.Pairs(fields_);
+  } else {
+    p.Str("value");
+    p.Str(value_);
+  }
+
+  if (links_.has_value()) {
+    p.Str("links");
+    p.Map(5);
+    p.Str("key");
+    p.Int(links_->key);
+    p.Str("since");
+    p.Decimal(links_->since);
+    p.Str("limit");
+    p.Int(links_->limit);
+    p.Str("exclude");
+    p.Str(links_->exclude);
+    p.Str("tag");
+    p.Str(links_->tag);
+  }
+
+  if (index_.has_value()) {
+    auto entries = [&p](const std::vector<std::pair<int, int64_t>>& list) {
+      p.Array(list.size());
+      for (const auto& [key, score] : list) {
+        p.Array(2);
+        p.Int(key);
+        p.Decimal(score);
+      }
+    };
+    p.Str("index");
+    p.Map(3);
+    p.Str("member");
+    p.Str(index_->member);
+    p.Str("before");
+    entries(index_->before);
+    p.Str("after");
+    entries(index_->after);
+  }
+
+  if (!ops_.empty()) {
+    p.Str("ops");
+    p.Array(ops_.size());
+    for (const Op& op : ops_) {
+      switch (op.kind) {
+        case Op::Kind::kSet:
+          p.Map(3);
+          p.Str("op");
+          p.Str("set");
+          p.Str("value");
+          p.Str(op.a);
+          break;
+        case Op::Kind::kSetIf:
+          p.Map(4);
+          p.Str("op");
+          p.Str("setif");
+          p.Str("value");
+          p.Str(op.a);
+          p.Str("expect");
+          p.Str(op.b);
+          break;
+        case Op::Kind::kZAdd:
+          p.Map(4);
+          p.Str("op");
+          p.Str("zadd");
+          p.Str("member");
+          p.Str(op.a);
+          p.Str("score");
+          p.Decimal(op.number);
+          break;
+        case Op::Kind::kZRem:
+          p.Map(3);
+          p.Str("op");
+          p.Str("zrem");
+          p.Str("member");
+          p.Str(op.a);
+          break;
+        case Op::Kind::kHIncrBy:
+          p.Map(4);
+          p.Str("op");
+          p.Str("hincrby");
+          p.Str("field");
+          p.Str(op.a);
+          p.Str("by");
+          p.Decimal(op.number);
+          break;
+        case Op::Kind::kEndSessions:
+          p.Map(op.has_b ? 3 : 2);
+          p.Str("op");
+          p.Str("end_sessions");
+          if (op.has_b) {
+            p.Str("keep");
+            p.Str(op.b);
+          }
+          break;
+      }
+      p.Str("key");
+      p.Int(op.key);
+    }
+  }
+
+  if (log_.has_value()) {
+    p.Str("log");
+    p.Map(2 + (log_->max_length.has_value() ? 1 : 0) +
+          (log_->history_key != 0 ? 1 : 0));
+    p.Str("key");
+    p.Int(log_->key);
+    p.Str("fields");
+    p.Pairs(log_->fields);
+    if (log_->max_length.has_value()) {
+      p.Str("maxlen");
+      p.Decimal(*log_->max_length);
+    }
+    if (log_->history_key != 0) {
+      p.Str("history");
+      p.Map(2);
+      p.Str("key");
+      p.Int(log_->history_key);
+      p.Str("value");
+      p.Str(log_->history_value);
+    }
+  }
+
+  if (!queues_.empty()) {
+    p.Str("enqueue");
+    p.Array(queues_.size());
+    for (const Queue& queue : queues_) {
+      p.Map(2);
+      p.Str("key");
+      p.Int(queue.key);
+      p.Str("fields");
+      p.Pairs(queue.fields);
+    }
+  }
+
+  if (result_.has_value()) {
+    p.Str("result");
+    p.Str(*result_);
+  }
+  return p.Take();
+}
+
+absl::StatusOr<RedisReply> CallRecordWrite(
+    RedisClient& redis, const std::vector<std::string>& keys,
+    const std::vector<std::string>& args) {
+  std::vector<absl::string_view> key_views(keys.begin(), keys.end());
+  std::vector<absl::string_view> arg_views(args.begin(), args.end());
+  return CallFunction(redis, Library(), "write", key_views, arg_views);
+}
+
+absl::StatusOr<WriteOutcome> ApplyRecordWrite(RedisClient& redis,
+                                              const RecordWrite& write) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   CallRecordWrite(redis, write.keys(), {write.Encode()}));
+  WriteOutcome outcome;
+  if (reply.IsError()) {
+    absl::string_view error = reply.Str();
+    static constexpr std::pair<absl::string_view, WriteRefusal> kCodes[] = {
+        {"KEPU_REQUEST_REUSED", WriteRefusal::kRequestReused},
+        {"KEPU_EXISTS", WriteRefusal::kExists},
+        {"KEPU_NOT_FOUND", WriteRefusal::kNotFound},
+        {"KEPU_STALE ", WriteRefusal::kStale},
+        {"KEPU_STATE ", WriteRefusal::kState},
+        {"KEPU_CHANGED ", WriteRefusal::kChanged},
+        {"KEPU_NOT_EMPTY ", WriteRefusal::kNotEmpty},
+        {"KEPU_TAKEN ", WriteRefusal::kTaken},
+        {"KEPU_CAPACITY ", WriteRefusal::kCapacity},
+    };
+    for (const auto& [code, refusal] : kCodes) {
+      absl::string_view rest = error;
+      if (!absl::ConsumePrefix(&rest, code)) continue;
+      outcome.refusal = refusal;
+      outcome.detail = std::string(rest);
+      if (refusal == WriteRefusal::kChanged ||
+          refusal == WriteRefusal::kNotEmpty ||
+          refusal == WriteRefusal::kTaken) {
+        if (!absl::SimpleAtoi(rest, &outcome.check)) {
+          return UnexpectedReply("record write", reply);
+        }
+      }
+      return outcome;
+    }
+    return UnexpectedReply("record write", reply);
+  }
+  if (!reply.IsArray() || reply.Size() < 2 || !reply[1].IsString()) {
+    return UnexpectedReply("record write", reply);
+  }
+  if (reply[0].Str() == "replayed") {
+    outcome.replayed = true;
+    outcome.result = std::string(reply[1].Str());
+    return outcome;
+  }
+  if (reply[0].Str() != "applied" || reply.Size() != 3 || !reply[2].IsArray()) {
+    return UnexpectedReply("record write", reply);
+  }
+  outcome.log_id = std::string(reply[1].Str());
+  for (size_t i = 0; i < reply[2].Size(); ++i) {
+    outcome.linked.emplace_back(reply[2][i].Str());
+  }
+  return outcome;
+}
+
+absl::StatusOr<std::optional<std::string>> PriorResult(
+    const RedisReply& reply, absl::string_view fingerprint) {
+  constexpr size_t kFingerprintLength = 32;
+  if (reply.IsNil()) return std::nullopt;
+  if (!reply.IsString() || reply.Str().size() <= kFingerprintLength) {
+    return UnexpectedReply("GET of a request key", reply);
+  }
+  absl::string_view prior = reply.Str();
+  if (prior.substr(0, kFingerprintLength) != fingerprint) {
+    return RequestReusedError();
+  }
+  return std::string(prior.substr(kFingerprintLength + 1));
+}
+
+absl::Status RequestReusedError() {
+  return absl::InvalidArgumentError(
+      "request_id: was already used for a different request");
+}
+
+absl::Status UnexpectedReply(absl::string_view command,
+                             const RedisReply& reply) {
+  return absl::InternalError(absl::StrCat("unexpected redis reply to ", command,
+                                          reply.IsError() ? ": " : "",
+                                          reply.IsError() ? reply.Str() : ""));
+}
+
+}  // namespace kepu

@@ -1,0 +1,636 @@
+// The record-write protocol (record_write.h, lua/record_write.lua) against a
+// real redis-server: what each section does, that a refused write writes
+// nothing, and the malformed-argument sweep — the function driven directly with
+// arguments that are missing fields, have wrong types, are truncated or random
+// bytes — each answered KEPU_MALFORMED with DEBUG DIGEST unchanged.
+#include "services/core/redis/record_write.h"
+
+#include <msgpack.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/core/order_rules.h"
+#include "services/core/redis/redis_order_store.h"
+#include "services/core/time_util.h"
+#include "tests/support/redis_server.h"
+
+namespace kepu {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A MessagePack value as a tree, to take a real write apart and mutate it.
+struct Value {
+  enum class Kind { kNil, kBool, kInt, kFloat, kStr, kArray, kMap };
+  explicit Value(Kind k = Kind::kNil) : kind(k) {}
+  Kind kind;
+  bool boolean = false;
+  int64_t integer = 0;
+  double real = 0;
+  std::string text;
+  std::vector<Value> items;                           // array
+  std::vector<std::pair<std::string, Value>> fields;  // map (string keys)
+};
+
+Value FromObject(const msgpack_object& o) {
+  Value v{Value::Kind::kNil};
+  switch (o.type) {
+    case MSGPACK_OBJECT_BOOLEAN:
+      v.kind = Value::Kind::kBool;
+      v.boolean = o.via.boolean;
+      break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+      v.kind = Value::Kind::kInt;
+      v.integer = static_cast<int64_t>(o.via.u64);
+      break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+      v.kind = Value::Kind::kInt;
+      v.integer = o.via.i64;
+      break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+      v.kind = Value::Kind::kFloat;
+      v.real = o.via.f64;
+      break;
+    case MSGPACK_OBJECT_STR:
+      v.kind = Value::Kind::kStr;
+      v.text.assign(o.via.str.ptr, o.via.str.size);
+      break;
+    case MSGPACK_OBJECT_ARRAY:
+      v.kind = Value::Kind::kArray;
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        v.items.push_back(FromObject(o.via.array.ptr[i]));
+      }
+      break;
+    case MSGPACK_OBJECT_MAP:
+      v.kind = Value::Kind::kMap;
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const msgpack_object_kv& kv = o.via.map.ptr[i];
+        v.fields.emplace_back(
+            std::string(kv.key.via.str.ptr, kv.key.via.str.size),
+            FromObject(kv.val));
+      }
+      break;
+    default:
+      break;
+  }
+  return v;
+}
+
+Value Decode(const std::string& bytes) {
+  msgpack_unpacked unpacked;
+  msgpack_unpacked_init(&unpacked);
+  size_t offset = 0;
+  EXPECT_EQ(msgpack_unpack_next(&unpacked, bytes.data(), bytes.size(), &offset),
+            MSGPACK_UNPACK_SUCCESS);
+  Value value = FromObject(unpacked.data);
+  msgpack_unpacked_destroy(&unpacked);
+  return value;
+}
+
+int Append(void* data, const char* bytes, size_t length) {
+  static_cast<std::string*>(data)->append(bytes, length);
+  return 0;
+}
+
+void Pack(msgpack_packer& p, const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::kNil:
+      msgpack_pack_nil(&p);
+      break;
+    case Value::Kind::kBool:
+      v.boolean ? msgpack_pack_true(&p) : msgpack_pack_false(&p);
+      break;
+    case Value::Kind::kInt:
+      msgpack_pack_int64(&p, v.integer);
+      break;
+    case Value::Kind::kFloat:
+      msgpack_pack_double(&p, v.real);
+      break;
+    case Value::Kind::kStr:
+      msgpack_pack_str(&p, v.text.size());
+      msgpack_pack_str_body(&p, v.text.data(), v.text.size());
+      break;
+    case Value::Kind::kArray:
+      msgpack_pack_array(&p, v.items.size());
+      for (const Value& item : v.items) Pack(p, item);
+      break;
+    case Value::Kind::kMap:
+      msgpack_pack_map(&p, v.fields.size());
+      for (const auto& [key, item] : v.fields) {
+        msgpack_pack_str(&p, key.size());
+        msgpack_pack_str_body(&p, key.data(), key.size());
+        Pack(p, item);
+      }
+      break;
+  }
+}
+
+std::string Encode(const Value& v) {
+  std::string out;
+  msgpack_packer p;
+  msgpack_packer_init(&p, &out, &Append);
+  Pack(p, v);
+  return out;
+}
+
+// Every place in the tree, as a path of map keys and array indexes.
+using Path = std::vector<std::variant<std::string, size_t>>;
+
+void CollectPaths(const Value& v, Path& prefix, std::vector<Path>& out) {
+  if (v.kind == Value::Kind::kArray) {
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      prefix.push_back(i);
+      out.push_back(prefix);
+      CollectPaths(v.items[i], prefix, out);
+      prefix.pop_back();
+    }
+  } else if (v.kind == Value::Kind::kMap) {
+    for (const auto& [key, item] : v.fields) {
+      prefix.push_back(key);
+      out.push_back(prefix);
+      CollectPaths(item, prefix, out);
+      prefix.pop_back();
+    }
+  }
+}
+
+std::string PathText(const Path& path) {
+  std::string text = "write";
+  for (const auto& step : path) {
+    if (std::holds_alternative<std::string>(step)) {
+      absl::StrAppend(&text, ".", std::get<std::string>(step));
+    } else {
+      absl::StrAppend(&text, "[", std::get<size_t>(step) + 1, "]");
+    }
+  }
+  return text;
+}
+
+Value* Find(Value& root, const Path& path) {
+  Value* at = &root;
+  for (const auto& step : path) {
+    if (std::holds_alternative<std::string>(step)) {
+      Value* next = nullptr;
+      for (auto& [key, item] : at->fields) {
+        if (key == std::get<std::string>(step)) next = &item;
+      }
+      at = next;
+    } else {
+      at = &at->items[std::get<size_t>(step)];
+    }
+    if (at == nullptr) return nullptr;
+  }
+  return at;
+}
+
+// Values of another kind than `v` (never an empty container, which Lua cannot
+// tell apart from an empty one of the other kind).
+std::vector<Value> WrongValues(const Value& v) {
+  Value nil{Value::Kind::kNil};
+  Value boolean{Value::Kind::kBool};
+  boolean.boolean = true;
+  Value real{Value::Kind::kFloat};
+  real.real = 1.5;
+  Value text{Value::Kind::kStr};
+  text.text = "not-it";
+  Value big{Value::Kind::kInt};
+  big.integer = 1'000'000'000'000;
+  Value negative{Value::Kind::kInt};
+  negative.integer = -1;
+  Value array{Value::Kind::kArray};
+  array.items.push_back(text);
+  Value map{Value::Kind::kMap};
+  map.fields.emplace_back("x", text);
+  std::vector<Value> wrong = {nil, boolean, real};
+  if (v.kind != Value::Kind::kStr) wrong.push_back(text);
+  if (v.kind != Value::Kind::kInt) wrong.push_back(big);
+  if (v.kind == Value::Kind::kInt) {
+    wrong.push_back(negative);
+    wrong.push_back(big);
+  }
+  if (v.kind != Value::Kind::kArray) wrong.push_back(array);
+  if (v.kind != Value::Kind::kMap) wrong.push_back(map);
+  return wrong;
+}
+
+// Fields a write may leave out: the optional sections (whole entries of the
+// top map) and the optional fields of a record, a log and an op. A nil value
+// is the same as leaving a field out (Lua tables hold no nil).
+bool IsOptional(const std::string& path) {
+  static const std::set<std::string>* const kOptional =
+      new std::set<std::string>{
+          "write.request",    "write.checks",     "write.links",
+          "write.index",      "write.ops",        "write.log",
+          "write.enqueue",    "write.result",     "write.record.state",
+          "write.log.maxlen", "write.log.history"};
+  return kOptional->count(path) > 0 || absl::EndsWith(path, ".keep");
+}
+
+class RecordWriteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = testing::RedisServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    redis_ = std::make_unique<RedisClient>(server_->ClientOptions(2));
+  }
+
+  std::string Digest() {
+    absl::StatusOr<RedisReply> reply = redis_->Command({"DEBUG", "DIGEST"});
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    return reply.ok() ? std::string(reply->Str()) : "";
+  }
+
+  RedisReply Get(absl::string_view command, absl::string_view key) {
+    absl::StatusOr<RedisReply> reply = redis_->Command({command, key});
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    return *reply;
+  }
+
+  WriteOutcome Apply(const RecordWrite& write) {
+    absl::StatusOr<WriteOutcome> outcome = ApplyRecordWrite(*redis_, write);
+    EXPECT_TRUE(outcome.ok()) << outcome.status();
+    return outcome.value_or(WriteOutcome{});
+  }
+
+  // A write that uses every section, on fresh keys "<prefix>:...".
+  RecordWrite Rich(const std::string& prefix) {
+    RecordWrite write;
+    write.Request(prefix + ":request", std::string(32, 'f'), absl::Hours(1));
+    write.Hash(prefix + ":record", 0);
+    write.Field("v", "1").Field("s", "2").Field("r", "record-bytes");
+    write.CheckAbsent(prefix + ":phone");
+    write.CheckEmpty(prefix + ":children");
+    write.CheckCapacity(prefix + ":team", {{0, 100}, {200, 300}}, 5);
+    write.Links(prefix + ":open", 0, 100, "self", "\x12");
+    write.Index("self", {{prefix + ":old", 1}},
+                {{prefix + ":new", 2}, {prefix + ":open", 3}});
+    write.Set(prefix + ":side", "side-bytes")
+        .ZAdd(prefix + ":side-index", 7, "side")
+        .HIncrBy(prefix + ":counts", "offers", 1)
+        .SetIf(prefix + ":side", "side-bytes", "side-changed")
+        .ZRem(prefix + ":old", "self")
+        .EndSessions(prefix + ":sessions", std::string("keep"));
+    write.Log(prefix + ":events", {{"o", "self"}, {"e", "event"}}, 1000)
+        .History(prefix + ":history", "event");
+    write.Enqueue(prefix + ":queue", {{"o", "self"}, {"v", "1"}});
+    return write;
+  }
+
+  std::unique_ptr<testing::RedisServer> server_;
+  std::unique_ptr<RedisClient> redis_;
+};
+
+TEST_F(RecordWriteTest, AppliesEverySectionOnce) {
+  ASSERT_TRUE(redis_->Command({"ZADD", "t:open", "5", "earlier"}).ok());
+  ASSERT_TRUE(redis_->Command({"ZADD", "t:old", "1", "self"}).ok());
+  ASSERT_TRUE(redis_->Command({"SET", "t:session-a", "x"}).ok());
+  ASSERT_TRUE(redis_->Command({"ZADD", "t:sessions", "1", "t:session-a"}).ok());
+  ASSERT_TRUE(redis_->Command({"ZADD", "t:sessions", "1", "keep"}).ok());
+
+  const WriteOutcome first = Apply(Rich("t"));
+  ASSERT_TRUE(first.applied());
+  EXPECT_THAT(first.linked, ElementsAre("earlier"));
+  EXPECT_FALSE(first.log_id.empty());
+  // The record, with the link appended to r as a protobuf string field.
+  RedisReply record = *redis_->Command({"HGET", "t:record", "r"});
+  EXPECT_EQ(record.Str(), std::string("record-bytes\x12\x07") + "earlier");
+  EXPECT_EQ(redis_->Command({"HGET", "t:record", "v"})->Str(), "1");
+  // Index moves: out of old, into new and open.
+  EXPECT_EQ(redis_->Command({"ZSCORE", "t:new", "self"})->Str(), "2");
+  EXPECT_EQ(redis_->Command({"ZSCORE", "t:open", "self"})->Str(), "3");
+  EXPECT_TRUE(redis_->Command({"ZSCORE", "t:old", "self"})->IsNil());
+  // Side writes in order: set, then setif changed it.
+  EXPECT_EQ(Get("GET", "t:side").Str(), "side-changed");
+  EXPECT_EQ(redis_->Command({"HGET", "t:counts", "offers"})->Str(), "1");
+  // Sessions but the kept one ended.
+  EXPECT_TRUE(Get("GET", "t:session-a").IsNil());
+  EXPECT_EQ(Get("ZCARD", "t:sessions").Integer(), 1);
+  // The log entry, its history line, the queue, the request key.
+  EXPECT_EQ(Get("XLEN", "t:events").Integer(), 1);
+  EXPECT_EQ(redis_->Command({"LINDEX", "t:history", "0"})->Str(),
+            first.log_id + " event");
+  EXPECT_EQ(Get("XLEN", "t:queue").Integer(), 1);
+  EXPECT_THAT(std::string(Get("GET", "t:request").Str()),
+              StartsWith(std::string(32, 'f') + ":record-bytes"));
+
+  // The same request again: its first result, nothing written.
+  const std::string digest = Digest();
+  const WriteOutcome again = Apply(Rich("t"));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.result, std::string(record.Str()));
+  EXPECT_EQ(Digest(), digest);
+}
+
+TEST_F(RecordWriteTest, EachRefusalWritesNothing) {
+  ASSERT_TRUE(Apply(Rich("t")).applied());
+  struct Case {
+    std::string name;
+    std::function<void(RecordWrite&)> change;
+    WriteRefusal refusal;
+    std::string detail;
+    int check = 0;
+  };
+  const std::vector<Case> cases = {
+      {"reused request id",
+       [](RecordWrite& w) {
+         w.Request("t:request", std::string(32, 'e'), absl::Hours(1));
+       },
+       WriteRefusal::kRequestReused, "", 0},
+      {"create of an existing record",
+       [](RecordWrite& w) { w.Hash("t:record", 0); }, WriteRefusal::kExists, "",
+       0},
+      {"no such record", [](RecordWrite& w) { w.Hash("u:record", 1); },
+       WriteRefusal::kNotFound, "", 0},
+      {"stale version", [](RecordWrite& w) { w.Hash("t:record", 7); },
+       WriteRefusal::kStale, "1", 0},
+      {"wrong state", [](RecordWrite& w) { w.Hash("t:record", 1, 9); },
+       WriteRefusal::kState, "2", 0},
+      {"changed guard", [](RecordWrite& w) { w.CheckVersion("t:record", 5); },
+       WriteRefusal::kChanged, "", 4},
+      {"not empty",
+       [](RecordWrite& w) {
+         w.Hash("u:record", 0);
+         w.CheckEmpty("t:new");
+       },
+       WriteRefusal::kNotEmpty, "", 4},
+      {"taken", [](RecordWrite& w) { w.CheckAbsent("t:record"); },
+       WriteRefusal::kTaken, "", 4},
+      {"capacity",
+       [](RecordWrite& w) {
+         w.CheckCapacity("t:new", {{0, 10}}, 1);
+       },
+       WriteRefusal::kCapacity, "1", 0},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    RecordWrite write = Rich("u");
+    write.Request(absl::StrCat("u:request:", c.name), std::string(32, 'f'),
+                  absl::Hours(1));
+    c.change(write);
+    const std::string digest = Digest();
+    const WriteOutcome outcome = Apply(write);
+    EXPECT_EQ(outcome.refusal, c.refusal);
+    if (!c.detail.empty()) {
+      EXPECT_EQ(outcome.detail, c.detail);
+    }
+    if (c.check != 0) {
+      EXPECT_EQ(outcome.check, c.check);
+    }
+    EXPECT_EQ(Digest(), digest);
+  }
+}
+
+TEST_F(RecordWriteTest, StringRecordsCompareTheirValue) {
+  RecordWrite create;
+  create.String("s", std::nullopt, "one");
+  ASSERT_TRUE(Apply(create).applied());
+  RecordWrite again;
+  again.String("s", std::nullopt, "two");
+  EXPECT_EQ(Apply(again).refusal, WriteRefusal::kExists);
+  RecordWrite stale;
+  stale.String("s", std::string("zero"), "two");
+  EXPECT_EQ(Apply(stale).refusal, WriteRefusal::kStale);
+  RecordWrite change;
+  change.Request("req", std::string(32, 'a'), absl::Hours(1));
+  change.String("s", std::string("one"), "two");
+  ASSERT_TRUE(Apply(change).applied());
+  EXPECT_EQ(Get("GET", "s").Str(), "two");
+  // A replay answers what the request key remembered: the value written.
+  const WriteOutcome replay = Apply(change);
+  EXPECT_TRUE(replay.replayed);
+  EXPECT_EQ(replay.result, "two");
+}
+
+TEST_F(RecordWriteTest, SetIfSkipsARecordThatChanged) {
+  ASSERT_TRUE(redis_->Command({"SET", "h", "declined"}).ok());
+  RecordWrite write;
+  write.Hash("rec", 0).Field("v", "1").Field("r", "x");
+  write.SetIf("h", "pending", "approved");
+  ASSERT_TRUE(Apply(write).applied());
+  EXPECT_EQ(Get("GET", "h").Str(), "declined");
+}
+
+// The sweep: a real write (an order's completion with its hours, tallies,
+// capacity guard, duplicate links, history and matching queue), taken apart
+// and broken in every place.
+class MalformedSweep : public RecordWriteTest {
+ protected:
+  void SetUp() override {
+    RecordWriteTest::SetUp();
+    RedisOrderStore store(*redis_, "jining");
+    v1::Order before;
+    before.set_id("order-1");
+    before.set_version(4);
+    before.set_state(v1::ORDER_STATE_IN_SERVICE);
+    before.set_team_id("team-a");
+    before.mutable_draft()->set_community_id("c1");
+    before.mutable_draft()->set_service_line_id("line");
+    before.set_resident_id("resident");
+    Transition transition;
+    transition.request = {"leader", "request-1", std::string(32, 'c')};
+    transition.before = before;
+    transition.after = before;
+    transition.after.set_version(5);
+    transition.after.set_state(v1::ORDER_STATE_COMPLETED);
+    transition.event.set_order_id("order-1");
+    transition.enqueue_matching = true;
+    transition.duplicates_since = absl::FromUnixMillis(0);
+    transition.capacity = Transition::CapacityGuard{"team-a", 3, true};
+    v1::VolunteerHours hours;
+    hours.set_id("order-1-5-1");
+    hours.set_volunteer_id("v1");
+    hours.set_team_id("team-a");
+    hours.set_order_id("order-1");
+    transition.hours.push_back(hours);
+    v1::VolunteerHours approved = hours;
+    approved.set_status(v1::VolunteerHours::STATUS_APPROVED);
+    transition.hours_changes.push_back({hours, approved});
+    transition.tallies.push_back({"team-a", TeamTally::Counter::kCompleted, 1});
+    const RecordWrite write = store.MoveWrite(transition);
+    keys_ = write.keys();
+    template_ = Decode(write.Encode());
+    // The order exists at its version, so the unbroken write applies.
+    order_key_ = store.keys().Order("order-1");
+    ASSERT_TRUE(
+        redis_->Command({"HSET", order_key_, "v", "4", "s", "8", "r", "x"})
+            .ok());
+    digest_ = Digest();
+  }
+
+  // Puts the data back as SetUp left it (after a write that applied).
+  void Reset() {
+    ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
+    ASSERT_TRUE(
+        redis_->Command({"HSET", order_key_, "v", "4", "s", "8", "r", "x"})
+            .ok());
+    ASSERT_EQ(Digest(), digest_);
+  }
+
+  // Calls the function with `args`; expects a KEPU_MALFORMED refusal and the
+  // data unchanged.
+  void ExpectRefused(const std::vector<std::string>& args,
+                     const std::string& what) {
+    SCOPED_TRACE(what);
+    absl::StatusOr<RedisReply> reply = CallRecordWrite(*redis_, keys_, args);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    if (!reply->IsError()) {
+      ADD_FAILURE() << "the broken write applied";
+      Reset();
+      return;
+    }
+    EXPECT_THAT(std::string(reply->Str()), StartsWith("KEPU_MALFORMED"));
+    EXPECT_EQ(Digest(), digest_);
+  }
+
+  std::vector<std::string> keys_;
+  std::string order_key_;
+  Value template_{Value::Kind::kNil};
+  std::string digest_;
+};
+
+TEST_F(MalformedSweep, TheUnbrokenWriteApplies) {
+  absl::StatusOr<RedisReply> reply =
+      CallRecordWrite(*redis_, keys_, {Encode(template_)});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_FALSE(reply->IsError()) << reply->Str();
+  EXPECT_NE(Digest(), digest_);
+}
+
+TEST_F(MalformedSweep, EveryValueOfAWrongKindIsRefused) {
+  std::vector<Path> paths;
+  Path prefix;
+  CollectPaths(template_, prefix, paths);
+  ASSERT_GT(paths.size(), 100u);
+  int tried = 0;
+  for (const Path& path : paths) {
+    for (const Value& wrong : WrongValues(*Find(template_, path))) {
+      if (wrong.kind == Value::Kind::kNil && IsOptional(PathText(path))) {
+        continue;  // the same as leaving it out
+      }
+      if (wrong.kind == Value::Kind::kNil &&
+          std::holds_alternative<size_t>(path.back())) {
+        const Path parent(path.begin(), path.end() - 1);
+        if (std::get<size_t>(path.back()) + 1 ==
+            Find(template_, parent)->items.size()) {
+          continue;  // a nil last item is a shorter list
+        }
+      }
+      Value broken = template_;
+      *Find(broken, path) = wrong;
+      ExpectRefused({Encode(broken)}, PathText(path));
+      ++tried;
+    }
+  }
+  EXPECT_GT(tried, 500);
+}
+
+TEST_F(MalformedSweep, EveryRequiredFieldMissingIsRefused) {
+  std::vector<Path> paths;
+  Path prefix;
+  CollectPaths(template_, prefix, paths);
+  int tried = 0;
+  for (const Path& path : paths) {
+    if (!std::holds_alternative<std::string>(path.back())) continue;
+    const std::string text = PathText(path);
+    if (IsOptional(text)) continue;
+    Value broken = template_;
+    Path parent(path.begin(), path.end() - 1);
+    Value* map = parent.empty() ? &broken : Find(broken, parent);
+    const std::string& name = std::get<std::string>(path.back());
+    std::erase_if(map->fields,
+                  [&name](const auto& field) { return field.first == name; });
+    ExpectRefused({Encode(broken)}, text + " missing");
+    ++tried;
+  }
+  EXPECT_GT(tried, 40);
+}
+
+TEST_F(MalformedSweep, UnknownFieldsAndKindsAreRefused) {
+  Value broken = template_;
+  Value text{Value::Kind::kStr};
+  text.text = "x";
+  broken.fields.emplace_back("surprise", text);
+  ExpectRefused({Encode(broken)}, "unknown section");
+  for (const char* section : {"record", "log"}) {
+    broken = template_;
+    Value* map = Find(broken, {std::string(section)});
+    map->fields.emplace_back("surprise", text);
+    ExpectRefused({Encode(broken)}, absl::StrCat("unknown field of ", section));
+  }
+  broken = template_;
+  Find(broken, {std::string("ops"), size_t{0}, std::string("op")})->text =
+      "flushall";
+  ExpectRefused({Encode(broken)}, "unknown op");
+  broken = template_;
+  Find(broken, {std::string("record"), std::string("kind")})->text = "list";
+  ExpectRefused({Encode(broken)}, "unknown record kind");
+  // Key numbers outside KEYS.
+  for (int64_t key : {int64_t{0}, static_cast<int64_t>(keys_.size() + 1)}) {
+    broken = template_;
+    Find(broken, {std::string("record"), std::string("key")})->integer = key;
+    ExpectRefused({Encode(broken)}, absl::StrCat("key number ", key));
+  }
+  // Decimals that are not.
+  broken = template_;
+  Find(broken, {std::string("record"), std::string("version")})->text = "4x";
+  ExpectRefused({Encode(broken)}, "a version that is not a number");
+}
+
+TEST_F(MalformedSweep, TruncatedArgumentsAreRefused) {
+  const std::string whole = Encode(template_);
+  for (size_t length = 0; length < whole.size(); ++length) {
+    ExpectRefused({whole.substr(0, length)},
+                  absl::StrCat("the first ", length, " bytes"));
+  }
+}
+
+TEST_F(MalformedSweep, RandomBytesAndExtraValuesAreRefused) {
+  std::mt19937 random(20261207);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<int> length(0, 300);
+  for (int i = 0; i < 500; ++i) {
+    std::string bytes(length(random), '\0');
+    for (char& c : bytes) c = static_cast<char>(byte(random));
+    ExpectRefused({bytes}, absl::StrCat("random bytes #", i));
+  }
+  const std::string whole = Encode(template_);
+  ExpectRefused({whole + whole}, "two writes in one argument");
+  ExpectRefused({whole + "\xc1"}, "a trailing byte");
+  ExpectRefused({}, "no argument");
+  ExpectRefused({whole, whole}, "two arguments");
+  // Random bytes in the middle of the real write.
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes = whole;
+    const size_t at =
+        std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(random);
+    bytes[at] = static_cast<char>(bytes[at] ^ (1 + byte(random) % 255));
+    absl::StatusOr<RedisReply> reply = CallRecordWrite(*redis_, keys_, {bytes});
+    ASSERT_TRUE(reply.ok());
+    // A flipped byte inside a string's content may still make a well-formed
+    // write (then it applies, and the data is put back); every other flip
+    // must be refused and write nothing.
+    if (!reply->IsError()) {
+      Reset();
+      continue;
+    }
+    EXPECT_EQ(Digest(), digest_) << "flip at " << at;
+  }
+}
+
+}  // namespace
+}  // namespace kepu
