@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "services/core/admin_scope.h"
 #include "services/core/text.h"
 
 namespace kepu {
@@ -15,38 +16,53 @@ bool Contains(const google::protobuf::RepeatedPtrField<std::string>& ids,
 
 }  // namespace
 
-bool GrantCovers(const v1::Principal& principal, const v1::RoleGrant& grant,
-                 const v1::Order& order) {
+Access GrantAccess(const v1::Principal& principal, const v1::RoleGrant& grant,
+                   const v1::Order& order) {
   const std::string& scope = grant.scope_id();
   switch (grant.role()) {
     case v1::ROLE_RESIDENT:
       return !order.resident_id().empty() &&
-             order.resident_id() == principal.user_id();
+                     order.resident_id() == principal.user_id()
+                 ? Access::kAct
+                 : Access::kNone;
     case v1::ROLE_COMMUNITY_WORKER:
-      return !scope.empty() && scope == order.draft().community_id();
+      return !scope.empty() && scope == order.draft().community_id()
+                 ? Access::kAct
+                 : Access::kNone;
     case v1::ROLE_DEPARTMENT_STAFF:
-      return !scope.empty() &&
-             (scope == order.department_id() ||
-              (order.state() == v1::ORDER_STATE_DISPATCHED &&
-               Contains(order.dispatched_department_ids(), scope)));
+      if (scope.empty()) return Access::kNone;
+      if (scope == order.department_id() ||
+          (order.state() == v1::ORDER_STATE_DISPATCHED &&
+           Contains(order.dispatched_department_ids(), scope))) {
+        return Access::kAct;
+      }
+      return Contains(order.reached_department_ids(), scope) ? Access::kRead
+                                                             : Access::kNone;
     case v1::ROLE_TEAM_LEADER:
     case v1::ROLE_VOLUNTEER:
-      return !scope.empty() && (scope == order.team_id() ||
-                                (order.state() == v1::ORDER_STATE_OFFERED &&
-                                 Contains(order.offered_team_ids(), scope)));
+      if (scope.empty()) return Access::kNone;
+      if (scope == order.team_id() ||
+          (order.state() == v1::ORDER_STATE_OFFERED &&
+           Contains(order.offered_team_ids(), scope))) {
+        return Access::kAct;
+      }
+      return Contains(order.reached_team_ids(), scope) ? Access::kRead
+                                                       : Access::kNone;
     case v1::ROLE_ADMIN:
-      return !scope.empty() &&
-             (scope == order.county_id() || scope == principal.tenant());
+      return AdminGrantCoversCounty(grant, principal.tenant(),
+                                    order.county_id())
+                 ? Access::kRead
+                 : Access::kNone;
     case v1::ROLE_SYSTEM:
-      return true;
+      return Access::kAct;
     default:
-      return false;
+      return Access::kNone;
   }
 }
 
 bool CanSee(const v1::Principal& principal, const v1::Order& order) {
   for (const v1::RoleGrant& grant : principal.grants()) {
-    if (GrantCovers(principal, grant, order)) return true;
+    if (GrantAccess(principal, grant, order) != Access::kNone) return true;
   }
   return false;
 }
@@ -55,19 +71,44 @@ absl::StatusOr<v1::Actor> ActingAs(const v1::Principal& principal,
                                    const TransitionRule& rule,
                                    const v1::Order& order) {
   bool holds_a_role = false;
+  bool reached = false;
   for (Role role : rule.roles) {
     for (const v1::RoleGrant& grant : principal.grants()) {
       if (grant.role() != role) continue;
       holds_a_role = true;
-      if (GrantCovers(principal, grant, order))
-        return ActorOf(principal, grant);
+      const Access access = GrantAccess(principal, grant, order);
+      if (access == Access::kAct) return ActorOf(principal, grant);
+      reached |= access == Access::kRead;
     }
   }
   if (!holds_a_role) {
     return absl::PermissionDeniedError(absl::StrCat(
         "your role may not ", ActionName(rule.action), " an order"));
   }
+  if (reached) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("order ", order.id(), " is held by another"));
+  }
   return absl::NotFoundError(absl::StrCat("order ", order.id(), " not found"));
+}
+
+std::optional<Holder> TakenBy(const v1::Principal& principal,
+                              const v1::Order& order) {
+  bool department = false;
+  bool team = false;
+  for (const v1::RoleGrant& grant : principal.grants()) {
+    const Access access = GrantAccess(principal, grant, order);
+    if (access == Access::kAct) return std::nullopt;
+    if (access != Access::kRead) continue;
+    department |= grant.role() == v1::ROLE_DEPARTMENT_STAFF;
+    team |= grant.role() == v1::ROLE_TEAM_LEADER ||
+            grant.role() == v1::ROLE_VOLUNTEER;
+  }
+  if (team && !order.team_id().empty()) return Holder{"team", order.team_id()};
+  if (department && !order.department_id().empty()) {
+    return Holder{"department", order.department_id()};
+  }
+  return std::nullopt;
 }
 
 v1::Actor ActorOf(const v1::Principal& principal, const v1::RoleGrant& grant) {
@@ -108,7 +149,7 @@ bool MaySeeContact(const v1::Principal& principal, const v1::Order& order) {
     switch (grant.role()) {
       case v1::ROLE_RESIDENT:
       case v1::ROLE_COMMUNITY_WORKER:
-        if (GrantCovers(principal, grant, order)) return true;
+        if (GrantAccess(principal, grant, order) == Access::kAct) return true;
         break;
       case v1::ROLE_TEAM_LEADER:
       case v1::ROLE_VOLUNTEER: {

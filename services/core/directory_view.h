@@ -3,7 +3,9 @@
 // FakeDirectory for domain tests.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -11,6 +13,15 @@
 #include "kepu/v1/directory.pb.h"
 
 namespace kepu {
+
+// A record the directory may not know: nullopt for kNotFound, the record, or
+// any other error as it is.
+template <typename T>
+absl::StatusOr<std::optional<T>> IfFound(absl::StatusOr<T> found) {
+  if (absl::IsNotFound(found.status())) return std::nullopt;
+  if (!found.ok()) return found.status();
+  return *std::move(found);
+}
 
 // Thread-safe. Every method answers kUnavailable when the store cannot be
 // reached. Records are returned whether active or not: callers decide what an

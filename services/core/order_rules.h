@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "kepu/v1/common.pb.h"
 #include "kepu/v1/order.pb.h"
+#include "services/core/order_store.h"
 #include "services/core/transition_table.h"
 
 namespace kepu {
@@ -85,16 +86,19 @@ struct LifecyclePolicy {
   absl::Duration hours_auto_approval = absl::Hours(72);
 };
 
+// The allowance of a waiting stage (offers: the default offer TTL).
+absl::Duration StageAllowance(v1::Stage stage, const LifecyclePolicy& policy);
+
 // The rungs of the escalation ladder (Order.escalation_level).
 inline constexpr int32_t kCountyLevel = 1;
 inline constexpr int32_t kCityLevel = 2;
 
 // The deadline of the order's waiting stage itself, whatever its escalation
-// level: SUBMITTED, NEEDS_INFO, DISPATCHED and CLAIMED are due the stage's
-// allowance after the order entered the state; OFFERED when the offer expires;
-// ACCEPTED by the end of its scheduled window, else of its last preferred
-// window; COMPLETED the rating period after completion. nullopt in states
-// nobody waits on.
+// level, as its state's rule (FindState) says: SUBMITTED, NEEDS_INFO,
+// DISPATCHED and CLAIMED are due the stage's allowance after the order entered
+// the state; OFFERED when the offer expires; ACCEPTED by the end of its
+// scheduled window, else of its last preferred window; COMPLETED the rating
+// period after completion. nullopt in states nobody waits on.
 std::optional<v1::Deadline> StageDeadline(const v1::Order& order,
                                           const LifecyclePolicy& policy);
 
@@ -122,6 +126,8 @@ std::optional<absl::Time> WatchdogDueAt(const v1::Order& order);
 std::optional<Command> DeadlineMove(const v1::Order& order, absl::Time now,
                                     const LifecyclePolicy& policy);
 
+// A planned move: the order after it and everything the move writes with it,
+// as its rule (TransitionRule) says.
 struct Move {
   // The order after the move: version one more, state per the table.
   v1::Order after;
@@ -129,6 +135,17 @@ struct Move {
   v1::OrderEvent event;
   // The order must go (back) onto the matching engine's queue.
   bool enqueue_matching = false;
+  // What the move adds to the teams' history (TransitionRule::tallies).
+  std::vector<TeamTally> tallies;
+  // Records the move creates or changes (TransitionRule::records).
+  std::vector<v1::VolunteerHours> hours;
+  std::vector<Transition::HoursChange> hours_changes;
+  std::optional<v1::FollowUp> follow_up;
+  std::optional<v1::Escalation> escalation;
+  // The team whose capacity the move must fit in (TransitionRule::capacity),
+  // and whether its offers count.
+  std::optional<std::string> capacity_team;
+  bool capacity_counts_offers = false;
 };
 
 // Plans `command` made by `actor` (acting in actor.role()) on `before` at
@@ -136,11 +153,12 @@ struct Move {
 // the command supplies what the rule needs, and the time and consistency rules
 // below; does not check scope (who may touch which order: see authorization.h)
 // nor the version (the store does).
-//   kInvalidArgument:    the command lacks what the move needs (message names
-//   the field); kPermissionDenied:   actor.role() may never make the move;
+//   kInvalidArgument:    the command lacks what the move needs (the message
+//                        names the field);
+//   kPermissionDenied:   actor.role() may never make the move;
 //   kFailedPrecondition: not from this state, or a rule forbids it now (reopen
-//   window passed,
-//                        team excluded, offer expiry not in the future).
+//                        window passed, team excluded, offer expiry not in the
+//                        future).
 absl::StatusOr<Move> PlanMove(const v1::Order& before, const Command& command,
                               const v1::Actor& actor, absl::Time now,
                               const LifecyclePolicy& policy = {});

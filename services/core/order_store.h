@@ -14,6 +14,7 @@
 #include "kepu/v1/dispatch.pb.h"
 #include "kepu/v1/order.pb.h"
 #include "kepu/v1/watchdog.pb.h"
+#include "services/core/transition_table.h"
 
 namespace kepu {
 
@@ -30,16 +31,7 @@ struct RequestKey {
 // One count a move adds to a team's history: offers received, accepted,
 // declined, let lapse, withdrawn from, completed, ratings and their sum.
 struct TeamTally {
-  enum class Counter {
-    kOffers,
-    kAccepted,
-    kDeclined,
-    kLapsed,
-    kWithdrawn,
-    kCompleted,
-    kRatings,
-    kRatingSum,
-  };
+  using Counter = Tally::Counter;
   std::string team_id;
   Counter counter = Counter::kOffers;
   int64_t by = 1;
@@ -81,6 +73,14 @@ struct Transition {
   // Records the move creates with it: volunteer hours (at completion) and a
   // follow-up visit for the community (after a low rating or a reopening).
   std::vector<v1::VolunteerHours> hours;
+  // Volunteer hours the move changes (a rating approves the pending hours):
+  // each is written only if the stored record is still exactly `before`, so
+  // hours a leader declined meanwhile stay declined.
+  struct HoursChange {
+    v1::VolunteerHours before;
+    v1::VolunteerHours after;
+  };
+  std::vector<HoursChange> hours_changes;
   std::optional<v1::FollowUp> follow_up;
   // The record of an escalation (a missed deadline), listed by the order's
   // community, its county and the whole tenant.

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/core/admin_scope.h"
 #include "services/core/authorization.h"
 #include "services/core/field_checks.h"
 #include "services/core/fingerprint.h"
@@ -20,53 +21,6 @@ constexpr int kDefaultPageSize = 20;
 // A new order is compared with the open orders of its community placed this
 // long before it.
 constexpr absl::Duration kDuplicateWindow = absl::Hours(24 * 14);
-
-// What a move adds to the teams' history.
-std::vector<TeamTally> TalliesOf(const v1::Order& before,
-                                 const v1::Order& after, const Command& command,
-                                 const v1::Actor& actor) {
-  using Counter = TeamTally::Counter;
-  std::vector<TeamTally> tallies;
-  auto count = [&tallies](const std::string& team, Counter counter,
-                          int64_t by = 1) {
-    if (!team.empty()) tallies.push_back({team, counter, by});
-  };
-  // The team acting, or the order's first team for a move by the system.
-  const std::string& acting =
-      actor.scope_id().empty() ? before.team_id() : actor.scope_id();
-  switch (command.action) {
-    case v1::ORDER_ACTION_ASSIGN_TEAM:
-    case v1::ORDER_ACTION_OFFER:
-      for (const std::string& team : after.offered_team_ids()) {
-        count(team, Counter::kOffers);
-      }
-      break;
-    case v1::ORDER_ACTION_ACCEPT:
-      count(after.team_id(), Counter::kAccepted);
-      break;
-    case v1::ORDER_ACTION_DECLINE:
-      count(acting, Counter::kDeclined);
-      break;
-    case v1::ORDER_ACTION_EXPIRE_OFFER:
-      for (const std::string& team : before.offered_team_ids()) {
-        count(team, Counter::kLapsed);
-      }
-      break;
-    case v1::ORDER_ACTION_WITHDRAW:
-      count(before.team_id(), Counter::kWithdrawn);
-      break;
-    case v1::ORDER_ACTION_COMPLETE:
-      count(before.team_id(), Counter::kCompleted);
-      break;
-    case v1::ORDER_ACTION_RATE:
-      count(before.team_id(), Counter::kRatings);
-      count(before.team_id(), Counter::kRatingSum, command.rating.overall());
-      break;
-    default:
-      break;
-  }
-  return tallies;
-}
 
 absl::Status OrderNotFound(absl::string_view order_id) {
   return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
@@ -149,10 +103,21 @@ absl::StatusOr<std::string> ResolveScope(const v1::Principal& principal,
   return *held.begin();
 }
 
-// Whether the principal is an admin of the whole tenant (the city).
-bool IsCityAdmin(const v1::Principal& principal) {
-  return !principal.tenant().empty() &&
-         HasRole(principal, v1::ROLE_ADMIN, principal.tenant());
+// The store's input for a planned move.
+Transition TransitionOf(Move move, const RequestKey& request,
+                        std::optional<v1::Order> before) {
+  Transition transition;
+  transition.request = request;
+  transition.before = std::move(before);
+  transition.after = std::move(move.after);
+  transition.event = std::move(move.event);
+  transition.enqueue_matching = move.enqueue_matching;
+  transition.tallies = std::move(move.tallies);
+  transition.hours = std::move(move.hours);
+  transition.hours_changes = std::move(move.hours_changes);
+  transition.follow_up = std::move(move.follow_up);
+  transition.escalation = std::move(move.escalation);
+  return transition;
 }
 
 std::vector<v1::Role> RolesOf(OrderIndex index) {
@@ -247,11 +212,10 @@ absl::StatusOr<v1::Order> OrderWorkflow::Create(
   move.after.set_county_id(community.county_id());
   move.after.set_program_id(line.program_id());
 
-  Transition transition;
-  transition.request = {principal.user_id(), command.request_id,
-                        command.fingerprint};
-  transition.after = std::move(move.after);
-  transition.event = std::move(move.event);
+  Transition transition = TransitionOf(
+      std::move(move),
+      {principal.user_id(), command.request_id, command.fingerprint},
+      std::nullopt);
   transition.duplicates_since =
       FromProto(transition.after.created_at()) - kDuplicateWindow;
   ASSIGN_OR_RETURN(Applied applied, store_.Apply(transition));
@@ -316,89 +280,115 @@ absl::StatusOr<v1::Team> OrderWorkflow::UsableTeam(const v1::Order& order,
   return team;
 }
 
-absl::Status OrderWorkflow::CheckReferences(const v1::Order& order,
+absl::Status OrderWorkflow::CheckReferences(const TransitionRule& rule,
+                                            const v1::Order& order,
                                             Command& command) {
-  switch (command.action) {
-    case v1::ORDER_ACTION_DISPATCH: {
+  if (rule.references & kDepartments) {
+    ASSIGN_OR_RETURN(
+        v1::ServiceLine line,
+        directory_.GetServiceLine(order.draft().service_line_id()));
+    std::vector<std::pair<std::string, std::string>> departments = {
+        {command.department_id, "department_id"}};
+    for (size_t i = 0; i < command.other_department_ids.size(); ++i) {
+      departments.emplace_back(command.other_department_ids[i],
+                               absl::StrCat("other_department_ids[", i, "]"));
+    }
+    command.outside_suggested = false;
+    for (const auto& [id, field] : departments) {
       ASSIGN_OR_RETURN(
-          v1::ServiceLine line,
-          directory_.GetServiceLine(order.draft().service_line_id()));
-      std::vector<std::pair<std::string, std::string>> departments = {
-          {command.department_id, "department_id"}};
-      for (size_t i = 0; i < command.other_department_ids.size(); ++i) {
-        departments.emplace_back(command.other_department_ids[i],
-                                 absl::StrCat("other_department_ids[", i, "]"));
+          v1::Department department,
+          Referenced(directory_.GetDepartment(id), field, "department", id));
+      if (!department.active()) {
+        return BadReference(field,
+                            absl::StrCat("department ", id, " is inactive"));
       }
-      command.outside_suggested = false;
-      for (const auto& [id, field] : departments) {
-        ASSIGN_OR_RETURN(
-            v1::Department department,
-            Referenced(directory_.GetDepartment(id), field, "department", id));
-        if (!department.active()) {
-          return BadReference(field,
-                              absl::StrCat("department ", id, " is inactive"));
-        }
-        command.outside_suggested |=
-            !Contains(line.responsible_department_ids(), id);
-      }
-      if (command.outside_suggested && command.reason.empty()) {
-        return FieldError(
-            "reason",
-            "is required to dispatch to a department the catalog does not name "
-            "for this service line");
-      }
-      return absl::OkStatus();
+      command.outside_suggested |=
+          !Contains(line.responsible_department_ids(), id);
     }
-    case v1::ORDER_ACTION_MARK_DUPLICATE: {
-      absl::StatusOr<v1::Order> original = store_.Get(command.duplicate_of);
-      if (original.status().code() == absl::StatusCode::kNotFound ||
-          (original.ok() &&
-           original->draft().community_id() != order.draft().community_id())) {
-        return BadReference(
-            "duplicate_of_order_id",
-            absl::StrCat("there is no order ", command.duplicate_of,
-                         " in this community"));
-      }
-      return original.status();
+    if (command.outside_suggested && command.reason.empty()) {
+      return FieldError(
+          "reason",
+          "is required to dispatch to a department the catalog does not name "
+          "for this service line");
     }
-    case v1::ORDER_ACTION_ASSIGN_TEAM:
-    case v1::ORDER_ACTION_OFFER: {
-      if (command.offer_expires_at == absl::InfinitePast()) {
-        command.offer_expires_at = clock_.Now() + policy_.default_offer_ttl;
-      }
-      std::vector<std::pair<std::string, std::string>> teams = {
-          {command.team_id, "team_id"}};
-      for (size_t i = 0; i < command.other_team_ids.size(); ++i) {
-        teams.emplace_back(command.other_team_ids[i],
-                           absl::StrCat("other_team_ids[", i, "]"));
-      }
-      for (const auto& [id, field] : teams) {
-        ASSIGN_OR_RETURN(v1::Team team, UsableTeam(order, id, field));
-        ASSIGN_OR_RETURN(int64_t held, HeldBy(id));
-        if (held >= team.capacity()) {
-          return BadReference(
-              field, absl::StrCat("team ", id, " is at capacity (", held,
-                                  " of ", team.capacity(), ")"));
-        }
-      }
-      return absl::OkStatus();
-    }
-    case v1::ORDER_ACTION_COMPLETE: {
-      ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(order.team_id()));
-      for (int i = 0; i < command.completion.hours_size(); ++i) {
-        const std::string& volunteer =
-            command.completion.hours(i).volunteer_id();
-        if (!Contains(team.member_volunteer_ids(), volunteer)) {
-          return BadReference(
-              absl::StrCat("hours[", i, "].volunteer_id"),
-              absl::StrCat(volunteer, " is not a member of team ", team.id()));
-        }
-      }
-      return absl::OkStatus();
-    }
-    default:
-      return absl::OkStatus();
   }
+  if (rule.references & kOriginalOrder) {
+    absl::StatusOr<v1::Order> original = store_.Get(command.duplicate_of);
+    if (original.status().code() == absl::StatusCode::kNotFound ||
+        (original.ok() &&
+         original->draft().community_id() != order.draft().community_id())) {
+      return BadReference(
+          "duplicate_of_order_id",
+          absl::StrCat("there is no order ", command.duplicate_of,
+                       " in this community"));
+    }
+    RETURN_IF_ERROR(original.status());
+  }
+  if (rule.references & kUsableTeams) {
+    if (command.offer_expires_at == absl::InfinitePast()) {
+      command.offer_expires_at = clock_.Now() + policy_.default_offer_ttl;
+    }
+    std::vector<std::pair<std::string, std::string>> teams = {
+        {command.team_id, "team_id"}};
+    for (size_t i = 0; i < command.other_team_ids.size(); ++i) {
+      teams.emplace_back(command.other_team_ids[i],
+                         absl::StrCat("other_team_ids[", i, "]"));
+    }
+    for (const auto& [id, field] : teams) {
+      ASSIGN_OR_RETURN(v1::Team team, UsableTeam(order, id, field));
+      ASSIGN_OR_RETURN(int64_t held, HeldBy(id));
+      if (held >= team.capacity()) {
+        return BadReference(
+            field, absl::StrCat("team ", id, " is at capacity (", held, " of ",
+                                team.capacity(), ")"));
+      }
+    }
+  }
+  if (rule.references & kTeamMembers) {
+    ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(order.team_id()));
+    for (int i = 0; i < command.completion.hours_size(); ++i) {
+      const std::string& volunteer = command.completion.hours(i).volunteer_id();
+      if (!Contains(team.member_volunteer_ids(), volunteer)) {
+        return BadReference(
+            absl::StrCat("hours[", i, "].volunteer_id"),
+            absl::StrCat(volunteer, " is not a member of team ", team.id()));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OrderWorkflow::Taken(const v1::Principal& principal,
+                                  const v1::Order& order,
+                                  absl::StatusCode code) {
+  std::optional<Holder> holder = TakenBy(principal, order);
+  if (!holder.has_value()) {
+    return absl::Status(code, absl::StrCat("order ", order.id(),
+                                           " is no longer yours to act on"));
+  }
+  std::string name;
+  if (holder->kind == "team") {
+    absl::StatusOr<v1::Team> team = directory_.GetTeam(holder->id);
+    if (team.ok()) name = team->name();
+  } else {
+    absl::StatusOr<v1::Department> department =
+        directory_.GetDepartment(holder->id);
+    if (department.ok()) name = department->name();
+  }
+  const std::string who =
+      absl::StrCat(holder->kind, " ", name.empty() ? holder->id : name,
+                   name.empty() ? "" : absl::StrCat(" (", holder->id, ")"));
+  // Still waiting (dispatched or offered to several): another one has it now,
+  // but nobody took it yet.
+  if (order.state() == v1::ORDER_STATE_DISPATCHED ||
+      order.state() == v1::ORDER_STATE_OFFERED) {
+    return absl::Status(code, absl::StrCat("order ", order.id(),
+                                           " is no longer waiting for you: ",
+                                           who, " has it now"));
+  }
+  return absl::Status(code,
+                      absl::StrCat("order ", order.id(), " was taken by ", who,
+                                   ": it is no longer yours to act on"));
 }
 
 absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
@@ -417,7 +407,11 @@ absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
   const TransitionRule* rule = FindRule(command.action);
   if (rule == nullptr)
     return absl::InvalidArgumentError("action: unknown order action");
-  ASSIGN_OR_RETURN(v1::Actor actor, ActingAs(principal, *rule, current));
+  absl::StatusOr<v1::Actor> actor = ActingAs(principal, *rule, current);
+  if (absl::IsFailedPrecondition(actor.status())) {
+    return Taken(principal, current, absl::StatusCode::kFailedPrecondition);
+  }
+  RETURN_IF_ERROR(actor.status());
   if (current.version() != command.expected_version) {
     return absl::AbortedError(absl::StrCat(
         "order ", current.id(), " is at version ", current.version(), ", not ",
@@ -426,108 +420,34 @@ absl::StatusOr<v1::Order> OrderWorkflow::Act(const v1::Principal& principal,
   // The state decides first: a move from the wrong state says so, whatever it
   // refers to.
   RETURN_IF_ERROR(
-      DecideMove(command.action, actor.role(), current.state()).status());
-  RETURN_IF_ERROR(CheckReferences(current, command));
-  const absl::Time now = clock_.Now();
-  ASSIGN_OR_RETURN(Move move, PlanMove(current, command, actor, now, policy_));
-
-  Transition transition;
-  transition.request = request;
-  transition.before = current;
-  transition.enqueue_matching = move.enqueue_matching;
-  transition.tallies = TalliesOf(current, move.after, command, actor);
-  switch (command.action) {
-    case v1::ORDER_ACTION_ACCEPT: {
-      ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(move.after.team_id()));
-      if (!team.active()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("team ", team.id(), " is inactive"));
-      }
-      transition.capacity =
-          Transition::CapacityGuard{team.id(), team.capacity()};
-      break;
+      DecideMove(command.action, actor->role(), current.state()).status());
+  RETURN_IF_ERROR(CheckReferences(*rule, current, command));
+  ASSIGN_OR_RETURN(Move move,
+                   PlanMove(current, command, *actor, clock_.Now(), policy_));
+  std::optional<Transition::CapacityGuard> capacity;
+  if (move.capacity_team.has_value()) {
+    ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(*move.capacity_team));
+    if (!team.active()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("team ", team.id(), " is inactive"));
     }
-    case v1::ORDER_ACTION_OFFER: {
-      ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(move.after.team_id()));
-      transition.capacity =
-          Transition::CapacityGuard{team.id(), team.capacity(), true};
-      break;
-    }
-    case v1::ORDER_ACTION_COMPLETE:
-      for (const v1::VolunteerHours& hours : move.after.completion().hours()) {
-        transition.hours.push_back(hours);
-      }
-      break;
-    case v1::ORDER_ACTION_RATE:
-    case v1::ORDER_ACTION_REOPEN: {
-      const bool low = command.action == v1::ORDER_ACTION_RATE &&
-                       command.rating.overall() <= policy_.low_rating;
-      if (command.action == v1::ORDER_ACTION_RATE && !low) break;
-      v1::FollowUp follow_up;
-      follow_up.set_id(ids_.Next());
-      follow_up.set_order_id(current.id());
-      follow_up.set_community_id(current.draft().community_id());
-      follow_up.set_cause(
-          low ? absl::StrCat("rated ", command.rating.overall(), "/5")
-              : absl::StrCat("reopened: ", command.reason));
-      *follow_up.mutable_created_at() = ToProto(now);
-      follow_up.set_version(1);
-      transition.follow_up = std::move(follow_up);
-      break;
-    }
-    case v1::ORDER_ACTION_ESCALATE: {
-      // The deadline that was missed: the one the order showed.
-      std::optional<v1::Deadline> missed;
-      if (current.has_next_deadline()) {
-        missed = current.next_deadline();
-      } else {
-        missed = StageDeadline(current, policy_);
-      }
-      v1::Escalation escalation;
-      // One escalation per version of the order: a retried move writes the
-      // same record.
-      escalation.set_id(absl::StrCat(current.id(), "-e", move.after.version()));
-      escalation.set_order_id(current.id());
-      if (missed.has_value()) {
-        escalation.set_stage(missed->stage());
-        *escalation.mutable_due_at() = missed->due_at();
-      }
-      escalation.set_level(command.escalation_level);
-      *escalation.mutable_escalated_at() = ToProto(now);
-      escalation.set_community_id(current.draft().community_id());
-      escalation.set_county_id(current.county_id());
-      escalation.set_version(1);
-      transition.escalation = std::move(escalation);
-      break;
-    }
-    default:
-      break;
+    capacity = Transition::CapacityGuard{team.id(), team.capacity(),
+                                         move.capacity_counts_offers};
   }
-  transition.after = std::move(move.after);
-  transition.event = std::move(move.event);
-  ASSIGN_OR_RETURN(Applied applied, store_.Apply(transition));
-  if (command.action == v1::ORDER_ACTION_RATE && !applied.replayed) {
-    ApproveHours(principal, applied.order);
+  Transition transition = TransitionOf(std::move(move), request, current);
+  transition.capacity = std::move(capacity);
+  absl::StatusOr<Applied> applied = store_.Apply(transition);
+  if (absl::IsAborted(applied.status()) ||
+      absl::IsFailedPrecondition(applied.status())) {
+    // Lost a race: if another department or team took the order meanwhile,
+    // say who.
+    absl::StatusOr<v1::Order> now = store_.Get(current.id());
+    if (now.ok() && TakenBy(principal, *now).has_value()) {
+      return Taken(principal, *now, applied.status().code());
+    }
   }
-  return AsSeenBy(principal, std::move(applied.order));
-}
-
-void OrderWorkflow::ApproveHours(const v1::Principal& principal,
-                                 const v1::Order& order) {
-  // The resident's rating confirms the hours. Best effort: hours left pending
-  // are approved by time (Effective) anyway.
-  for (const v1::VolunteerHours& recorded : order.completion().hours()) {
-    absl::StatusOr<v1::VolunteerHours> hours = store_.GetHours(recorded.id());
-    if (!hours.ok() || hours->status() != v1::VolunteerHours::STATUS_PENDING)
-      continue;
-    v1::VolunteerHours approved = *hours;
-    approved.set_status(v1::VolunteerHours::STATUS_APPROVED);
-    *approved.mutable_decided_at() = ToProto(clock_.Now());
-    const RequestKey request{principal.user_id(),
-                             absl::StrCat("approve-", recorded.id()),
-                             Fingerprint(approved)};
-    (void)store_.UpdateHours(request, *hours, approved);
-  }
+  RETURN_IF_ERROR(applied.status());
+  return AsSeenBy(principal, std::move(applied->order));
 }
 
 v1::VolunteerHours OrderWorkflow::Effective(v1::VolunteerHours hours) const {
@@ -650,39 +570,10 @@ absl::StatusOr<std::vector<v1::EligibleTeam>> OrderWorkflow::EligibleTeams(
   return eligible;
 }
 
-absl::StatusOr<bool> OrderWorkflow::AdministersTeam(
-    const v1::Principal& principal, absl::string_view team_id) {
-  if (IsCityAdmin(principal)) return true;
-  std::vector<std::string> counties;
-  for (const v1::RoleGrant& grant : principal.grants()) {
-    if (grant.role() == v1::ROLE_ADMIN && !grant.scope_id().empty()) {
-      counties.push_back(grant.scope_id());
-    }
-  }
-  if (counties.empty()) return false;
-  absl::StatusOr<v1::Team> team = directory_.GetTeam(team_id);
-  if (absl::IsNotFound(team.status())) return false;
-  RETURN_IF_ERROR(team.status());
-  if (team->service_area_region_ids().empty()) return false;
-  for (const std::string& area : team->service_area_region_ids()) {
-    absl::StatusOr<std::vector<v1::Region>> chain =
-        directory_.RegionChain(area);
-    if (absl::IsNotFound(chain.status())) return false;
-    RETURN_IF_ERROR(chain.status());
-    const bool inside =
-        std::any_of(chain->begin(), chain->end(), [&](const v1::Region& r) {
-          return std::find(counties.begin(), counties.end(), r.id()) !=
-                 counties.end();
-        });
-    if (!inside) return false;
-  }
-  return true;
-}
-
 absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
     const v1::Principal& principal, const v1::ListHoursRequest& request) {
   HoursQuery query;
-  const bool admin = HasRole(principal, v1::ROLE_ADMIN);
+  AdminScope admin(principal, directory_);
   if (!request.volunteer_id().empty()) {
     ASSIGN_OR_RETURN(v1::Volunteer volunteer,
                      directory_.GetVolunteer(request.volunteer_id()));
@@ -691,16 +582,9 @@ absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
     for (const std::string& team : volunteer.team_ids()) {
       allowed |= HasRole(principal, v1::ROLE_TEAM_LEADER, team);
     }
-    // An admin reads the hours of a volunteer all of whose teams it
-    // administers: a county admin not those of one who also serves a team
-    // beyond its counties.
-    if (!allowed && admin) {
-      allowed = IsCityAdmin(principal) || !volunteer.team_ids().empty();
-      for (const std::string& team : volunteer.team_ids()) {
-        ASSIGN_OR_RETURN(const bool administers,
-                         AdministersTeam(principal, team));
-        allowed &= administers;
-      }
+    // An admin reads the hours of a volunteer it administers.
+    if (!allowed) {
+      ASSIGN_OR_RETURN(allowed, admin.CoversVolunteer(volunteer));
     }
     if (!allowed) {
       return absl::NotFoundError(
@@ -711,8 +595,8 @@ absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
     bool allowed =
         HasRole(principal, v1::ROLE_TEAM_LEADER, request.team_id()) ||
         HasRole(principal, v1::ROLE_VOLUNTEER, request.team_id());
-    if (!allowed && admin) {
-      ASSIGN_OR_RETURN(allowed, AdministersTeam(principal, request.team_id()));
+    if (!allowed) {
+      ASSIGN_OR_RETURN(allowed, admin.CoversTeamId(request.team_id()));
     }
     if (!allowed) {
       return absl::NotFoundError(

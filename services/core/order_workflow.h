@@ -139,9 +139,15 @@ class OrderWorkflow {
   const LifecyclePolicy& policy() const { return policy_; }
 
  private:
-  // Checks what `command` refers to against the directory and fills what the
-  // move derives from it (outside_suggested). `order` is the order as read.
-  absl::Status CheckReferences(const v1::Order& order, Command& command);
+  // Checks what `command` refers to (the rule's references) against the
+  // directory and fills what the move derives from it (outside_suggested, the
+  // default offer expiry). `order` is the order as read.
+  absl::Status CheckReferences(const TransitionRule& rule,
+                               const v1::Order& order, Command& command);
+  // `code` with a message saying which department or team took `order` (the
+  // principal can only read it now).
+  absl::Status Taken(const v1::Principal& principal, const v1::Order& order,
+                     absl::StatusCode code);
   // The team as an order may use it: active, covering the line and serving the
   // area.
   absl::StatusOr<v1::Team> UsableTeam(const v1::Order& order,
@@ -149,17 +155,10 @@ class OrderWorkflow {
                                       absl::string_view field);
   // The ids of the order's community and the regions above it.
   absl::StatusOr<std::vector<std::string>> AreaOf(const v1::Order& order);
-  // Whether the principal is an admin of the team: a city admin of any, a
-  // county admin of one whose service areas all lie in its counties. An
-  // unknown team or region is no county admin's.
-  absl::StatusOr<bool> AdministersTeam(const v1::Principal& principal,
-                                       absl::string_view team_id);
   // How many orders the team holds ACCEPTED or IN_SERVICE.
   absl::StatusOr<int64_t> HeldBy(absl::string_view team_id);
   // `hours` with the status it has now.
   v1::VolunteerHours Effective(v1::VolunteerHours hours) const;
-  // Approves the pending hours of a rated order (after the rating is stored).
-  void ApproveHours(const v1::Principal& principal, const v1::Order& order);
 
   OrderStore& store_;
   DirectoryView& directory_;

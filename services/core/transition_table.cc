@@ -31,63 +31,179 @@ constexpr Role kDepartment = v1::ROLE_DEPARTMENT_STAFF;
 constexpr Role kLeader = v1::ROLE_TEAM_LEADER;
 constexpr Role kSystem = v1::ROLE_SYSTEM;
 
-constexpr std::optional<OrderState> kStays = std::nullopt;
+using Counter = Tally::Counter;
 
+// Each rule names only what it has; designated initializers leave the rest at
+// their defaults (no effects, tallies, records, capacity).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 std::vector<TransitionRule> BuildTable() {
   using v1::OrderAction;
   // clang-format off
   return {
-    {v1::ORDER_ACTION_CREATE, {kResident, kWorker}, {kNoOrder}, kSubmitted,
-     kNeedDraft, "place an order"},
-    {v1::ORDER_ACTION_EDIT, {kResident, kWorker}, {kSubmitted, kNeedsInfo}, kStays,
-     kNeedDraft, "edit the order while it is under review"},
-    {v1::ORDER_ACTION_REQUEST_INFO, {kWorker}, {kSubmitted}, kNeedsInfo,
-     kNeedReason, "ask the resident for more information"},
-    {v1::ORDER_ACTION_RESUBMIT, {kResident, kWorker}, {kNeedsInfo}, kSubmitted,
-     kNeedReason, "answer the community's question"},
-    {v1::ORDER_ACTION_REJECT, {kWorker}, {kSubmitted, kNeedsInfo}, kRejected,
-     kNeedReason, "reject with a reason"},
-    {v1::ORDER_ACTION_MARK_DUPLICATE, {kWorker}, {kSubmitted, kNeedsInfo}, kRejected,
-     kNeedDuplicateOf, "reject as a duplicate of another order"},
-    {v1::ORDER_ACTION_DISPATCH, {kWorker}, {kSubmitted}, kDispatched,
-     kNeedDepartment, "dispatch to a responsible department"},
-    {v1::ORDER_ACTION_RETURN, {kDepartment}, {kDispatched, kClaimed}, kSubmitted,
-     kNeedReason, "return to the community with a reason"},
-    {v1::ORDER_ACTION_CLAIM, {kDepartment}, {kDispatched}, kClaimed,
-     kNeedNothing, "claim for the department"},
-    {v1::ORDER_ACTION_ASSIGN_TEAM, {kDepartment}, {kClaimed}, kOffered,
-     kNeedTeam | kNeedOfferExpiry, "assign a team directly"},
-    {v1::ORDER_ACTION_RELEASE_TO_MATCHING, {kDepartment}, {kClaimed}, kStays,
-     kNeedNothing, "hand to the matching engine"},
-    {v1::ORDER_ACTION_OFFER, {kSystem}, {kClaimed}, kOffered,
-     kNeedTeam | kNeedOfferExpiry, "offer to the best team"},
-    {v1::ORDER_ACTION_ACCEPT, {kLeader}, {kOffered}, kAccepted,
-     kNeedNothing, "accept the offer"},
-    {v1::ORDER_ACTION_DECLINE, {kLeader}, {kOffered}, kClaimed,
-     kNeedReason,
-     "decline the offer with a reason (stays OFFERED while other teams hold it)"},
-    {v1::ORDER_ACTION_EXPIRE_OFFER, {kSystem}, {kOffered}, kClaimed,
-     kNeedNothing, "let a lapsed offer go"},
-    {v1::ORDER_ACTION_WITHDRAW, {kLeader}, {kAccepted}, kClaimed,
-     kNeedReason, "withdraw from an accepted order with a reason"},
-    {v1::ORDER_ACTION_SCHEDULE, {kLeader}, {kAccepted}, kStays,
-     kNeedSchedule, "set the service time"},
-    {v1::ORDER_ACTION_CHECK_IN, {kLeader}, {kAccepted}, kInService,
-     kNeedNothing, "check in on site"},
-    {v1::ORDER_ACTION_COMPLETE, {kLeader}, {kInService}, kCompleted,
-     kNeedCompletion, "complete with attendance, summary and hours"},
-    {v1::ORDER_ACTION_RATE, {kResident, kWorker}, {kCompleted}, kRated,
-     kNeedRating, "rate the service"},
-    {v1::ORDER_ACTION_REOPEN, {kResident, kWorker}, {kCompleted}, kAccepted,
-     kNeedReason, "reopen: the service was not actually done"},
-    {v1::ORDER_ACTION_CLOSE, {kSystem}, {kCompleted}, kClosed,
-     kNeedNothing, "close an order left unrated"},
-    {v1::ORDER_ACTION_CANCEL, {kResident, kWorker},
-     {kSubmitted, kNeedsInfo, kDispatched, kClaimed, kOffered, kAccepted}, kCancelled,
-     kNeedReason, "cancel before service starts"},
-    {v1::ORDER_ACTION_ESCALATE, {kSystem},
-     {kSubmitted, kNeedsInfo, kDispatched, kClaimed, kOffered, kAccepted, kCompleted}, kStays,
-     kNeedEscalation, "escalate after a missed deadline"},
+    {.action = v1::ORDER_ACTION_CREATE, .roles = {kResident, kWorker},
+     .from = {kNoOrder}, .to = kSubmitted,
+     .needs = kNeedDraft,
+     .effects = {Effect::kSetDraft},
+     .summary = "place an order"},
+    {.action = v1::ORDER_ACTION_EDIT, .roles = {kResident, kWorker},
+     .from = {kSubmitted, kNeedsInfo}, .target = TargetChoice::kStays,
+     .needs = kNeedDraft,
+     .effects = {Effect::kSetDraft},
+     .summary = "edit the order while it is under review"},
+    {.action = v1::ORDER_ACTION_REQUEST_INFO, .roles = {kWorker},
+     .from = {kSubmitted}, .to = kNeedsInfo,
+     .needs = kNeedReason,
+     .effects = {Effect::kSetReason, Effect::kStopMatching},
+     .summary = "ask the resident for more information"},
+    {.action = v1::ORDER_ACTION_RESUBMIT, .roles = {kResident, kWorker},
+     .from = {kNeedsInfo}, .to = kSubmitted,
+     .needs = kNeedReason,
+     .effects = {Effect::kSetReason, Effect::kStopMatching},
+     .summary = "answer the community's question"},
+    {.action = v1::ORDER_ACTION_REJECT, .roles = {kWorker},
+     .from = {kSubmitted, kNeedsInfo}, .to = kRejected,
+     .needs = kNeedReason,
+     .effects = {Effect::kSetReason, Effect::kStopMatching},
+     .summary = "reject with a reason"},
+    {.action = v1::ORDER_ACTION_MARK_DUPLICATE, .roles = {kWorker},
+     .from = {kSubmitted, kNeedsInfo}, .to = kRejected,
+     .needs = kNeedDuplicateOf, .references = kOriginalOrder,
+     .effects = {Effect::kMarkDuplicate, Effect::kSetReason},
+     .summary = "reject as a duplicate of another order"},
+    {.action = v1::ORDER_ACTION_DISPATCH, .roles = {kWorker},
+     .from = {kSubmitted}, .to = kDispatched,
+     .needs = kNeedDepartment, .references = kDepartments,
+     .effects = {Effect::kDispatch, Effect::kSetReason},
+     .summary = "dispatch to a responsible department"},
+    {.action = v1::ORDER_ACTION_RETURN, .roles = {kDepartment},
+     .from = {kDispatched, kClaimed}, .to = kSubmitted,
+     .needs = kNeedReason,
+     .effects = {Effect::kReturnToCommunity, Effect::kStopMatching,
+                 Effect::kSetReason},
+     .summary = "return to the community with a reason"},
+    {.action = v1::ORDER_ACTION_CLAIM, .roles = {kDepartment},
+     .from = {kDispatched}, .to = kClaimed,
+     .effects = {Effect::kTakeForDepartment},
+     .summary = "claim for the department"},
+    {.action = v1::ORDER_ACTION_ASSIGN_TEAM, .roles = {kDepartment},
+     .from = {kClaimed}, .to = kOffered,
+     .needs = kNeedTeam | kNeedOfferExpiry, .references = kUsableTeams,
+     .effects = {Effect::kOfferTeams},
+     .tallies = {{TeamOf::kOfferedAfter, Counter::kOffers}},
+     .summary = "assign a team directly"},
+    {.action = v1::ORDER_ACTION_RELEASE_TO_MATCHING, .roles = {kDepartment},
+     .from = {kClaimed}, .target = TargetChoice::kStays,
+     .effects = {Effect::kStartMatching},
+     .summary = "hand to the matching engine"},
+    {.action = v1::ORDER_ACTION_OFFER, .roles = {kSystem},
+     .from = {kClaimed}, .to = kOffered,
+     .needs = kNeedTeam | kNeedOfferExpiry, .references = kUsableTeams,
+     .effects = {Effect::kOfferTeams},
+     .tallies = {{TeamOf::kOfferedAfter, Counter::kOffers}},
+     .capacity = Capacity::kHeldOrOffered,
+     .summary = "offer to the best team"},
+    {.action = v1::ORDER_ACTION_ACCEPT, .roles = {kLeader},
+     .from = {kOffered}, .to = kAccepted,
+     .effects = {Effect::kTakeForTeam},
+     .tallies = {{TeamOf::kHolderAfter, Counter::kAccepted}},
+     .capacity = Capacity::kHeld,
+     .summary = "accept the offer"},
+    {.action = v1::ORDER_ACTION_DECLINE, .roles = {kLeader},
+     .from = {kOffered}, .to = kClaimed, .target = TargetChoice::kOfferedWhileOthersHold,
+     .needs = kNeedReason,
+     .effects = {Effect::kSetReason, Effect::kDeclineOffer},
+     .tallies = {{TeamOf::kActing, Counter::kDeclined}},
+     .summary =
+         "decline the offer with a reason (stays OFFERED while other teams hold it)"},
+    {.action = v1::ORDER_ACTION_EXPIRE_OFFER, .roles = {kSystem},
+     .from = {kOffered}, .to = kClaimed,
+     .effects = {Effect::kSetReason, Effect::kReleaseTeams},
+     .tallies = {{TeamOf::kOfferedBefore, Counter::kLapsed}},
+     .summary = "let a lapsed offer go"},
+    {.action = v1::ORDER_ACTION_WITHDRAW, .roles = {kLeader},
+     .from = {kAccepted}, .to = kClaimed,
+     .needs = kNeedReason,
+     .effects = {Effect::kReleaseTeamsRetry, Effect::kSetReason},
+     .tallies = {{TeamOf::kHolderBefore, Counter::kWithdrawn}},
+     .summary = "withdraw from an accepted order with a reason"},
+    {.action = v1::ORDER_ACTION_SCHEDULE, .roles = {kLeader},
+     .from = {kAccepted}, .target = TargetChoice::kStays,
+     .needs = kNeedSchedule,
+     .effects = {Effect::kSetSchedule},
+     .summary = "set the service time"},
+    {.action = v1::ORDER_ACTION_CHECK_IN, .roles = {kLeader},
+     .from = {kAccepted}, .to = kInService,
+     .effects = {Effect::kCheckIn},
+     .summary = "check in on site"},
+    {.action = v1::ORDER_ACTION_COMPLETE, .roles = {kLeader},
+     .from = {kInService}, .to = kCompleted,
+     .needs = kNeedCompletion, .references = kTeamMembers,
+     .effects = {Effect::kComplete},
+     .tallies = {{TeamOf::kHolderBefore, Counter::kCompleted}},
+     .records = kHoursRecords,
+     .summary = "complete with attendance, summary and hours"},
+    {.action = v1::ORDER_ACTION_RATE, .roles = {kResident, kWorker},
+     .from = {kCompleted}, .to = kRated,
+     .needs = kNeedRating,
+     .effects = {Effect::kRate},
+     .tallies = {{TeamOf::kHolderBefore, Counter::kRatings},
+                 {TeamOf::kHolderBefore, Counter::kRatingSum, true}},
+     .records = kApproveHours | kFollowUpOnLowRating,
+     .summary = "rate the service (which approves the volunteers' hours)"},
+    {.action = v1::ORDER_ACTION_REOPEN, .roles = {kResident, kWorker},
+     .from = {kCompleted}, .to = kAccepted,
+     .needs = kNeedReason,
+     .effects = {Effect::kReopen, Effect::kSetReason},
+     .records = kFollowUp,
+     .summary = "reopen: the service was not actually done"},
+    {.action = v1::ORDER_ACTION_CLOSE, .roles = {kSystem},
+     .from = {kCompleted}, .to = kClosed,
+     .summary = "close an order left unrated"},
+    {.action = v1::ORDER_ACTION_CANCEL, .roles = {kResident, kWorker},
+     .from = {kSubmitted, kNeedsInfo, kDispatched, kClaimed, kOffered, kAccepted},
+     .to = kCancelled,
+     .needs = kNeedReason,
+     .effects = {Effect::kSetReason, Effect::kStopMatching},
+     .summary = "cancel before service starts"},
+    {.action = v1::ORDER_ACTION_ESCALATE, .roles = {kSystem},
+     .from = {kSubmitted, kNeedsInfo, kDispatched, kClaimed, kAccepted},
+     .target = TargetChoice::kStays,
+     .needs = kNeedEscalation,
+     .effects = {Effect::kEscalate},
+     .records = kEscalationRecord,
+     .summary = "escalate after a missed deadline"},
+  };
+  // clang-format on
+}
+#pragma GCC diagnostic pop
+
+std::vector<StateRule> BuildStates() {
+  // clang-format off
+  return {
+    {kSubmitted, v1::STAGE_AWAITING_DISPATCH, Due::kEnteredPlusStage,
+     v1::ORDER_ACTION_ESCALATE},
+    {kNeedsInfo, v1::STAGE_AWAITING_INFO, Due::kEnteredPlusStage,
+     v1::ORDER_ACTION_ESCALATE},
+    {kRejected, v1::STAGE_UNSPECIFIED, Due::kNever, v1::ORDER_ACTION_UNSPECIFIED,
+     true},
+    {kDispatched, v1::STAGE_AWAITING_CLAIM, Due::kEnteredPlusStage,
+     v1::ORDER_ACTION_ESCALATE},
+    {kClaimed, v1::STAGE_AWAITING_MATCH, Due::kEnteredPlusStage,
+     v1::ORDER_ACTION_ESCALATE},
+    {kOffered, v1::STAGE_AWAITING_ACCEPTANCE, Due::kOfferExpiry,
+     v1::ORDER_ACTION_EXPIRE_OFFER},
+    {kAccepted, v1::STAGE_AWAITING_SERVICE, Due::kServiceWindowEnd,
+     v1::ORDER_ACTION_ESCALATE},
+    {kInService},
+    {kCompleted, v1::STAGE_AWAITING_RATING, Due::kCompletedPlusRating,
+     v1::ORDER_ACTION_CLOSE},
+    {kRated, v1::STAGE_UNSPECIFIED, Due::kNever, v1::ORDER_ACTION_UNSPECIFIED,
+     true},
+    {kClosed, v1::STAGE_UNSPECIFIED, Due::kNever, v1::ORDER_ACTION_UNSPECIFIED,
+     true},
+    {kCancelled, v1::STAGE_UNSPECIFIED, Due::kNever,
+     v1::ORDER_ACTION_UNSPECIFIED, true},
   };
   // clang-format on
 }
@@ -112,6 +228,19 @@ const TransitionRule* FindRule(OrderAction action) {
   return nullptr;
 }
 
+const std::vector<StateRule>& StateTable() {
+  static const std::vector<StateRule>* const kStates =
+      new std::vector<StateRule>(BuildStates());
+  return *kStates;
+}
+
+const StateRule* FindState(OrderState state) {
+  for (const StateRule& rule : StateTable()) {
+    if (rule.state == state) return &rule;
+  }
+  return nullptr;
+}
+
 absl::StatusOr<OrderState> DecideMove(OrderAction action, Role role,
                                       OrderState from) {
   const TransitionRule* rule = FindRule(action);
@@ -132,7 +261,7 @@ absl::StatusOr<OrderState> DecideMove(OrderAction action, Role role,
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot ", ActionName(action), " an order that is ", StateName(from)));
   }
-  return rule->to.value_or(from);
+  return rule->target == TargetChoice::kStays ? from : rule->to;
 }
 
 absl::string_view ActionName(OrderAction action) {
@@ -222,8 +351,8 @@ absl::string_view StateName(OrderState state) {
 }
 
 bool IsFinal(OrderState state) {
-  return state == kRejected || state == kRated || state == kClosed ||
-         state == kCancelled;
+  const StateRule* rule = FindState(state);
+  return rule != nullptr && rule->final;
 }
 
 }  // namespace kepu

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/core/admin_scope.h"
 #include "services/core/authorization.h"
 #include "services/core/fingerprint.h"
 #include "services/core/status_macros.h"
@@ -63,24 +64,17 @@ void MaskFor(const v1::Principal& principal, v1::Volunteer& volunteer) {
 
 }  // namespace
 
-// What an admin may write: everything for a city admin; for a county admin,
-// what lies inside the counties it holds.
+// What an admin may write (AdminScope decides what it administers): everything
+// for a city admin; for a county admin, the regions, teams and volunteers it
+// administers, as stored and as written.
 class Directory::Scope {
  public:
-  Scope(const v1::Principal& principal, DirectoryView& view) : view_(view) {
-    for (const v1::RoleGrant& grant : principal.grants()) {
-      if (grant.role() != v1::ROLE_ADMIN || grant.scope_id().empty()) continue;
-      if (grant.scope_id() == principal.tenant()) {
-        city_ = true;
-      } else {
-        counties_.push_back(grant.scope_id());
-      }
-    }
-  }
+  Scope(const v1::Principal& principal, DirectoryView& view)
+      : admin_(principal, view) {}
 
   // Any write at all.
   absl::Status RequireAdmin() const {
-    if (city_ || !counties_.empty()) return absl::OkStatus();
+    if (admin_.is_admin()) return absl::OkStatus();
     return absl::PermissionDeniedError(
         "directory writes need an admin grant for the city or a county");
   }
@@ -88,18 +82,17 @@ class Directory::Scope {
   // Writes of `what` (e.g. "service lines") for city admins only.
   absl::Status RequireCity(absl::string_view what) const {
     RETURN_IF_ERROR(RequireAdmin());
-    if (city_) return absl::OkStatus();
+    if (admin_.is_city_admin()) return absl::OkStatus();
     return absl::PermissionDeniedError(
         absl::StrCat("only a city admin may write ", what));
   }
 
   absl::Status Check(const v1::Region* before, const v1::Region& after) {
     RETURN_IF_ERROR(RequireAdmin());
-    if (city_) return absl::OkStatus();
     for (const v1::Region* region : {before, &after}) {
-      if (region != nullptr && !Holds(region->county_id())) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("region ", region->id(), " lies outside ", Mine()));
+      if (region != nullptr && !admin_.CoversCounty(region->county_id())) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "region ", region->id(), " lies outside ", admin_.Describe()));
       }
     }
     return absl::OkStatus();
@@ -107,73 +100,37 @@ class Directory::Scope {
 
   absl::Status Check(const v1::Team* before, const v1::Team& after) {
     RETURN_IF_ERROR(RequireAdmin());
-    if (city_) return absl::OkStatus();
-    if (before != nullptr) RETURN_IF_ERROR(TeamInside(*before));
-    return TeamInside(after);
+    for (const v1::Team* team : {before, &after}) {
+      if (team == nullptr) continue;
+      ASSIGN_OR_RETURN(const bool covered, admin_.CoversTeam(*team));
+      if (!covered) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("team ", team->id(), " serves regions outside ",
+                         admin_.Describe()));
+      }
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Check(const v1::Volunteer* before, const v1::Volunteer& after) {
     RETURN_IF_ERROR(RequireAdmin());
-    if (city_) return absl::OkStatus();
     for (const v1::Volunteer* volunteer : {before, &after}) {
       if (volunteer == nullptr) continue;
-      if (volunteer->team_ids().empty()) {
+      ASSIGN_OR_RETURN(const bool covered, admin_.CoversVolunteer(*volunteer));
+      if (!covered) {
         return absl::PermissionDeniedError(absl::StrCat(
             "volunteer ", volunteer->id(),
-            " belongs to no team: only a city admin may write it"));
-      }
-      for (const std::string& team_id : volunteer->team_ids()) {
-        ASSIGN_OR_RETURN(v1::Team team, view_.GetTeam(team_id));
-        absl::Status inside = TeamInside(team);
-        if (absl::IsPermissionDenied(inside)) {
-          return absl::PermissionDeniedError(
-              absl::StrCat("volunteer ", volunteer->id(), " belongs to team ",
-                           team_id, " which serves beyond ", Mine()));
-        }
-        RETURN_IF_ERROR(inside);
+            volunteer->team_ids().empty()
+                ? " belongs to no team: only a city admin may write it"
+                : absl::StrCat(" belongs to a team that serves beyond ",
+                               admin_.Describe())));
       }
     }
     return absl::OkStatus();
   }
 
  private:
-  bool Holds(absl::string_view county_id) const {
-    if (county_id.empty()) return false;
-    for (const std::string& county : counties_) {
-      if (county == county_id) return true;
-    }
-    return false;
-  }
-
-  std::string Mine() const {
-    return absl::StrCat("the counties you administer (",
-                        absl::StrJoin(counties_, ", "), ")");
-  }
-
-  absl::Status TeamInside(const v1::Team& team) {
-    for (const std::string& region_id : team.service_area_region_ids()) {
-      ASSIGN_OR_RETURN(std::string county, CountyOf(region_id));
-      if (!Holds(county)) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("team ", team.id(), " serves region ", region_id,
-                         " outside ", Mine()));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<std::string> CountyOf(const std::string& region_id) {
-    auto it = county_of_.find(region_id);
-    if (it != county_of_.end()) return it->second;
-    ASSIGN_OR_RETURN(v1::Region region, view_.GetRegion(region_id));
-    county_of_[region_id] = region.county_id();
-    return region.county_id();
-  }
-
-  DirectoryView& view_;
-  bool city_ = false;
-  std::vector<std::string> counties_;
-  std::map<std::string, std::string> county_of_;
+  AdminScope admin_;
 };
 
 DirectoryWrite Directory::WriteOf(const v1::Principal& principal,

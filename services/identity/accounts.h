@@ -12,11 +12,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "kepu/v1/identity.pb.h"
+#include "services/core/admin_scope.h"
 #include "services/core/clock.h"
 #include "services/core/directory_view.h"
 #include "services/core/ids.h"
 #include "services/core/redis/redis_sessions.h"
-#include "services/identity/admin_scope.h"
+#include "services/identity/grant_scope.h"
 #include "services/identity/passwords.h"
 #include "services/identity/redis_accounts.h"
 

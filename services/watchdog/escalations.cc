@@ -1,10 +1,12 @@
 #include "services/watchdog/escalations.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/core/admin_scope.h"
 #include "services/core/authorization.h"
 #include "services/core/field_checks.h"
 #include "services/core/fingerprint.h"
@@ -43,21 +45,22 @@ Escalations::Escalations(OrderStore& store, DirectoryView& directory)
 
 absl::StatusOr<v1::ListEscalationsResponse> Escalations::List(
     const v1::Principal& principal, const v1::ListEscalationsRequest& request) {
-  const std::set<std::string> admin = ScopesOf(principal, v1::ROLE_ADMIN);
+  const AdminScope admin(principal, directory_);
   const std::set<std::string> workers =
       ScopesOf(principal, v1::ROLE_COMMUNITY_WORKER);
-  const bool city = admin.count(principal.tenant()) > 0;
+  const bool city = admin.is_city_admin();
+  const std::vector<std::string>& counties = admin.counties();
   const std::string& region_id = request.region_id();
 
   EscalationQuery query;
   if (region_id.empty()) {
     if (city) {
       query.scope = EscalationQuery::Scope::kCity;
-    } else if (admin.size() + workers.size() == 1) {
-      query.scope = admin.empty() ? EscalationQuery::Scope::kCommunity
-                                  : EscalationQuery::Scope::kCounty;
-      query.scope_id = admin.empty() ? *workers.begin() : *admin.begin();
-    } else if (admin.empty() && workers.empty()) {
+    } else if (counties.size() + workers.size() == 1) {
+      query.scope = counties.empty() ? EscalationQuery::Scope::kCommunity
+                                     : EscalationQuery::Scope::kCounty;
+      query.scope_id = counties.empty() ? *workers.begin() : counties.front();
+    } else if (counties.empty() && workers.empty()) {
       return absl::PermissionDeniedError(
           "only admins and community workers list escalations");
     } else {
@@ -72,12 +75,13 @@ absl::StatusOr<v1::ListEscalationsResponse> Escalations::List(
       if (!city) return RegionNotFound(region_id);
       query.scope = EscalationQuery::Scope::kCity;
     } else if (IsCounty(*region)) {
-      if (!city && admin.count(region_id) == 0)
+      if (!admin.CoversCounty(region->county_id())) {
         return RegionNotFound(region_id);
+      }
       query.scope = EscalationQuery::Scope::kCounty;
       query.scope_id = region_id;
     } else if (region->level() == v1::REGION_LEVEL_COMMUNITY) {
-      if (!city && admin.count(region->county_id()) == 0 &&
+      if (!admin.CoversCounty(region->county_id()) &&
           workers.count(region_id) == 0) {
         return RegionNotFound(region_id);
       }
@@ -106,11 +110,17 @@ absl::StatusOr<v1::Escalation> Escalations::Acknowledge(
     const v1::AcknowledgeEscalationRequest& request) {
   ASSIGN_OR_RETURN(v1::Escalation stored,
                    store_.GetEscalation(request.escalation_id()));
-  const std::set<std::string> admin = ScopesOf(principal, v1::ROLE_ADMIN);
+  // The grant it acts under: its county's, else the city's.
+  const AdminScope admin(principal, directory_);
   std::string scope;
-  if (admin.count(stored.county_id()) > 0) {
+  if (!admin.CoversCounty(stored.county_id())) {
+    return absl::NotFoundError(
+        absl::StrCat("escalation ", request.escalation_id(), " not found"));
+  }
+  if (std::find(admin.counties().begin(), admin.counties().end(),
+                stored.county_id()) != admin.counties().end()) {
     scope = stored.county_id();
-  } else if (admin.count(principal.tenant()) > 0) {
+  } else if (admin.is_city_admin()) {
     scope = principal.tenant();
   } else {
     return absl::NotFoundError(

@@ -362,9 +362,14 @@ TEST_F(OrderWorkflowTest, DeclinedDirectAssignmentGoesBackToTheDepartment) {
   EXPECT_EQ(order.state(), v1::ORDER_STATE_CLAIMED);
   EXPECT_FALSE(order.awaiting_match());
   EXPECT_TRUE(store_.matching_queue().empty());
-  // The team no longer reaches the order.
-  EXPECT_EQ(workflow_.Get(leader_, order.id()).status().code(),
-            absl::StatusCode::kNotFound);
+  // The team still reads the order it was offered, but may not act on it.
+  ASSERT_TRUE(workflow_.Get(leader_, order.id()).ok());
+  absl::Status late =
+      workflow_.Act(leader_, Make(v1::ORDER_ACTION_ACCEPT, order, "accept-1"))
+          .status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(late.message()),
+              ::testing::HasSubstr("no longer yours"));
 }
 
 TEST_F(OrderWorkflowTest, ReopenOnlyWithinTheWindow) {
@@ -530,12 +535,30 @@ TEST_F(OrderWorkflowTest, OfSeveralDepartmentsTheFirstToClaimTakesTheOrder) {
       *workflow_.Act(minzheng, Make(v1::ORDER_ACTION_CLAIM, order, "claim-1"));
   EXPECT_EQ(order.department_id(), "minzheng");
   EXPECT_THAT(order.dispatched_department_ids(), ElementsAre());
-  // The other department no longer reaches it.
-  EXPECT_EQ(workflow_.Get(department_, order.id()).status().code(),
-            absl::StatusCode::kNotFound);
+  // The other department still reads it, as taken by minzheng, and a late
+  // claim is told who took it.
+  absl::StatusOr<v1::Order> seen = workflow_.Get(department_, order.id());
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(seen->department_id(), "minzheng");
   Command late = Make(v1::ORDER_ACTION_CLAIM, order, "claim-2");
   late.expected_version = order.version() - 1;
-  EXPECT_EQ(workflow_.Act(department_, late).status().code(),
+  absl::Status refused = workflow_.Act(department_, late).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::HasSubstr("taken by department"));
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::HasSubstr("(minzheng)"));
+  // Nor can it act on it otherwise.
+  Command give_back = Make(v1::ORDER_ACTION_RETURN, order, "return-1");
+  give_back.reason = "不归我们";
+  EXPECT_EQ(workflow_.Act(department_, give_back).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // A department it never reached does not see it.
+  EXPECT_EQ(workflow_
+                .Get(Person("clerk-3", v1::ROLE_DEPARTMENT_STAFF, "jiaoyu"),
+                     order.id())
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -564,8 +587,14 @@ TEST_F(OrderWorkflowTest, AnOfferToSeveralTeamsGoesToTheFirstToAccept) {
   EXPECT_EQ(order.state(), v1::ORDER_STATE_OFFERED);
   EXPECT_THAT(order.offered_team_ids(), ElementsAre("team-b"));
   EXPECT_THAT(order.excluded_team_ids(), ElementsAre("team-a"));
-  EXPECT_EQ(workflow_.Get(leader_, order.id()).status().code(),
-            absl::StatusCode::kNotFound);
+  // team-a still reads it, but may not take it back.
+  ASSERT_TRUE(workflow_.Get(leader_, order.id()).ok());
+  absl::Status late =
+      workflow_.Act(leader_, Make(v1::ORDER_ACTION_ACCEPT, order, "accept-0"))
+          .status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(late.message()),
+              ::testing::HasSubstr("no longer waiting for you"));
 
   v1::Principal team_b = Person("leader-b", v1::ROLE_TEAM_LEADER, "team-b");
   order =
@@ -687,9 +716,12 @@ TEST_F(OrderWorkflowTest,
   EXPECT_EQ(workflow_.DeclineHours(other_leader, decline).status().code(),
             absl::StatusCode::kNotFound);
 
+  // The rating approves the pending hours in the same write as the move.
   Command rate = Make(v1::ORDER_ACTION_RATE, order, "rate-1");
   rate.rating.set_overall(5);
+  const int writes = store_.writes();
   ASSERT_TRUE(workflow_.Act(resident_, rate).ok());
+  EXPECT_EQ(store_.writes(), writes + 1);
   hours = workflow_.ListHours(leader_, by_order);
   ASSERT_TRUE(hours.ok());
   for (const v1::VolunteerHours& h : hours->hours()) {

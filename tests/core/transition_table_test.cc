@@ -66,13 +66,14 @@ constexpr const char* kLegalMoves[] = {
     "CANCEL COMMUNITY_WORKER CLAIMED CANCELLED",
     "CANCEL COMMUNITY_WORKER OFFERED CANCELLED",
     "CANCEL COMMUNITY_WORKER ACCEPTED CANCELLED",
+    // A missed deadline escalates where someone must act; an offer that is
+    // not taken lapses instead (EXPIRE_OFFER) and an order left unrated
+    // closes (CLOSE): those two are never escalated.
     "ESCALATE SYSTEM SUBMITTED =",
     "ESCALATE SYSTEM NEEDS_INFO =",
     "ESCALATE SYSTEM DISPATCHED =",
     "ESCALATE SYSTEM CLAIMED =",
-    "ESCALATE SYSTEM OFFERED =",
     "ESCALATE SYSTEM ACCEPTED =",
-    "ESCALATE SYSTEM COMPLETED =",
 };
 
 using Triple = std::tuple<OrderAction, Role, OrderState>;
@@ -206,11 +207,59 @@ TEST(TransitionTableTest, EveryNonFinalStateCanBeLeft) {
     bool leaves = false;
     for (const TransitionRule& rule : TransitionTable()) {
       for (OrderState from : rule.from) {
-        leaves |= from == state && rule.to.has_value() && *rule.to != state;
+        leaves |= from == state && rule.target != TargetChoice::kStays &&
+                  rule.to != state;
       }
     }
     EXPECT_TRUE(leaves) << states->value(s)->name() << " is a dead end";
   }
+}
+
+// The states' deadlines and the system moves agree: the move a missed deadline
+// makes starts from that state, and a system move that only deadlines make
+// (ESCALATE, EXPIRE_OFFER, CLOSE) starts from nowhere else.
+TEST(TransitionTableTest, DeadlineMovesStartFromTheStatesThatMissThem) {
+  std::map<OrderAction, std::set<OrderState>> made_from;
+  for (const StateRule& state : StateTable()) {
+    if (state.on_deadline == v1::ORDER_ACTION_UNSPECIFIED) {
+      EXPECT_EQ(state.due, Due::kNever) << StateName(state.state);
+      continue;
+    }
+    EXPECT_NE(state.due, Due::kNever) << StateName(state.state);
+    EXPECT_NE(state.stage, v1::STAGE_UNSPECIFIED) << StateName(state.state);
+    made_from[state.on_deadline].insert(state.state);
+    absl::StatusOr<OrderState> decided =
+        DecideMove(state.on_deadline, v1::ROLE_SYSTEM, state.state);
+    EXPECT_TRUE(decided.ok())
+        << StateName(state.state) << ": " << decided.status();
+  }
+  EXPECT_EQ(made_from.size(), 3u);
+  for (const auto& [action, states] : made_from) {
+    const TransitionRule* rule = FindRule(action);
+    ASSERT_NE(rule, nullptr);
+    EXPECT_EQ(std::set<OrderState>(rule->from.begin(), rule->from.end()),
+              states)
+        << ActionName(action);
+  }
+}
+
+TEST(TransitionTableTest, EveryStateHasOneRuleAndFinalStatesWaitForNothing) {
+  const auto* states = v1::OrderState_descriptor();
+  for (int s = 0; s < states->value_count(); ++s) {
+    const auto state = static_cast<OrderState>(states->value(s)->number());
+    if (state == v1::ORDER_STATE_UNSPECIFIED) continue;
+    const StateRule* rule = FindState(state);
+    ASSERT_NE(rule, nullptr) << states->value(s)->name();
+    if (rule->final) {
+      EXPECT_EQ(rule->due, Due::kNever);
+    }
+  }
+  // The lifecycle's final states, written out.
+  for (OrderState state : {v1::ORDER_STATE_REJECTED, v1::ORDER_STATE_RATED,
+                           v1::ORDER_STATE_CLOSED, v1::ORDER_STATE_CANCELLED}) {
+    EXPECT_TRUE(IsFinal(state)) << StateName(state);
+  }
+  EXPECT_FALSE(IsFinal(v1::ORDER_STATE_COMPLETED));
 }
 
 }  // namespace

@@ -171,8 +171,10 @@ Expectations Only(const Cells& cells) { return SignedInOr(kDenied, cells); }
 struct Fixture {
   // The resident's order in rencheng-guhuai-zhuyuan: dispatched to kexie and
   // minzheng, claimed by kexie, offered to team-a and team-b, ACCEPTED by
-  // team-a. Only the resident, the community's worker, kexie, team-a and the
-  // admins of the city and of rencheng see it.
+  // team-a. The resident, the community's worker, kexie, team-a and the
+  // admins of the city and of rencheng see it; minzheng and team-b, which it
+  // was dispatched and offered to before others took it, still read it
+  // (claims.proto, fulfilment.proto) but make no move on it.
   std::string order;
   // resident2's order in yanzhou-gulou-xinglong, dispatched to jiaoyu by
   // worker-other, claimed by jiaoyu, OFFERED to team-d.
@@ -766,7 +768,9 @@ Expectations SeeTheOrder(Expect seen) {
   return SignedInOr(kNotFound, {{"resident", seen},
                                 {"worker", seen},
                                 {"clerk", seen},
+                                {"clerk2", seen},
                                 {"leader", seen},
+                                {"leader2", seen},
                                 {"volunteer", seen},
                                 {"admin", seen},
                                 {"county-admin", seen}});
@@ -978,9 +982,10 @@ void AddClaims(std::vector<Case>& rows) {
        Only({{"clerk", kOk},
              {"clerk2", kNotFound},
              {"clerk-other", kNotFound}})});
-  // minzheng lost the order when kexie claimed it; jiaoyu never had it.
+  // minzheng lost the order when kexie claimed it: it is told it was taken
+  // (FAILED_PRECONDITION, naming kexie); jiaoyu never had it.
   const Expectations moves = Only(
-      {{"clerk", kAborted}, {"clerk2", kNotFound}, {"clerk-other", kNotFound}});
+      {{"clerk", kAborted}, {"clerk2", kRefused}, {"clerk-other", kNotFound}});
   rows.push_back({s + "ClaimOrder", "stale version",
                   StaleMove<v1::ClaimOrderRequest>(
                       &Fixture::order, [](v1::ClaimOrderRequest&) {}),
@@ -991,14 +996,14 @@ void AddClaims(std::vector<Case>& rows) {
            &Fixture::order,
            [](v1::ReturnOrderRequest& r) { r.set_reason("请改派"); }),
        moves});
-  rows.push_back({s + "ListEligibleTeams", "",
-                  Make<v1::ListEligibleTeamsRequest>(
-                      [](v1::ListEligibleTeamsRequest& r, const Ctx& ctx) {
-                        r.set_order_id(ctx.fixture->order);
-                      }),
-                  Only({{"clerk", kOk},
-                        {"clerk2", kNotFound},
-                        {"clerk-other", kNotFound}})});
+  rows.push_back(
+      {s + "ListEligibleTeams", "",
+       Make<v1::ListEligibleTeamsRequest>(
+           [](v1::ListEligibleTeamsRequest& r, const Ctx& ctx) {
+             r.set_order_id(ctx.fixture->order);
+           }),
+       // A read of the order: minzheng still reads it.
+       Only({{"clerk", kOk}, {"clerk2", kOk}, {"clerk-other", kNotFound}})});
   rows.push_back(
       {s + "AssignTeam", "stale version",
        StaleMove<v1::AssignTeamRequest>(
@@ -1059,9 +1064,10 @@ void AddFulfilment(std::vector<Case>& rows) {
              {"leader2", kNotFound},
              {"leader-other", kNotFound},
              {"volunteer", kOk}})});
-  // team-b lost the offer when team-a accepted; team-d never had it.
+  // team-b lost the offer when team-a accepted: it is told it was taken
+  // (FAILED_PRECONDITION, naming team-a); team-d never had it.
   const Expectations moves = Only({{"leader", kAborted},
-                                   {"leader2", kNotFound},
+                                   {"leader2", kRefused},
                                    {"leader-other", kNotFound}});
   rows.push_back({s + "AcceptOffer", "stale version",
                   StaleMove<v1::AcceptOfferRequest>(
@@ -1299,11 +1305,13 @@ void AddMatching(std::vector<Case>& rows) {
                       [](v1::ExplainOfferRequest& r, const Ctx& ctx) {
                         r.set_order_id(ctx.fixture->order);
                       }),
+                  // Those that still read the order (minzheng, team-b) read
+                  // its offer's explanation too.
                   Only({{"clerk", kOk},
-                        {"clerk2", kNotFound},
+                        {"clerk2", kOk},
                         {"clerk-other", kNotFound},
                         {"leader", kOk},
-                        {"leader2", kNotFound},
+                        {"leader2", kOk},
                         {"leader-other", kNotFound},
                         {"admin", kOk},
                         {"county-admin", kOk}})});

@@ -3,6 +3,7 @@
 // acceptance between departments and teams, and live watching across two
 // replicas.
 #include <latch>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -303,8 +304,15 @@ TEST_F(WorkflowTest, OneOrderThroughEveryRole) {
   for (const char* who : {"resident", "worker", "clerk", "leader"}) {
     EXPECT_EQ(History(who, order.id()), expected) << who;
   }
-  // Those no longer or never involved do not see it.
-  for (const char* who : {"clerk2", "leader2", "worker-other", "resident2"}) {
+  // The department and the team that did not take it still read it, as taken
+  // by another (the phone masked); those never involved do not see it.
+  const v1::Order by_clerk2 = Read("clerk2", order.id());
+  EXPECT_EQ(by_clerk2.department_id(), "kexie");
+  EXPECT_EQ(by_clerk2.draft().contact().phone(), "138****5678");
+  const v1::Order by_leader2 = Read("leader2", order.id());
+  EXPECT_EQ(by_leader2.team_id(), "team-a");
+  EXPECT_EQ(by_leader2.draft().contact().phone(), "138****5678");
+  for (const char* who : {"worker-other", "resident2"}) {
     v1::GetOrderRequest get;
     get.set_order_id(order.id());
     v1::Order seen;
@@ -398,26 +406,123 @@ TEST_F(WorkflowTest, TheOtherWaysAnOrderGoes) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
-TEST_F(WorkflowTest, OfTwoDepartmentsClaimingAtOnceExactlyOneWins) {
-  for (int round = 0; round < 5; ++round) {
-    const v1::Order order = Dispatch(Place(), {"kexie", "minzheng"});
-    std::latch start(2);
-    grpc::Status results[2];
+// A department the admin adds, with a clerk signed in for it; the clerk's
+// name in the world's accounts is returned.
+std::string AddDepartmentWithClerk(World& world, const std::string& id,
+                                   const std::string& name,
+                                   const std::string& phone) {
+  v1::CreateDepartmentRequest create;
+  create.set_request_id(world.NextRequestId());
+  create.mutable_department()->set_id(id);
+  create.mutable_department()->set_name(name);
+  v1::Department department;
+  grpc::Status status = world.directory()->CreateDepartment(
+      world.As("admin").get(), create, &department);
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  absl::StatusOr<std::string> clerk =
+      world.AddStaff("clerk-" + id, phone, v1::ROLE_DEPARTMENT_STAFF, id);
+  EXPECT_TRUE(clerk.ok()) << clerk.status();
+  return clerk.value_or("");
+}
+
+TEST_F(WorkflowTest, OfEightDepartmentsClaimingAtOnceOneWinsTheOthersHearWho) {
+  // Eight departments, each with a clerk.
+  std::vector<std::pair<std::string, std::string>> clerks = {
+      {"clerk", "kexie"}, {"clerk2", "minzheng"}, {"clerk-other", "jiaoyu"}};
+  const std::vector<std::pair<std::string, std::string>> added = {
+      {"weijian", "市卫生健康委"},
+      {"kejiju", "市科技局"},
+      {"nongye", "市农业农村局"},
+      {"yingji", "市应急管理局"},
+      {"renshe", "市人社局"}};
+  for (size_t i = 0; i < added.size(); ++i) {
+    const auto& [id, name] = added[i];
+    if (id == "weijian") {  // in the directory already
+      absl::StatusOr<std::string> clerk = world_->AddStaff(
+          "clerk-weijian", "13600000100", v1::ROLE_DEPARTMENT_STAFF, id);
+      ASSERT_TRUE(clerk.ok()) << clerk.status();
+      clerks.emplace_back(*clerk, id);
+      continue;
+    }
+    clerks.emplace_back(AddDepartmentWithClerk(*world_, id, name,
+                                               absl::StrCat("1360000010", i)),
+                        id);
+  }
+  ASSERT_EQ(clerks.size(), 8u);
+  std::map<std::string, std::string> names;  // department id -> name
+  for (const auto& [clerk, department] : clerks) {
+    v1::GetDepartmentRequest get;
+    get.set_id(department);
+    v1::Department record;
+    ASSERT_TRUE(world_->directory()
+                    ->GetDepartment(world_->As("admin").get(), get, &record)
+                    .ok());
+    names[department] = record.name();
+  }
+
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    v1::Order order = Place();
+    auto dispatch = For<v1::DispatchOrderRequest>(order);
+    dispatch.set_department_id(clerks[0].second);
+    for (size_t i = 1; i < clerks.size(); ++i) {
+      dispatch.add_other_department_ids(clerks[i].second);
+    }
+    dispatch.set_reason("多部门协同：谁先领谁负责");
+    order = Ok(world_->dispatch()->DispatchOrder(world_->As("worker").get(),
+                                                 dispatch, &order),
+               order);
+    ASSERT_EQ(order.state(), v1::ORDER_STATE_DISPATCHED);
+
+    std::latch start(clerks.size());
+    std::vector<grpc::Status> results(clerks.size());
     std::vector<std::thread> threads;
-    const char* clerks[2] = {"clerk", "clerk2"};
-    for (int i = 0; i < 2; ++i) {
+    for (size_t i = 0; i < clerks.size(); ++i) {
       threads.emplace_back([&, i] {
         auto stub = world_->claims();
         auto request = For<v1::ClaimOrderRequest>(order);
-        auto context = world_->As(clerks[i]);
+        auto context = world_->As(clerks[i].first);
         v1::Order out;
         start.arrive_and_wait();
         results[i] = stub->ClaimOrder(context.get(), request, &out);
       });
     }
     for (auto& thread : threads) thread.join();
-    EXPECT_EQ(results[0].ok() + results[1].ok(), 1)
-        << Describe(results[0]) << " / " << Describe(results[1]);
+
+    int winners = 0;
+    std::string winner;
+    for (size_t i = 0; i < clerks.size(); ++i) {
+      if (results[i].ok()) {
+        ++winners;
+        winner = clerks[i].second;
+      }
+    }
+    ASSERT_EQ(winners, 1);
+    const v1::Order after = Read("resident", order.id());
+    EXPECT_EQ(after.state(), v1::ORDER_STATE_CLAIMED);
+    EXPECT_EQ(after.department_id(), winner);
+    for (size_t i = 0; i < clerks.size(); ++i) {
+      if (results[i].ok()) continue;
+      SCOPED_TRACE(clerks[i].first);
+      // The loser hears that the order was taken, and by whom.
+      EXPECT_THAT(results[i].error_code(),
+                  ::testing::AnyOf(grpc::StatusCode::FAILED_PRECONDITION,
+                                   grpc::StatusCode::ABORTED))
+          << Describe(results[i]);
+      EXPECT_THAT(results[i].error_message(), HasSubstr(names[winner]));
+      EXPECT_THAT(results[i].error_message(), HasSubstr(winner));
+      // And can still read it: taken by another.
+      const v1::Order seen = Read(clerks[i].first, order.id());
+      EXPECT_EQ(seen.department_id(), winner);
+      // But not act on it any more.
+      auto give_back = For<v1::ReturnOrderRequest>(seen);
+      give_back.set_reason("退回");
+      v1::Order unchanged;
+      const grpc::Status refused = world_->claims()->ReturnOrder(
+          world_->As(clerks[i].first).get(), give_back, &unchanged);
+      EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+      EXPECT_THAT(refused.error_message(), HasSubstr(names[winner]));
+    }
     const std::vector<v1::OrderAction> history =
         History("resident", order.id());
     EXPECT_EQ(
@@ -449,6 +554,15 @@ TEST_F(WorkflowTest, OfTwoTeamsAcceptingAtOnceExactlyOneWins) {
     const v1::Order after = Read("resident", order.id());
     EXPECT_EQ(after.state(), v1::ORDER_STATE_ACCEPTED);
     EXPECT_EQ(after.team_id(), results[0].ok() ? "team-a" : "team-b");
+    // The losing team hears who took it, and still reads the order.
+    const int loser = results[0].ok() ? 1 : 0;
+    EXPECT_THAT(results[loser].error_code(),
+                ::testing::AnyOf(grpc::StatusCode::FAILED_PRECONDITION,
+                                 grpc::StatusCode::ABORTED))
+        << Describe(results[loser]);
+    EXPECT_THAT(results[loser].error_message(),
+                HasSubstr(absl::StrCat("服务队 ", after.team_id())));
+    EXPECT_EQ(Read(leaders[loser], order.id()).team_id(), after.team_id());
     // Free the winner for the next round (team-b takes one order at a time).
     auto withdraw = For<v1::WithdrawOrderRequest>(after);
     withdraw.set_reason("测试");

@@ -151,19 +151,43 @@ std::string World::NextRequestId() {
 
 v1::OrderDraft World::Draft() { return SmallJiningDraft(absl::Now()); }
 
+absl::StatusOr<v1::Session> World::SignIn(const std::string& phone) {
+  grpc::ClientContext context;
+  v1::LoginRequest login;
+  login.set_phone(phone);
+  login.set_password(World::kPassword);
+  v1::Session session;
+  grpc::Status status = identity()->Login(&context, login, &session);
+  if (!status.ok()) return ToStatus(status, absl::StrCat("login ", phone));
+  return session;
+}
+
+absl::StatusOr<std::string> World::AddStaff(const std::string& name,
+                                            const std::string& phone,
+                                            v1::Role role,
+                                            const std::string& scope) {
+  auto context = As("admin");
+  v1::CreateStaffAccountRequest request;
+  request.set_request_id(NextRequestId());
+  request.set_phone(phone);
+  request.set_display_name(name);
+  request.set_initial_password(World::kPassword);
+  v1::RoleGrant* grant = request.add_grants();
+  grant->set_role(role);
+  grant->set_scope_id(scope);
+  v1::User user;
+  grpc::Status status =
+      identity()->CreateStaffAccount(context.get(), request, &user);
+  if (!status.ok()) return ToStatus(status, absl::StrCat("create ", name));
+  absl::StatusOr<v1::Session> session = SignIn(phone);
+  if (!session.ok()) return session.status();
+  accounts_[name] = {user.id(), phone, session->token()};
+  return name;
+}
+
 absl::Status World::CreateAccounts() {
   auto identity_stub = identity();
-  auto sign_in = [&](const std::string& phone) -> absl::StatusOr<v1::Session> {
-    grpc::ClientContext context;
-    v1::LoginRequest login;
-    login.set_phone(phone);
-    login.set_password(World::kPassword);
-    v1::Session session;
-    grpc::Status status = identity_stub->Login(&context, login, &session);
-    if (!status.ok()) return ToStatus(status, absl::StrCat("login ", phone));
-    return session;
-  };
-  absl::StatusOr<v1::Session> admin = sign_in(kAdminPhone);
+  absl::StatusOr<v1::Session> admin = SignIn(kAdminPhone);
   if (!admin.ok()) return admin.status();
   accounts_["admin"] = {admin->user().id(), kAdminPhone, admin->token()};
 
@@ -181,23 +205,9 @@ absl::Status World::CreateAccounts() {
       {"leader-other", "13900000009", v1::ROLE_TEAM_LEADER, "team-d"},
       {"volunteer", "13900000010", v1::ROLE_VOLUNTEER, "team-a"}};
   for (const StaffSpec& spec : staff) {
-    auto context = As("admin");
-    v1::CreateStaffAccountRequest request;
-    request.set_request_id(NextRequestId());
-    request.set_phone(spec.phone);
-    request.set_display_name(spec.name);
-    request.set_initial_password(World::kPassword);
-    v1::RoleGrant* grant = request.add_grants();
-    grant->set_role(spec.role);
-    grant->set_scope_id(spec.scope);
-    v1::User user;
-    grpc::Status status =
-        identity_stub->CreateStaffAccount(context.get(), request, &user);
-    if (!status.ok())
-      return ToStatus(status, absl::StrCat("create ", spec.name));
-    absl::StatusOr<v1::Session> session = sign_in(spec.phone);
-    if (!session.ok()) return session.status();
-    accounts_[spec.name] = {user.id(), spec.phone, session->token()};
+    absl::StatusOr<std::string> added =
+        AddStaff(spec.name, spec.phone, spec.role, spec.scope);
+    if (!added.ok()) return added.status();
   }
   for (const auto& [name, phone] :
        std::vector<std::pair<std::string, std::string>>{

@@ -74,6 +74,12 @@ class World {
                                          bool release);
   std::unique_ptr<v1::WatchdogService::Stub> watchdog(int replica = 0);
 
+  // A staff account the admin creates, with one grant, signed in and kept
+  // under `name` (returned).
+  absl::StatusOr<std::string> AddStaff(const std::string& name,
+                                       const std::string& phone, v1::Role role,
+                                       const std::string& scope);
+
   // Prints the end of every kepud's output (for a failed test).
   void PrintServerLogs();
 
@@ -87,6 +93,7 @@ class World {
  private:
   World() = default;
   absl::Status CreateAccounts();
+  absl::StatusOr<v1::Session> SignIn(const std::string& phone);
 
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<RedisClient> client_;

@@ -1,10 +1,11 @@
 // Which grants and accounts an admin reaches, and which grant scopes exist:
 // the rules written out case by case against a small directory.
-#include "services/identity/admin_scope.h"
+#include "services/core/admin_scope.h"
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "services/core/testing/fake_directory.h"
+#include "services/identity/grant_scope.h"
 #include "tests/identity/identity_fixtures.h"
 
 namespace kepu {
