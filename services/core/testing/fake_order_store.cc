@@ -1,9 +1,15 @@
 #include "services/core/testing/fake_order_store.h"
 
 #include <algorithm>
+#include <functional>
+#include <tuple>
+#include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/core/order_rules.h"
+#include "services/core/status_macros.h"
 #include "services/core/time_util.h"
 #include "services/core/transition_table.h"
 
@@ -14,26 +20,99 @@ std::string RequestMapKey(const RequestKey& request) {
   return absl::StrCat(request.actor_id, "\n", request.request_id);
 }
 
-// Whether `order` belongs in the index `query` reads (before the state filter).
-bool InIndex(const v1::Order& order, const OrderQuery& query) {
-  switch (query.index) {
+absl::Status RequestReused() {
+  return absl::InvalidArgumentError(
+      "request_id: was already used for a different request");
+}
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& ids,
+              const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// Whether `order` is in the index of `index` and `scope_id` (before any state
+// filter), as RedisOrderStore::IndexEntriesOf lists it.
+bool InIndex(const v1::Order& order, OrderIndex index,
+             const std::string& scope_id) {
+  switch (index) {
     case OrderIndex::kResident:
-      return order.resident_id() == query.scope_id;
+      return order.resident_id() == scope_id;
     case OrderIndex::kCommunity:
-      return order.draft().community_id() == query.scope_id;
+      return order.draft().community_id() == scope_id;
     case OrderIndex::kDepartment:
-      return order.department_id() == query.scope_id ||
-             std::find(order.dispatched_department_ids().begin(),
-                       order.dispatched_department_ids().end(),
-                       query.scope_id) !=
-                 order.dispatched_department_ids().end();
+      return order.department_id() == scope_id ||
+             Contains(order.dispatched_department_ids(), scope_id);
     case OrderIndex::kTeam:
-      return order.team_id() == query.scope_id ||
-             std::find(order.offered_team_ids().begin(),
-                       order.offered_team_ids().end(),
-                       query.scope_id) != order.offered_team_ids().end();
+      return order.team_id() == scope_id ||
+             Contains(order.offered_team_ids(), scope_id);
   }
   return false;
+}
+
+bool IsOpen(const v1::Order& order) {
+  return !IsFinal(order.state()) && order.state() != v1::ORDER_STATE_COMPLETED;
+}
+
+// Listings are ordered by (time, id) and resumed after a cursor
+// "<millis>.<id>", as the Redis store's are.
+struct Position {
+  int64_t millis = 0;
+  std::string id;
+  bool operator<(const Position& other) const {
+    return std::tie(millis, id) < std::tie(other.millis, other.id);
+  }
+};
+
+absl::StatusOr<std::optional<Position>> ParseCursor(absl::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(text, absl::MaxSplits('.', 1));
+  Position position;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &position.millis) ||
+      position.millis < 0 || parts[1].empty()) {
+    return absl::InvalidArgumentError("page.page_token: is not a page token");
+  }
+  position.id = std::string(parts[1]);
+  return position;
+}
+
+absl::Status CheckLimit(int limit) {
+  if (limit < 1 || limit > 100) {
+    return absl::InvalidArgumentError("page.page_size: must be 1 to 100");
+  }
+  return absl::OkStatus();
+}
+
+// One page of `entries` (each with its position) after `cursor_text`.
+template <typename T>
+absl::StatusOr<std::pair<std::vector<T>, std::string>> Page(
+    std::vector<std::pair<Position, T>> entries, bool newest_first, int limit,
+    absl::string_view cursor_text) {
+  RETURN_IF_ERROR(CheckLimit(limit));
+  ASSIGN_OR_RETURN(std::optional<Position> cursor, ParseCursor(cursor_text));
+  std::sort(entries.begin(), entries.end(),
+            [newest_first](const auto& a, const auto& b) {
+              return newest_first ? b.first < a.first : a.first < b.first;
+            });
+  std::vector<T> page;
+  std::string next;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Position& at = entries[i].first;
+    if (cursor.has_value() && !(newest_first ? at < *cursor : *cursor < at)) {
+      continue;
+    }
+    if (static_cast<int>(page.size()) == limit) {
+      const Position& last = entries[i - 1].first;
+      next = absl::StrCat(last.millis, ".", last.id);
+      break;
+    }
+    page.push_back(std::move(entries[i].second));
+  }
+  return std::make_pair(std::move(page), std::move(next));
+}
+
+int64_t Millis(const google::protobuf::Timestamp& t) {
+  return absl::ToUnixMillis(FromProto(t));
 }
 
 }  // namespace
@@ -58,9 +137,17 @@ absl::Status FakeOrderStore::CheckAvailable() const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<std::string>> FakeOrderStore::Prior(
+    const RequestKey& request) const {
+  auto it = requests_.find(RequestMapKey(request));
+  if (it == requests_.end()) return std::nullopt;
+  if (it->second.fingerprint != request.fingerprint) return RequestReused();
+  return it->second.result;
+}
+
 absl::StatusOr<v1::Order> FakeOrderStore::Get(absl::string_view order_id) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   auto it = orders_.find(std::string(order_id));
   if (it == orders_.end())
     return absl::NotFoundError(absl::StrCat("order ", order_id, " not found"));
@@ -70,15 +157,12 @@ absl::StatusOr<v1::Order> FakeOrderStore::Get(absl::string_view order_id) {
 absl::StatusOr<LoadedOrder> FakeOrderStore::LoadForUpdate(
     absl::string_view order_id, const RequestKey& request) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   LoadedOrder loaded;
-  auto stored = requests_.find(RequestMapKey(request));
-  if (stored != requests_.end()) {
-    if (stored->second.fingerprint != request.fingerprint) {
-      return absl::InvalidArgumentError(
-          "request_id: was already used for a different request");
-    }
-    loaded.replay = stored->second.result;
+  ASSIGN_OR_RETURN(std::optional<std::string> prior, Prior(request));
+  if (prior.has_value()) {
+    loaded.replay.emplace();
+    loaded.replay->ParseFromString(*prior);
   }
   auto it = orders_.find(std::string(order_id));
   if (it != orders_.end()) loaded.current = it->second;
@@ -87,14 +171,13 @@ absl::StatusOr<LoadedOrder> FakeOrderStore::LoadForUpdate(
 
 absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  const std::string request_key = RequestMapKey(transition.request);
-  if (auto stored = requests_.find(request_key); stored != requests_.end()) {
-    if (stored->second.fingerprint != transition.request.fingerprint) {
-      return absl::InvalidArgumentError(
-          "request_id: was already used for a different request");
-    }
-    return Applied{stored->second.result, "", true};
+  RETURN_IF_ERROR(CheckAvailable());
+  ASSIGN_OR_RETURN(std::optional<std::string> prior, Prior(transition.request));
+  if (prior.has_value()) {
+    Applied replay;
+    replay.order.ParseFromString(*prior);
+    replay.replayed = true;
+    return replay;
   }
   const std::string& id = transition.after.id();
   auto it = orders_.find(id);
@@ -105,45 +188,59 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
     if (it == orders_.end())
       return absl::NotFoundError(absl::StrCat("order ", id, " not found"));
     if (it->second.version() != transition.before->version()) {
-      return absl::AbortedError(
-          absl::StrCat("order ", id, " is at version ", it->second.version()));
+      return absl::AbortedError(absl::StrCat("order ", id, " is at version ",
+                                             it->second.version(),
+                                             ": read it again and retry"));
     }
     if (it->second.state() != transition.before->state()) {
-      return absl::FailedPreconditionError("order state changed");
+      return absl::FailedPreconditionError(absl::StrCat(
+          "order ", id, " is no longer in the state the move starts from"));
     }
   }
   if (transition.capacity.has_value()) {
+    const Transition::CapacityGuard& guard = *transition.capacity;
     int held = 0;
     for (const auto& [other_id, other] : orders_) {
-      held += other.team_id() == transition.capacity->team_id &&
-              (other.state() == v1::ORDER_STATE_ACCEPTED ||
-               other.state() == v1::ORDER_STATE_IN_SERVICE ||
-               (transition.capacity->count_offered &&
-                other.state() == v1::ORDER_STATE_OFFERED));
+      if (!InIndex(other, OrderIndex::kTeam, guard.team_id)) continue;
+      held += other.state() == v1::ORDER_STATE_ACCEPTED ||
+              other.state() == v1::ORDER_STATE_IN_SERVICE ||
+              (guard.count_offered && other.state() == v1::ORDER_STATE_OFFERED);
     }
-    if (held >= transition.capacity->limit) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "team ", transition.capacity->team_id, " is at capacity"));
+    if (held >= guard.limit) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("team ", guard.team_id, " is at capacity (", guard.limit,
+                       " orders held)"));
     }
   }
   v1::Order after = transition.after;
   if (transition.duplicates_since.has_value()) {
-    int found = 0;
-    for (const auto& [other_id, other] : orders_) {  // by id: oldest first
-      if (found < 100 && other_id != id &&
+    // The open orders of the line and community created since, oldest first.
+    std::vector<std::pair<Position, std::string>> open;
+    for (const auto& [other_id, other] : orders_) {
+      if (other_id != id &&
           other.draft().community_id() == after.draft().community_id() &&
           other.draft().service_line_id() == after.draft().service_line_id() &&
-          !IsFinal(other.state()) &&
-          other.state() != v1::ORDER_STATE_COMPLETED &&
+          IsOpen(other) &&
           FromProto(other.created_at()) >= *transition.duplicates_since) {
-        after.add_possible_duplicate_ids(other_id);
-        ++found;
+        open.push_back({{Millis(other.created_at()), other_id}, other_id});
       }
+    }
+    std::sort(open.begin(), open.end());
+    if (open.size() > 100) open.resize(100);
+    for (const auto& [position, other_id] : open) {
+      after.add_possible_duplicate_ids(other_id);
     }
   }
   orders_[id] = after;
   for (const v1::VolunteerHours& hours : transition.hours)
     hours_[hours.id()] = hours;
+  for (const Transition::HoursChange& change : transition.hours_changes) {
+    auto stored = hours_.find(change.before.id());
+    if (stored != hours_.end() && stored->second.SerializeAsString() ==
+                                      change.before.SerializeAsString()) {
+      stored->second = change.after;
+    }
+  }
   if (transition.follow_up.has_value()) {
     follow_ups_[transition.follow_up->id()] = *transition.follow_up;
   }
@@ -161,7 +258,8 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
   v1::OrderEvent event = transition.event;
   event.set_event_id(absl::StrCat(next_event_++, "-0"));
   history_[id].push_back(event);
-  requests_[request_key] = {transition.request.fingerprint, after};
+  requests_[RequestMapKey(transition.request)] = {
+      transition.request.fingerprint, after.SerializeAsString()};
   if (transition.enqueue_matching) matching_queue_.push_back(id);
   ++writes_;
   return Applied{after, event.event_id(), false};
@@ -170,7 +268,7 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
 absl::StatusOr<std::vector<v1::OrderEvent>> FakeOrderStore::History(
     absl::string_view order_id, absl::string_view after_event_id, int limit) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   std::vector<v1::OrderEvent> events;
   auto it = history_.find(std::string(order_id));
   if (it == history_.end()) return events;
@@ -185,214 +283,184 @@ absl::StatusOr<std::vector<v1::OrderEvent>> FakeOrderStore::History(
 
 absl::StatusOr<OrderPage> FakeOrderStore::List(const OrderQuery& query) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  std::vector<const v1::Order*> matching;
+  RETURN_IF_ERROR(CheckAvailable());
+  RETURN_IF_ERROR(CheckLimit(query.limit));
+  const bool resident = query.index == OrderIndex::kResident;
+  if (!resident && query.states.empty()) {
+    return absl::InvalidArgumentError("states: is required");
+  }
+  OrderPage page;
+  std::vector<std::pair<Position, v1::Order>> matching;
   for (const auto& [id, order] : orders_) {
-    if (!InIndex(order, query)) continue;
+    if (!InIndex(order, query.index, query.scope_id)) continue;
+    // A resident's total counts every order of theirs.
+    if (resident) ++page.total;
     if (!query.states.empty() &&
         std::find(query.states.begin(), query.states.end(), order.state()) ==
             query.states.end()) {
       continue;
     }
-    matching.push_back(&order);
+    const int64_t millis = resident ? Millis(order.created_at())
+                                    : Millis(order.state_entered_at());
+    matching.push_back({{millis, id}, order});
   }
-  auto time_of = [&query](const v1::Order* order) {
-    return query.index == OrderIndex::kResident
-               ? FromProto(order->created_at())
-               : FromProto(order->state_entered_at());
-  };
-  std::sort(matching.begin(), matching.end(),
-            [&](const v1::Order* a, const v1::Order* b) {
-              auto ka = std::make_pair(time_of(a), a->id());
-              auto kb = std::make_pair(time_of(b), b->id());
-              return query.newest_first ? kb < ka : ka < kb;
-            });
-  OrderPage page;
-  page.total = static_cast<int64_t>(matching.size());
-  size_t start = 0;
-  if (!query.cursor.empty()) {
-    while (start < matching.size() && matching[start]->id() != query.cursor)
-      ++start;
-    ++start;
-  }
-  for (size_t i = start; i < matching.size() &&
-                         static_cast<int>(page.orders.size()) < query.limit;
-       ++i) {
-    page.orders.push_back(*matching[i]);
-  }
-  if (start + page.orders.size() < matching.size())
-    page.next_cursor = page.orders.back().id();
+  if (!resident) page.total = static_cast<int64_t>(matching.size());
+  ASSIGN_OR_RETURN(auto paged, Page(std::move(matching), query.newest_first,
+                                    query.limit, query.cursor));
+  page.orders = std::move(paged.first);
+  page.next_cursor = std::move(paged.second);
   return page;
 }
 
-namespace {
-
-// Applies `after` in place of `before` in `records` under `request`, as
-// compare_and_set.lua.
 template <typename Message>
-absl::StatusOr<Message> CompareAndSet(
-    std::map<std::string, Message>& records,
-    std::map<std::string, std::pair<std::string, std::string>>& requests,
-    const RequestKey& request, const Message& before, const Message& after) {
-  const std::string key = RequestMapKey(request);
-  if (auto it = requests.find(key); it != requests.end()) {
-    if (it->second.first != request.fingerprint) {
-      return absl::InvalidArgumentError(
-          "request_id: was already used for a different request");
-    }
+absl::StatusOr<Message> FakeOrderStore::CompareAndSet(
+    std::map<std::string, Message>& records, const RequestKey& request,
+    const Message& before, const Message& after) {
+  ASSIGN_OR_RETURN(std::optional<std::string> prior, Prior(request));
+  if (prior.has_value()) {
     Message replay;
-    replay.ParseFromString(it->second.second);
+    replay.ParseFromString(*prior);
     return replay;
   }
   auto it = records.find(before.id());
   if (it == records.end()) return absl::NotFoundError("record not found");
   if (it->second.SerializeAsString() != before.SerializeAsString()) {
-    return absl::AbortedError("the record changed meanwhile");
+    return absl::AbortedError(
+        "the record changed meanwhile: read it again and retry");
   }
   it->second = after;
-  requests[key] = {request.fingerprint, after.SerializeAsString()};
+  requests_[RequestMapKey(request)] = {request.fingerprint,
+                                       after.SerializeAsString()};
+  ++writes_;
   return after;
 }
-
-}  // namespace
 
 absl::StatusOr<std::optional<std::string>> FakeOrderStore::FindResult(
     const RequestKey& request) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  auto it = record_requests_.find(RequestMapKey(request));
-  if (it == record_requests_.end()) return std::nullopt;
-  if (it->second.first != request.fingerprint) {
-    return absl::InvalidArgumentError(
-        "request_id: was already used for a different request");
-  }
-  return it->second.second;
+  RETURN_IF_ERROR(CheckAvailable());
+  return Prior(request);
 }
 
 absl::StatusOr<v1::VolunteerHours> FakeOrderStore::GetHours(
     absl::string_view hours_id) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   auto it = hours_.find(std::string(hours_id));
-  if (it == hours_.end()) return absl::NotFoundError("hours not found");
+  if (it == hours_.end()) {
+    return absl::NotFoundError(absl::StrCat("hours ", hours_id, " not found"));
+  }
   return it->second;
 }
 
 absl::StatusOr<HoursPage> FakeOrderStore::ListHours(const HoursQuery& query) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  HoursPage page;
-  for (auto it = hours_.rbegin(); it != hours_.rend(); ++it) {
-    const v1::VolunteerHours& hours = it->second;
+  RETURN_IF_ERROR(CheckAvailable());
+  std::vector<std::pair<Position, v1::VolunteerHours>> matching;
+  for (const auto& [id, hours] : hours_) {
     const bool wanted =
-        (!query.volunteer_id.empty() &&
-         hours.volunteer_id() == query.volunteer_id) ||
-        (!query.team_id.empty() && hours.team_id() == query.team_id) ||
-        (!query.order_id.empty() && hours.order_id() == query.order_id);
-    if (wanted) page.hours.push_back(hours);
+        !query.volunteer_id.empty()
+            ? hours.volunteer_id() == query.volunteer_id
+            : (!query.team_id.empty() ? hours.team_id() == query.team_id
+                                      : hours.order_id() == query.order_id);
+    if (wanted) matching.push_back({{Millis(hours.recorded_at()), id}, hours});
   }
-  return page;
+  ASSIGN_OR_RETURN(auto page, Page(std::move(matching), /*newest_first=*/true,
+                                   query.limit, query.cursor));
+  return HoursPage{std::move(page.first), std::move(page.second)};
 }
 
 absl::StatusOr<v1::VolunteerHours> FakeOrderStore::UpdateHours(
     const RequestKey& request, const v1::VolunteerHours& before,
     const v1::VolunteerHours& after) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  return CompareAndSet(hours_, record_requests_, request, before, after);
+  RETURN_IF_ERROR(CheckAvailable());
+  return CompareAndSet(hours_, request, before, after);
 }
 
 absl::StatusOr<v1::FollowUp> FakeOrderStore::GetFollowUp(
     absl::string_view follow_up_id) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   auto it = follow_ups_.find(std::string(follow_up_id));
-  if (it == follow_ups_.end())
-    return absl::NotFoundError("follow-up not found");
+  if (it == follow_ups_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("follow-up ", follow_up_id, " not found"));
+  }
   return it->second;
 }
 
 absl::StatusOr<FollowUpPage> FakeOrderStore::ListFollowUps(
-    absl::string_view community_id, bool include_done, int, absl::string_view) {
+    absl::string_view community_id, bool include_done, int limit,
+    absl::string_view cursor) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  FollowUpPage page;
-  for (auto it = follow_ups_.rbegin(); it != follow_ups_.rend(); ++it) {
-    if (it->second.community_id() == community_id &&
-        (include_done || !it->second.done())) {
-      page.follow_ups.push_back(it->second);
+  RETURN_IF_ERROR(CheckAvailable());
+  std::vector<std::pair<Position, v1::FollowUp>> matching;
+  for (const auto& [id, follow_up] : follow_ups_) {
+    if (follow_up.community_id() == community_id &&
+        (include_done || !follow_up.done())) {
+      matching.push_back({{Millis(follow_up.created_at()), id}, follow_up});
     }
   }
-  return page;
+  ASSIGN_OR_RETURN(auto page, Page(std::move(matching), /*newest_first=*/true,
+                                   limit, cursor));
+  return FollowUpPage{std::move(page.first), std::move(page.second)};
 }
 
 absl::StatusOr<v1::FollowUp> FakeOrderStore::UpdateFollowUp(
     const RequestKey& request, const v1::FollowUp& before,
     const v1::FollowUp& after) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  return CompareAndSet(follow_ups_, record_requests_, request, before, after);
+  RETURN_IF_ERROR(CheckAvailable());
+  return CompareAndSet(follow_ups_, request, before, after);
 }
 
 absl::StatusOr<v1::Escalation> FakeOrderStore::GetEscalation(
     absl::string_view escalation_id) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   auto it = escalations_.find(std::string(escalation_id));
-  if (it == escalations_.end())
-    return absl::NotFoundError("escalation not found");
+  if (it == escalations_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("escalation ", escalation_id, " not found"));
+  }
   return it->second;
 }
 
 absl::StatusOr<EscalationPage> FakeOrderStore::ListEscalations(
     const EscalationQuery& query) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  std::vector<const v1::Escalation*> matching;
+  RETURN_IF_ERROR(CheckAvailable());
+  std::vector<std::pair<Position, v1::Escalation>> matching;
   for (const auto& [id, escalation] : escalations_) {
     const bool in_scope = query.scope == EscalationQuery::Scope::kCity ||
                           (query.scope == EscalationQuery::Scope::kCounty &&
                            escalation.county_id() == query.scope_id) ||
                           (query.scope == EscalationQuery::Scope::kCommunity &&
                            escalation.community_id() == query.scope_id);
-    if (in_scope && (query.include_acknowledged || !escalation.acknowledged()))
-      matching.push_back(&escalation);
+    if (in_scope &&
+        (query.include_acknowledged || !escalation.acknowledged())) {
+      matching.push_back({{Millis(escalation.escalated_at()), id}, escalation});
+    }
   }
-  std::sort(matching.begin(), matching.end(),
-            [](const v1::Escalation* a, const v1::Escalation* b) {
-              return std::make_pair(FromProto(a->escalated_at()), a->id()) >
-                     std::make_pair(FromProto(b->escalated_at()), b->id());
-            });
-  EscalationPage page;
-  size_t start = 0;
-  if (!query.cursor.empty()) {
-    while (start < matching.size() && matching[start]->id() != query.cursor)
-      ++start;
-    ++start;
-  }
-  for (size_t i = start;
-       i < matching.size() &&
-       static_cast<int>(page.escalations.size()) < query.limit;
-       ++i) {
-    page.escalations.push_back(*matching[i]);
-  }
-  if (start + page.escalations.size() < matching.size())
-    page.next_cursor = page.escalations.back().id();
-  return page;
+  ASSIGN_OR_RETURN(auto page, Page(std::move(matching), /*newest_first=*/true,
+                                   query.limit, query.cursor));
+  return EscalationPage{std::move(page.first), std::move(page.second)};
 }
 
 absl::StatusOr<v1::Escalation> FakeOrderStore::UpdateEscalation(
     const RequestKey& request, const v1::Escalation& before,
     const v1::Escalation& after) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
-  return CompareAndSet(escalations_, record_requests_, request, before, after);
+  RETURN_IF_ERROR(CheckAvailable());
+  return CompareAndSet(escalations_, request, before, after);
 }
 
 absl::StatusOr<std::vector<DueOrder>> FakeOrderStore::ClaimDue(
     absl::Time now, int limit, absl::Duration lease) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
+  if (limit < 1) return absl::InvalidArgumentError("limit: must be positive");
   std::vector<DueOrder> due;
   for (const auto& [id, at] : deadlines_) {
     if (at <= now) due.push_back({id, at});
@@ -409,7 +477,7 @@ absl::StatusOr<std::vector<DueOrder>> FakeOrderStore::ClaimDue(
 
 absl::StatusOr<std::optional<absl::Time>> FakeOrderStore::EarliestDue() {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   std::optional<absl::Time> earliest;
   for (const auto& [id, at] : deadlines_) {
     if (!earliest.has_value() || at < *earliest) earliest = at;
@@ -421,7 +489,7 @@ absl::StatusOr<bool> FakeOrderStore::ResetDeadline(
     absl::string_view order_id, int64_t version,
     std::optional<absl::Time> due) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   const std::string id(order_id);
   auto it = orders_.find(id);
   if (it != orders_.end() && it->second.version() != version) return false;
@@ -441,7 +509,7 @@ std::map<std::string, absl::Time> FakeOrderStore::deadlines() const {
 absl::StatusOr<v1::TeamStats> FakeOrderStore::TeamHistory(
     absl::string_view team_id) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckAvailable(); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckAvailable());
   v1::TeamStats stats;
   auto it = team_history_.find(std::string(team_id));
   if (it == team_history_.end()) return stats;

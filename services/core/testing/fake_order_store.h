@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,7 @@ class FakeOrderStore : public OrderStore {
 
   // While set, every call answers kUnavailable, as a store that is down.
   void SetUnavailable(bool unavailable);
-  // Every Apply that wrote something, in order.
+  // How many calls wrote something (moves and record updates).
   int writes() const;
   // The ids of orders put on the matching queue, in order.
   std::vector<std::string> matching_queue() const;
@@ -66,10 +67,21 @@ class FakeOrderStore : public OrderStore {
  private:
   struct StoredRequest {
     std::string fingerprint;
-    v1::Order result;
+    // The serialized first result.
+    std::string result;
   };
 
   absl::Status CheckAvailable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The first result of `request`, if it was applied (kInvalidArgument: used
+  // for other content).
+  absl::StatusOr<std::optional<std::string>> Prior(
+      const RequestKey& request) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  template <typename Message>
+  absl::StatusOr<Message> CompareAndSet(std::map<std::string, Message>& records,
+                                        const RequestKey& request,
+                                        const Message& before,
+                                        const Message& after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
@@ -78,6 +90,7 @@ class FakeOrderStore : public OrderStore {
   std::map<std::string, v1::Order> orders_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::vector<v1::OrderEvent>> history_
       ABSL_GUARDED_BY(mu_);
+  // Moves and record updates share one namespace of request keys.
   std::map<std::string, StoredRequest> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> matching_queue_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::VolunteerHours> hours_ ABSL_GUARDED_BY(mu_);
@@ -85,10 +98,6 @@ class FakeOrderStore : public OrderStore {
   std::map<std::string, v1::Escalation> escalations_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::map<TeamTally::Counter, int64_t>> team_history_
-      ABSL_GUARDED_BY(mu_);
-  // Results of record updates by request key: fingerprint and serialized
-  // result.
-  std::map<std::string, std::pair<std::string, std::string>> record_requests_
       ABSL_GUARDED_BY(mu_);
 };
 
