@@ -101,7 +101,9 @@ void ServeEvents(std::shared_ptr<Session> session, const RpcMethod& method) {
     return session->SendStatus(ToGrpcStatus(request.status()));
   }
   const Request& http_request = session->request();
-  // EventSource resends the id of the last event it saw.
+  // EventSource resends the id of the last event it saw (printable ASCII:
+  // request_framing.h refuses other bytes, which would reach a protobuf
+  // string).
   if (const auto last = http_request.find("last-event-id");
       last != http_request.end() && !last->value().empty()) {
     const pb::FieldDescriptor* after =

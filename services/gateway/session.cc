@@ -1,5 +1,7 @@
 #include "services/gateway/session.h"
 
+#include <iterator>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -24,7 +26,10 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr absl::string_view kEventStreamPrefix = "/sse/";
+// The largest head (request line and headers) read.
 constexpr uint32_t kHeaderLimit = 16 * 1024;
+// The most read from the socket at once.
+constexpr size_t kReadSize = 64 * 1024;
 
 // An address as gRPC names peers, without the port: "ipv4:203.0.113.7",
 // "ipv6:[2001:db8::1]".
@@ -58,40 +63,105 @@ void Session::ReadRequest() {
   parser_->header_limit(kHeaderLimit);
   stream_.expires_after(
       absl::ToChronoNanoseconds(server_.options().read_timeout));
+  ReadHead();
+}
+
+absl::string_view Session::Buffered() const {
+  const auto bytes = buffer_.data();
+  return absl::string_view(static_cast<const char*>(bytes.data()),
+                           bytes.size());
+}
+
+void Session::ReadHead() {
+  // Empty lines before a request line are ignored (RFC 9112, 2.2).
+  while (absl::StartsWith(Buffered(), "\r\n")) buffer_.consume(2);
+  const absl::string_view bytes = Buffered();
+  if (const std::optional<size_t> end = FindHeadEnd(bytes)) {
+    if (std::optional<BadFraming> bad =
+            CheckRequestHead(bytes.substr(0, *end), kHeaderLimit)) {
+      return RefuseFraming(*bad);
+    }
+    return ParseRequest();
+  }
+  if (std::optional<BadFraming> bad = CheckHeadSoFar(bytes, kHeaderLimit)) {
+    return RefuseFraming(*bad);
+  }
+  stream_.async_read_some(
+      buffer_.prepare(beast::read_size(buffer_, kReadSize)),
+      [self = shared_from_this()](beast::error_code error, size_t read) {
+        // Closed or timed out before a whole head: nothing to answer.
+        if (error) return self->Close();
+        self->buffer_.commit(read);
+        self->ReadHead();
+      });
+}
+
+void Session::ParseRequest() {
+  // The head first, alone, so the fields of a chunked body's trailer section
+  // can be told from it.
+  beast::error_code error;
+  parser_->eager(false);
+  buffer_.consume(parser_->put(buffer_.data(), error));
+  if (error) return OnRequest(error);
+  if (parser_->chunked()) {
+    head_fields_ = static_cast<size_t>(
+        std::distance(parser_->get().begin(), parser_->get().end()));
+  }
+  // Then what has arrived of the body, and the rest as it comes.
+  parser_->eager(true);
+  if (!parser_->is_done() && buffer_.size() > 0) {
+    buffer_.consume(parser_->put(buffer_.data(), error));
+    if (error == http::error::need_more) error = {};
+    if (error) return OnRequest(error);
+  }
+  if (parser_->is_done()) return OnRequest({});
   http::async_read(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code error, size_t) {
-        self->OnRequest(error);
+      [self = shared_from_this()](beast::error_code read_error, size_t) {
+        self->OnRequest(read_error);
       });
 }
 
 void Session::OnRequest(beast::error_code error) {
   if (error == http::error::body_limit) {
-    keep_alive_ = false;
-    linger_ = true;
-    SendError(http::status::payload_too_large,
-              grpc::StatusCode::RESOURCE_EXHAUSTED,
-              absl::StrCat("the request body is larger than ",
-                           server_.options().max_body_bytes, " bytes"));
-    return;
+    return RefuseFraming(
+        {413, grpc::StatusCode::RESOURCE_EXHAUSTED,
+         absl::StrCat("the request body is larger than ",
+                      server_.options().max_body_bytes, " bytes")});
   }
   if (error == http::error::header_limit) {
-    keep_alive_ = false;
-    linger_ = true;
-    SendError(http::status::request_header_fields_too_large,
-              grpc::StatusCode::RESOURCE_EXHAUSTED,
-              "the request headers are too large");
-    return;
+    return RefuseFraming({431, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "the request headers are too large"});
   }
-  if (error) {  // closed, timed out, or not HTTP: nothing to answer
-    Close();
-    return;
+  if (error) {
+    if (std::optional<BadFraming> bad = BadChunkedBody(error)) {
+      return RefuseFraming(*bad);
+    }
+    return Close();  // closed or timed out: nothing to answer
   }
+  const bool chunked = parser_->chunked();
   request_ = parser_->release();
+  if (chunked) {
+    // Fields of the trailer section are dropped (RFC 9110, 6.5.1): merged
+    // into the headers they would set what the head did not, or come after
+    // what a proxy added (X-Forwarded-For).
+    auto field = request_.begin();
+    std::advance(field, static_cast<std::ptrdiff_t>(head_fields_));
+    while (field != request_.end()) field = request_.erase(field);
+  }
   keep_alive_ = request_.keep_alive();
   server_.BeginResponse();
   responding_ = true;
   Route();
+}
+
+void Session::RefuseFraming(const BadFraming& bad) {
+  // Whatever follows on the connection cannot be trusted to start a request.
+  // The answer is not to a HEAD before it, so it keeps its body.
+  request_ = {};
+  keep_alive_ = false;
+  linger_ = true;
+  SendError(static_cast<http::status>(bad.http_status), bad.code, bad.message);
 }
 
 void Session::Route() {

@@ -31,6 +31,7 @@
 #include "boost/beast/http.hpp"
 #include "grpcpp/support/status.h"
 #include "services/gateway/gateway_server.h"
+#include "services/gateway/request_framing.h"
 
 namespace kepu::gateway {
 
@@ -91,7 +92,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void ReadRequest();
+  // What has arrived and is not parsed yet.
+  absl::string_view Buffered() const;
+  // Reads until the buffer holds a whole head, and checks it before Beast
+  // parses it.
+  void ReadHead();
+  // Parses the checked head and what of the body has arrived; reads the rest.
+  void ParseRequest();
   void OnRequest(boost::beast::error_code error);
+  // Answers a request refused for its framing and closes the connection.
+  void RefuseFraming(const BadFraming& bad);
   void Route();
   void AfterWrite(boost::beast::error_code error);
   void DoneResponding();
@@ -105,6 +115,9 @@ class Session : public std::enable_shared_from_this<Session> {
       boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;
   Request request_;
+  // How many fields the head of a chunked request has: those after them came
+  // in its trailer section.
+  size_t head_fields_ = 0;
   absl::string_view query_;  // into request_
   std::string peer_address_;
   bool keep_alive_ = true;
