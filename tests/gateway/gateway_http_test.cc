@@ -6,6 +6,7 @@
 // meanwhile must be one JSON object a line (libprotobuf, for one, writes its
 // complaints to stderr as plain text).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -79,34 +80,52 @@ class FakeOrders final : public v1::OrderService::CallbackService {
   }
 };
 
-// What stderr receives while it lives, kept in a temporary file.
+// What is written to stderr (fd 2, where the gateway logs and libprotobuf
+// complains) while it lives, kept in a file and copied to the real stderr at
+// the end. After a crash (a sanitizer's report) the file stays: its path is
+// printed first.
 class StderrCapture {
  public:
-  StderrCapture() : file_(std::tmpfile()) {
+  StderrCapture()
+      : path_(absl::StrCat(::testing::TempDir(), "gateway_http_test.", getpid(),
+                           ".stderr")),
+        // O_APPEND: every write lands at the end, whoever reads meanwhile.
+        fd_(open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0600)) {
+    std::printf("(stderr goes to %s during the test)\n", path_.c_str());
+    std::fflush(stdout);
     std::fflush(stderr);
     saved_ = dup(STDERR_FILENO);
-    dup2(fileno(file_), STDERR_FILENO);
+    dup2(fd_, STDERR_FILENO);
   }
   ~StderrCapture() {
     std::fflush(stderr);
     dup2(saved_, STDERR_FILENO);
     close(saved_);
-    std::fclose(file_);
+    const std::string text = Text();
+    (void)!write(STDERR_FILENO, text.data(), text.size());
+    close(fd_);
+    unlink(path_.c_str());
   }
   std::vector<std::string> Lines() const {
-    std::fflush(stderr);
-    std::string text;
-    char chunk[4096];
-    std::rewind(file_);
-    for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, file_)) > 0;) {
-      text.append(chunk, n);
-    }
-    std::fseek(file_, 0, SEEK_END);
-    return absl::StrSplit(text, '\n', absl::SkipEmpty());
+    return absl::StrSplit(Text(), '\n', absl::SkipEmpty());
   }
 
  private:
-  std::FILE* file_;
+  std::string Text() const {
+    std::fflush(stderr);
+    std::string text;
+    char chunk[4096];
+    for (off_t at = 0;;) {
+      const ssize_t n = pread(fd_, chunk, sizeof chunk, at);
+      if (n <= 0) break;
+      text.append(chunk, static_cast<size_t>(n));
+      at += n;
+    }
+    return text;
+  }
+
+  const std::string path_;
+  const int fd_;
   int saved_ = -1;
 };
 
