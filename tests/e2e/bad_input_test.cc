@@ -1315,6 +1315,8 @@ void Derive(const Message& here, const Locator& at, const std::string& prefix,
         } else {
           set_string("1001 characters", Chinese(1001));
           set_string("a control character", "bell\x07");
+          // Shows as "王芳2013" (U+202E reverses what follows).
+          set_string("a bidirectional override", "王芳\u202e3102");
         }
         break;
       case FieldDescriptor::CPPTYPE_INT32:
