@@ -103,8 +103,15 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::Authenticate(
     const v1::AuthenticateRequest* request, v1::Principal* response) {
   return Serve(
       context, "kepu.v1.IdentityService/Authenticate", *request,
-      [request, response](Accounts& accounts, const Caller&) -> absl::Status {
-        ASSIGN_OR_RETURN(*response, accounts.Authenticate(request->token()));
+      [this, request, response](Accounts& accounts,
+                                const Caller& caller) -> absl::Status {
+        RETURN_IF_ERROR(CheckTokenTenant(env_.tenants, request->token()));
+        // Services of the platform check tokens freely; anyone else's
+        // unknown tokens count against its address, like wrong passwords.
+        ASSIGN_OR_RETURN(
+            *response, caller.trusted ? accounts.Authenticate(request->token())
+                                      : accounts.AuthenticateLimited(
+                                            request->token(), caller.peer));
         return absl::OkStatus();
       });
 }
