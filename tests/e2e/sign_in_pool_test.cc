@@ -8,7 +8,10 @@
 // sign-in was refused for a full queue (so a thread was hashing and the queue
 // held kQueue more) must finish while a sign-in admitted before it is still
 // waiting. Had the move queued behind the sign-ins, every one of them would
-// have finished first.
+// have finished first. kepud runs 4 workers, fewer than the sign-in pool's
+// thread and queue hold: sign-ins run on the work pool, or holding a worker
+// while they wait for a hash thread, would never fill the sign-in queue, and
+// the test fails for want of a refusal.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
