@@ -235,7 +235,14 @@ class EventStream final
     std::shared_ptr<StreamWriter> writer = std::move(writer_);
     writer->PostEnd(status);
     writer.reset();
-    server_.EndCall(context_.get());
+    // The context goes before EndCall, the last thing done with the server:
+    // released after it, on this gRPC thread, it could hold the last
+    // reference to the channel once the server is gone, and a channel
+    // destroyed on one of gRPC's callback threads tries to join that very
+    // thread (and frees its completion queue under it).
+    grpc::ClientContext* call = context_.get();
+    context_.reset();
+    server_.EndCall(call);
     delete this;
   }
 
