@@ -75,6 +75,9 @@ ABSL_FLAG(int, workers, 16,
 ABSL_FLAG(
     int, redis_connections, 4,
     "connections to Redis, shared by the workers (commands are pipelined)");
+ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2),
+          "how long one Redis call may take, waiting for a shared connection "
+          "and connecting included, before it answers UNAVAILABLE");
 ABSL_FLAG(absl::Duration, directory_cache_ttl, absl::Seconds(5),
           "how long a directory record read for an order may be reused; a "
           "change made through another replica shows after at most this "
@@ -304,6 +307,7 @@ int Run() {
       ParseRedisAddress(absl::GetFlag(FLAGS_redis));
   if (!redis_options.ok()) return Fail(redis_options.status().message());
   redis_options->connections = absl::GetFlag(FLAGS_redis_connections);
+  redis_options->command_timeout = absl::GetFlag(FLAGS_redis_timeout);
   if (const char* password = std::getenv(kRedisPasswordEnv))
     redis_options->password = password;
 
