@@ -32,4 +32,9 @@ struct AuditEntry {
 std::vector<std::pair<std::string, std::string>> AuditFields(
     const AuditEntry& entry);
 
+// The entry AuditFields made (unknown fields ignored; a malformed time or role
+// reads as zero).
+AuditEntry AuditEntryOf(
+    const std::vector<std::pair<std::string, std::string>>& fields);
+
 }  // namespace kepu

@@ -124,7 +124,7 @@ std::string ClientAddress(absl::string_view peer) {
   return std::string(peer.substr(0, colon));
 }
 
-Accounts::Accounts(RedisAccounts& store, RedisSessions& sessions,
+Accounts::Accounts(AccountStore& store, RedisSessions& sessions,
                    DirectoryView& directory, const Clock& clock,
                    IdGenerator& ids, PasswordCost cost, AccountsOptions options)
     : store_(store),
@@ -256,7 +256,7 @@ absl::StatusOr<bool> Accounts::LimitedCheck(
                      minutes == 1 ? " minute" : " minutes"));
   }
   const absl::StatusOr<bool> result = check();
-  using Outcome = RedisAccounts::SignInOutcome;
+  using Outcome = AccountStore::SignInOutcome;
   const Outcome outcome = !result.ok() ? Outcome::kAbandoned
                           : *result    ? Outcome::kSucceeded
                                        : Outcome::kFailed;

@@ -17,9 +17,9 @@
 #include "services/core/directory_view.h"
 #include "services/core/ids.h"
 #include "services/core/redis/redis_sessions.h"
+#include "services/identity/account_store.h"
 #include "services/identity/grant_scope.h"
 #include "services/identity/passwords.h"
-#include "services/identity/redis_accounts.h"
 
 namespace kepu {
 
@@ -54,7 +54,7 @@ class Accounts {
  public:
   // Everything must outlive the object. `cost` is the argon2id cost of new
   // password hashes.
-  Accounts(RedisAccounts& store, RedisSessions& sessions,
+  Accounts(AccountStore& store, RedisSessions& sessions,
            DirectoryView& directory, const Clock& clock, IdGenerator& ids,
            PasswordCost cost = {}, AccountsOptions options = {});
 
@@ -215,7 +215,7 @@ class Accounts {
   // without an account.
   const std::string& DummyHash();
 
-  RedisAccounts& store_;
+  AccountStore& store_;
   RedisSessions& sessions_;
   DirectoryView& directory_;
   const Clock& clock_;

@@ -304,6 +304,43 @@ absl::Status RedisAccounts::StoreSession(const v1::User& user,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> RedisAccounts::SessionKeys(
+    absl::string_view user_id) {
+  const std::string set_key = RedisSessions::UserSessionsKey(tenant_, user_id);
+  ASSIGN_OR_RETURN(RedisReply listed,
+                   redis_.Command({"ZRANGE", set_key, "0", "-1"}));
+  if (!listed.IsArray()) return UnexpectedReply("ZRANGE", listed);
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < listed.Size(); ++i) keys.emplace_back(listed[i].Str());
+  // A session that expired is gone though its set may still name it.
+  std::vector<std::vector<absl::string_view>> checks;
+  for (const std::string& key : keys) checks.push_back({"EXISTS", key});
+  ASSIGN_OR_RETURN(std::vector<RedisReply> exist, redis_.Pipeline(checks));
+  std::vector<std::string> live;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (exist[i].Integer() == 1) live.push_back(keys[i]);
+  }
+  return live;
+}
+
+absl::StatusOr<std::vector<AuditEntry>> RedisAccounts::RecentAudit(int limit) {
+  if (limit < 1) return absl::InvalidArgumentError("limit must be positive");
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_.Command({"XREVRANGE", AuditKey(), "+", "-", "COUNT",
+                                   absl::StrCat(limit)}));
+  if (!reply.IsArray()) return UnexpectedReply("XREVRANGE", reply);
+  std::vector<AuditEntry> entries;
+  for (size_t i = reply.Size(); i-- > 0;) {
+    const RedisReply fields = reply[i][1];
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (size_t f = 0; f + 1 < fields.Size(); f += 2) {
+      pairs.emplace_back(fields[f].Str(), fields[f + 1].Str());
+    }
+    entries.push_back(AuditEntryOf(pairs));
+  }
+  return entries;
+}
+
 absl::StatusOr<UserIdPage> RedisAccounts::ListIds(v1::Role role,
                                                   absl::string_view scope_id,
                                                   absl::string_view after_id,

@@ -24,16 +24,10 @@ using ::testing::StartsWith;
 const absl::Time kT0 = absl::FromCivil(absl::CivilSecond(2026, 12, 1, 9, 0, 0),
                                        absl::UTCTimeZone());
 
-// A fingerprint for `content`: 32 characters.
-std::string Fp(absl::string_view content) {
-  std::string fingerprint(content.substr(0, 32));
-  fingerprint.resize(32, '.');
-  return fingerprint;
-}
-
 RequestKey Request(const std::string& request_id,
                    const std::string& content = "") {
-  return {"actor", request_id, Fp(absl::StrCat(request_id, "/", content))};
+  return {"actor", request_id,
+          ContractFingerprint(absl::StrCat(request_id, "/", content))};
 }
 
 v1::Order NewOrder(const std::string& id, absl::Time created = kT0,
@@ -88,17 +82,6 @@ std::vector<std::string> Ids(const std::vector<v1::Order>& orders) {
   for (const v1::Order& order : orders) ids.push_back(order.id());
   return ids;
 }
-
-}  // namespace
-
-void OrderStoreContract::SetUp() {
-  absl::StatusOr<std::unique_ptr<OrderStoreHarness>> harness =
-      GetParam().make();
-  ASSERT_TRUE(harness.ok()) << harness.status();
-  harness_ = *std::move(harness);
-}
-
-namespace {
 
 // Applies `transition`, which must succeed.
 Applied MustApply(OrderStore& store, const Transition& transition) {
@@ -183,7 +166,7 @@ TEST_P(OrderStoreContract, ARequestIdUsedForOtherContentIsRefused) {
   const Applied first = MustApply(store(), Create(NewOrder("o1"), "req-1"));
   Transition other = Move(first.order, v1::ORDER_STATE_DISPATCHED,
                           kT0 + absl::Minutes(1), "req-1");
-  other.request.fingerprint = Fp("something else");
+  other.request.fingerprint = ContractFingerprint("something else");
   absl::StatusOr<Applied> refused = store().Apply(other);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(refused.status().message()),
@@ -644,7 +627,7 @@ TEST_P(OrderStoreContract, RecordUpdatesCompareAndSetIdempotently) {
   EXPECT_EQ(remembered.version(), 2);
   // The same request id for other content; a stale read; a missing record.
   RequestKey reused = request;
-  reused.fingerprint = Fp("other");
+  reused.fingerprint = ContractFingerprint("other");
   EXPECT_EQ(store().UpdateFollowUp(reused, follow_up, done).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store().FindResult(reused).status().code(),

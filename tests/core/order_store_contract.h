@@ -6,48 +6,11 @@
 // cannot drift from what Redis does.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <ostream>
-#include <string>
-
-#include "absl/status/statusor.h"
-#include "gtest/gtest.h"
 #include "services/core/order_store.h"
+#include "tests/support/store_contract.h"
 
 namespace kepu::testing {
 
-// Owns a store and whatever it needs (a Redis server, a client).
-class OrderStoreHarness {
- public:
-  virtual ~OrderStoreHarness() = default;
-  virtual OrderStore& store() = 0;
-};
-
-struct OrderStoreImplementation {
-  std::string name;
-  std::function<absl::StatusOr<std::unique_ptr<OrderStoreHarness>>()> make;
-};
-
-inline void PrintTo(const OrderStoreImplementation& implementation,
-                    std::ostream* out) {
-  *out << implementation.name;
-}
-
-// The test name suffix of an implementation (its name).
-inline std::string ImplementationName(
-    const ::testing::TestParamInfo<OrderStoreImplementation>& param) {
-  return param.param.name;
-}
-
-class OrderStoreContract
-    : public ::testing::TestWithParam<OrderStoreImplementation> {
- protected:
-  void SetUp() override;
-  OrderStore& store() { return harness_->store(); }
-
- private:
-  std::unique_ptr<OrderStoreHarness> harness_;
-};
+class OrderStoreContract : public StoreContract<OrderStore> {};
 
 }  // namespace kepu::testing

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "services/core/testing/fake_directory.h"
 #include "services/core/time_util.h"
+#include "services/identity/redis_accounts.h"
 #include "tests/identity/identity_fixtures.h"
 #include "tests/support/redis_server.h"
 
