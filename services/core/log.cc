@@ -1,6 +1,9 @@
 #include "services/core/log.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <unistd.h>
+
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -82,5 +85,24 @@ void Log(LogLevel level, absl::string_view event,
   // One write per line keeps lines whole across threads.
   (void)!write(STDERR_FILENO, line.data(), line.size());
 }
+
+namespace {
+
+void ProtobufLog(google::protobuf::LogLevel level, const char* filename,
+                 int line, const std::string& message) {
+  const LogLevel ours =
+      level >= google::protobuf::LOGLEVEL_ERROR
+          ? LogLevel::kError
+          : (level == google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarning
+                                                         : LogLevel::kInfo);
+  Log(ours, "protobuf.log",
+      {{"detail", message},
+       {"source",
+        absl::StrCat(filename != nullptr ? filename : "?", ":", line)}});
+}
+
+}  // namespace
+
+void RouteProtobufLogs() { google::protobuf::SetLogHandler(&ProtobufLog); }
 
 }  // namespace kepu

@@ -19,6 +19,12 @@ using LogField = std::pair<absl::string_view, std::string>;
 void Log(LogLevel level, absl::string_view event,
          std::initializer_list<LogField> fields = {});
 
+// Sends what protobuf itself logs (e.g. "String field contains invalid UTF-8"
+// when a gRPC client sends such bytes) through Log as event "protobuf.log",
+// so every line a server writes stays one JSON object. Call once, early in
+// main, before any thread starts.
+void RouteProtobufLogs();
+
 // `text` escaped for a JSON string (without the quotes): quotes, backslashes
 // and control characters; a byte that is not part of well-formed UTF-8 becomes
 // U+FFFD, so the result is always valid JSON.

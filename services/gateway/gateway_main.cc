@@ -89,5 +89,6 @@ int main(int argc, char** argv) {
       "kepu-gateway: HTTP/JSON (Connect) and server-sent events in front of "
       "kepud");
   absl::ParseCommandLine(argc, argv);
+  kepu::RouteProtobufLogs();
   return kepu::Run();
 }

@@ -514,6 +514,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "kepud: the Kepu server (all services in one process)");
   absl::ParseCommandLine(argc, argv);
+  kepu::RouteProtobufLogs();
   // Debian's Abseil is built to check every mutex acquisition for lock-order
   // cycles (a graph lookup per lock, a tenth of kepud's CPU under load). Unit
   // tests keep the check; the server does not pay for it.

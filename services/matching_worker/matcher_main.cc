@@ -111,5 +111,6 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "kepu-matcher: matches claimed orders with volunteer teams");
   absl::ParseCommandLine(argc, argv);
+  kepu::RouteProtobufLogs();
   return kepu::Run();
 }

@@ -14,6 +14,8 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -373,6 +375,42 @@ TEST_F(KepudTest, ReflectionListsTheServices) {
   }
   queue.Shutdown();
   while (queue.Next(&tag, &ok)) {
+  }
+}
+
+// A gRPC client that sends a string field holding bytes that are not UTF-8
+// is refused, and what protobuf says about it reaches the log as one JSON
+// line like every other (it used to be a bare "[libprotobuf ERROR ...]" line
+// that log collectors could not parse).
+TEST_F(KepudTest, BadBytesAreRefusedAndEveryLogLineStaysJson) {
+  // GetOrderRequest{order_id: "\xff\xfe"}, encoded by hand.
+  const std::string request("\x0a\x02\xff\xfe", 4);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer buffer(&slice, 1);
+  grpc::ByteBuffer reply;
+  grpc::GenericStub stub(channel_);
+  std::unique_ptr<grpc::ClientContext> context = Context();
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(context.get(), "/kepu.v1.OrderService/GetOrder",
+                 grpc::StubOptions(), &buffer, &reply,
+                 [&](grpc::Status result) {
+                   status = std::move(result);
+                   done.Notify();
+                 });
+  // The context's deadline ends the call; this wait only bounds the test.
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  absl::StatusOr<std::string> logged =
+      kepud_->WaitForText("\"event\":\"protobuf.log\"", absl::Seconds(10));
+  ASSERT_TRUE(logged.ok()) << logged.status() << "\n" << kepud_->Output();
+  EXPECT_TRUE(absl::StrContains(*logged, "UTF-8")) << *logged;
+  for (absl::string_view line :
+       absl::StrSplit(kepud_->Output(), '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{") && absl::EndsWith(line, "}"))
+        << "not a JSON line: " << line;
   }
 }
 
