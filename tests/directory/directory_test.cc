@@ -1,6 +1,8 @@
-// The directory's rules on a real redis-server: which admin may write which
-// record (city and county scope), and who sees phone numbers. The expectations
-// are written from the rules in directory.h, case by case.
+// The directory's rules: which admin may write which record (city and county
+// scope), and who sees phone numbers. The expectations are written from the
+// rules in directory.h, case by case. They run on the in-memory
+// FakeDirectoryStore, held to the Redis store's behaviour by
+// directory_store_contract.cc; redis_directory_test runs the records on Redis.
 #include "services/directory/directory.h"
 
 #include <string>
@@ -21,6 +23,8 @@ constexpr char kVolunteerPhoneMasked[] = "139****4321";
 
 class DirectoryTest : public DirectoryFixture {
  protected:
+  DirectoryTest() : DirectoryFixture(Backend::kFake) {}
+
   void SetUp() override {
     DirectoryFixture::SetUp();
     Seed();
