@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "services/core/ids.h"
@@ -99,10 +100,22 @@ absl::Status CheckText(absl::string_view value, absl::string_view path,
                        size_t min_chars, size_t max_chars, bool multiline) {
   std::optional<size_t> length = Utf8Length(value);
   if (!length.has_value()) return FieldError(path, "is not valid UTF-8");
-  if (HasControlCharacters(value, multiline)) {
+  if (const std::optional<char32_t> c = FindUndisplayable(value, multiline)) {
+    const std::string code =
+        absl::StrFormat("U+%04X", static_cast<uint32_t>(*c));
+    if (IsBidiControl(*c)) {
+      return FieldError(
+          path, absl::StrCat("holds ", code,
+                             ", a control that reorders how text is shown"));
+    }
+    if (multiline) {
+      return FieldError(path, absl::StrCat("holds the control character ", code,
+                                           " (only line breaks are allowed)"));
+    }
     return FieldError(
-        path, multiline ? "holds control characters"
-                        : "must be one line without control characters");
+        path,
+        absl::StrCat("must be one line without control characters (holds ",
+                     code, ")"));
   }
   const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
   if (min_chars > 0 && trimmed.empty()) return FieldError(path, "is required");

@@ -36,7 +36,9 @@ absl::Status CheckOptionalId(absl::string_view value, absl::string_view path);
 absl::Status CheckExpectedVersion(int64_t value, absl::string_view path);
 
 // Text of `min_chars` to `max_chars` Unicode characters, valid UTF-8, without
-// control characters (line breaks and tabs allowed when `multiline`). With
+// control characters (line breaks allowed when `multiline`) or bidirectional
+// overrides and isolates (see FindUndisplayable): every free-text field of
+// every request is checked here. With
 // min_chars == 0 the field is optional. Surrounding white space does not count
 // towards min_chars.
 absl::Status CheckText(absl::string_view value, absl::string_view path,

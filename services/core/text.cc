@@ -46,24 +46,37 @@ std::optional<size_t> Utf8Length(absl::string_view text) {
   return count;
 }
 
-bool HasControlCharacters(absl::string_view text, bool multiline) {
+bool IsBidiControl(char32_t c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+std::optional<char32_t> FindUndisplayable(absl::string_view text,
+                                          bool multiline) {
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<uint8_t>(text[i]);
     if (c < 0x20 || c == 0x7F) {
-      if (multiline && (c == '\n' || c == '\t')) continue;
+      if (multiline && c == '\n') continue;
       if (multiline && c == '\r' && i + 1 < text.size() &&
           text[i + 1] == '\n') {
         continue;
       }
-      return true;
+      return c;
     }
-    // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
+    // The characters refused beyond ASCII, by their UTF-8 bytes: C1 controls
+    // (U+0080 to U+009F) are C2 80 to C2 9F; U+202A to U+202E are E2 80 AA to
+    // E2 80 AE; U+2066 to U+2069 are E2 81 A6 to E2 81 A9.
     if (c == 0xC2 && i + 1 < text.size()) {
       const auto next = static_cast<uint8_t>(text[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) return true;
+      if (next >= 0x80 && next <= 0x9F) return next;
+    }
+    if (c == 0xE2 && i + 2 < text.size()) {
+      const auto second = static_cast<uint8_t>(text[i + 1]);
+      const auto third = static_cast<uint8_t>(text[i + 2]);
+      const char32_t code = 0x2000 | ((second & 0x3F) << 6) | (third & 0x3F);
+      if (IsBidiControl(code)) return code;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 std::optional<std::string> NormalizeMainlandMobile(absl::string_view phone) {

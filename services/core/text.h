@@ -1,4 +1,5 @@
-// Text rules shared by validation and display: UTF-8 lengths, phone numbers.
+// Text rules shared by validation and display: UTF-8 lengths, characters that
+// must not be shown, phone numbers.
 #pragma once
 
 #include <cstddef>
@@ -13,9 +14,17 @@ namespace kepu {
 // UTF-8 (including overlong forms, surrogates and code points above U+10FFFF).
 std::optional<size_t> Utf8Length(absl::string_view text);
 
-// Whether `text` holds a C0/C1 control character or DEL. Line feed and tab are
-// allowed when `multiline`.
-bool HasControlCharacters(absl::string_view text, bool multiline);
+// The first character of `text` that displayed text must not hold: a C0 or C1
+// control character or DEL (except, when `multiline`, a line feed, alone or
+// after a carriage return), or a bidirectional embedding, override or isolate
+// control (U+202A to U+202E, U+2066 to U+2069), which reorders what is shown
+// around it (a name that reads one way and is stored another). Answers its
+// code point; nullopt when there is none. `text` must be valid UTF-8.
+std::optional<char32_t> FindUndisplayable(absl::string_view text,
+                                          bool multiline);
+
+// Whether `c` is one of the bidirectional controls FindUndisplayable refuses.
+bool IsBidiControl(char32_t c);
 
 // A mainland China mobile number as 11 digits ("13812345678") from
 // "13812345678",

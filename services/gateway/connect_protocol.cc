@@ -85,6 +85,11 @@ std::string ErrorBody(grpc::StatusCode code, absl::string_view message) {
   return body;
 }
 
+std::string MediaType(absl::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(content_type));
+}
+
 std::optional<absl::Duration> ParseTimeoutMs(absl::string_view header) {
   if (header.empty() || header.size() > 10) return std::nullopt;
   for (char c : header) {

@@ -25,6 +25,10 @@ int HttpStatusOf(grpc::StatusCode code);
 // empty. Always valid JSON, whatever bytes the message holds.
 std::string ErrorBody(grpc::StatusCode code, absl::string_view message);
 
+// The media type of a Content-Type, without parameters, in lower case
+// ("Application/JSON; charset=utf-8" -> "application/json").
+std::string MediaType(absl::string_view content_type);
+
 // A Connect-Timeout-Ms value: 1 to 10 positive ASCII digits. Anything else is
 // nullopt (the caller answers invalid_argument).
 std::optional<absl::Duration> ParseTimeoutMs(absl::string_view header);

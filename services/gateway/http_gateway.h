@@ -17,6 +17,12 @@
 //
 // Built on Boost.Beast: an asynchronous server on a few threads, so thousands
 // of keep-alive connections and open event streams cost memory, not threads.
+//
+// The parts: gateway_server.h (listener, threads, stop), session.h (one
+// connection: reading, routing, answering), connect_unary.h,
+// connect_stream.h, server_sent_events.h and event_stream.h (the calls),
+// health.h, static_files.h, call_context.h (what a call takes from its
+// request), method_table.h and connect_protocol.h (pure transcoding rules).
 #ifndef KEPU_SERVICES_GATEWAY_HTTP_GATEWAY_H_
 #define KEPU_SERVICES_GATEWAY_HTTP_GATEWAY_H_
 
@@ -29,6 +35,8 @@
 #include "grpcpp/channel.h"
 
 namespace kepu::gateway {
+
+class GatewayServer;
 
 struct GatewayOptions {
   // host:port to listen on; port 0 picks a free one (see address()).
@@ -73,11 +81,9 @@ class HttpGateway {
   // Idempotent.
   void Stop(absl::Time deadline);
 
-  class Impl;
-
  private:
-  explicit HttpGateway(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit HttpGateway(std::unique_ptr<GatewayServer> server);
+  std::unique_ptr<GatewayServer> server_;
 };
 
 }  // namespace kepu::gateway

@@ -2,14 +2,19 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "services/core/log.h"
+#include "services/core/text.h"
 
 namespace kepu::gateway {
 namespace {
@@ -102,6 +107,51 @@ std::string JsonValueFor(const pb::FieldDescriptor& field,
   return absl::StrCat("\"", JsonEscape(value), "\"");
 }
 
+// The path of the first string field in `bytes`, binary protobuf of `type`,
+// that is not valid UTF-8 ("draft.contact.phone"), or nullopt. Parsing such a
+// message fails too, but protobuf writes its complaint to stderr first (not a
+// JSON line); this finds the field before the parser sees it. What is not
+// protobuf at all is left to the parser.
+std::optional<std::string> FirstNonUtf8String(const pb::Descriptor& type,
+                                              absl::string_view bytes,
+                                              const std::string& path,
+                                              int depth) {
+  using Wire = pb::internal::WireFormatLite;
+  // Deeper than the parser goes: it refuses the message.
+  if (depth > 100) return std::nullopt;
+  pb::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                              static_cast<int>(bytes.size()));
+  while (const uint32_t tag = in.ReadTag()) {
+    const pb::FieldDescriptor* field =
+        type.FindFieldByNumber(Wire::GetTagFieldNumber(tag));
+    const bool holds_text =
+        field != nullptr &&
+        (field->type() == pb::FieldDescriptor::TYPE_STRING ||
+         field->type() == pb::FieldDescriptor::TYPE_MESSAGE) &&
+        Wire::GetTagWireType(tag) == Wire::WIRETYPE_LENGTH_DELIMITED;
+    if (!holds_text) {
+      if (!Wire::SkipField(&in, tag)) return std::nullopt;
+      continue;
+    }
+    uint32_t size = 0;
+    if (!in.ReadVarint32(&size)) return std::nullopt;
+    const auto at = static_cast<size_t>(in.CurrentPosition());
+    if (size > bytes.size() - at || !in.Skip(static_cast<int>(size))) {
+      return std::nullopt;
+    }
+    const absl::string_view value = bytes.substr(at, size);
+    std::string name =
+        path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
+    if (field->type() == pb::FieldDescriptor::TYPE_STRING) {
+      if (!Utf8Length(value).has_value()) return name;
+    } else if (std::optional<std::string> inner = FirstNonUtf8String(
+                   *field->message_type(), value, name, depth + 1)) {
+      return inner;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<MethodTable> MethodTable::ForServices(
@@ -153,6 +203,12 @@ absl::StatusOr<grpc::ByteBuffer> RequestFromJson(const RpcMethod& method,
 
 absl::StatusOr<grpc::ByteBuffer> RequestFromBinary(const RpcMethod& method,
                                                    absl::string_view bytes) {
+  if (std::optional<std::string> field =
+          FirstNonUtf8String(*method.request_prototype->GetDescriptor(), bytes,
+                             /*path=*/"", /*depth=*/0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(*field, ": is not valid UTF-8"));
+  }
   std::unique_ptr<pb::Message> message(method.request_prototype->New());
   if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError(
@@ -175,6 +231,11 @@ absl::StatusOr<std::unique_ptr<pb::Message>> RequestFromQuery(
   for (const auto& [name, value] : parameters) {
     if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
       continue;
+    }
+    // (Put into JSON, other bytes would silently become U+FFFD.)
+    if (!Utf8Length(value).has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": is not valid UTF-8"));
     }
     if (name == "message") {
       absl::StatusOr<std::unique_ptr<pb::Message>> whole =

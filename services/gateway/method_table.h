@@ -57,7 +57,7 @@ absl::StatusOr<grpc::ByteBuffer> RequestFromJson(const RpcMethod& method,
                                                  absl::string_view json);
 
 // The request of `method` from binary protobuf; INVALID_ARGUMENT when the
-// bytes are not one.
+// bytes are not one, naming the field when a string is not valid UTF-8.
 absl::StatusOr<grpc::ByteBuffer> RequestFromBinary(const RpcMethod& method,
                                                    absl::string_view bytes);
 
@@ -65,7 +65,7 @@ absl::StatusOr<grpc::ByteBuffer> RequestFromBinary(const RpcMethod& method,
 // request as JSON; any other parameter sets the top-level field of that name
 // (a scalar or enum; repeated fields may repeat). Parameters named in
 // `ignored` are skipped. INVALID_ARGUMENT names an unknown parameter or a bad
-// value.
+// value (one that is not valid UTF-8 included).
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestFromQuery(
     const RpcMethod& method, const std::vector<QueryParameter>& parameters,
     const std::vector<absl::string_view>& ignored);

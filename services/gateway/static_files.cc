@@ -6,6 +6,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "boost/beast/http.hpp"
+#include "services/gateway/session.h"
 
 namespace kepu::gateway {
 namespace {
@@ -100,6 +102,51 @@ absl::string_view CacheControlOf(absl::string_view url_path) {
     return "public, max-age=31536000, immutable";
   }
   return "no-cache";
+}
+
+void ServeStaticFile(std::shared_ptr<Session> session,
+                     absl::string_view url_path) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  const Request& request = session->request();
+  std::optional<std::string> decoded = PercentDecode(url_path);
+  std::optional<std::filesystem::path> file;
+  if (decoded) {
+    file = ResolveStaticPath(session->server().options().static_root, *decoded);
+  }
+  if (!file) {
+    return session->SendBody(http::status::not_found,
+                             "text/plain; charset=utf-8", "not found\n");
+  }
+  http::file_body::value_type body;
+  beast::error_code error;
+  body.open(file->c_str(), beast::file_mode::scan, error);
+  if (error) {
+    return session->SendBody(http::status::not_found,
+                             "text/plain; charset=utf-8", "not found\n");
+  }
+  const uint64_t size = body.size();
+  auto response = std::make_shared<http::response<http::file_body>>(
+      std::piecewise_construct, std::make_tuple(std::move(body)),
+      std::make_tuple(http::status::ok, request.version()));
+  const absl::string_view type = MimeTypeOf(*file);
+  response->set(http::field::content_type,
+                beast::string_view(type.data(), type.size()));
+  // The app's page (also what a client route gets) is always revalidated.
+  const absl::string_view cache = file->filename() == "index.html"
+                                      ? absl::string_view("no-cache")
+                                      : CacheControlOf(*decoded);
+  response->set(http::field::cache_control,
+                beast::string_view(cache.data(), cache.size()));
+  response->set("X-Content-Type-Options", "nosniff");
+  response->content_length(size);
+  if (request.method() == http::verb::head) {
+    auto head = std::make_shared<http::response<http::empty_body>>(
+        http::status::ok, request.version());
+    head->base() = response->base();
+    return session->Send(std::move(head), /*skip_body=*/true);
+  }
+  session->Send(std::move(response));
 }
 
 }  // namespace kepu::gateway

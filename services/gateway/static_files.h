@@ -1,14 +1,25 @@
-// Which file under the static root a GET path names, and how to label it.
+// The static files under --http_root (the phone client): which file a GET
+// path names, how to label it, and the answer that serves it.
 #ifndef KEPU_SERVICES_GATEWAY_STATIC_FILES_H_
 #define KEPU_SERVICES_GATEWAY_STATIC_FILES_H_
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
 
 namespace kepu::gateway {
+
+class Session;
+
+// Answers the session's GET or HEAD of `url_path` (undecoded, without the
+// query): 200 with the file, its type, its Cache-Control (the app's page,
+// index.html, is always revalidated, wherever it is served from) and nosniff;
+// 404 text when there is no such file.
+void ServeStaticFile(std::shared_ptr<Session> session,
+                     absl::string_view url_path);
 
 // The file `url_path` (already percent-decoded, without the query) names under
 // `root`: a directory means its index.html; a path with no extension that is

@@ -239,7 +239,8 @@ absl::StatusOr<v1::Session> Accounts::SignIn(absl::string_view phone,
 absl::StatusOr<bool> Accounts::LimitedCheck(
     absl::string_view phone, absl::string_view peer,
     const std::function<absl::StatusOr<bool>()>& check) {
-  const std::string digest = sessions_.KeyedDigest(phone);
+  // No number (a token check): the address's limit alone.
+  const std::string digest = phone.empty() ? "" : sessions_.KeyedDigest(phone);
   std::string address = ClientAddress(peer);
   if (address.empty()) address = "unknown";
   const std::string attempt_id = ids_.Next();
@@ -361,6 +362,22 @@ absl::StatusOr<v1::User> Accounts::WhoAmI(const v1::Principal& caller) {
 
 absl::StatusOr<v1::Principal> Accounts::Authenticate(absl::string_view token) {
   return sessions_.Authenticate(token);
+}
+
+absl::StatusOr<v1::Principal> Accounts::AuthenticateLimited(
+    absl::string_view token, absl::string_view peer) {
+  absl::StatusOr<v1::Principal> principal;
+  ASSIGN_OR_RETURN(const bool known,
+                   LimitedCheck("", peer, [&]() -> absl::StatusOr<bool> {
+                     principal = sessions_.Authenticate(token);
+                     if (absl::IsUnauthenticated(principal.status())) {
+                       return false;
+                     }
+                     RETURN_IF_ERROR(principal.status());
+                     return true;
+                   }));
+  if (!known) return principal.status();
+  return principal;
 }
 
 // Admins.

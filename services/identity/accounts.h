@@ -105,6 +105,12 @@ class Accounts {
   // The principal of a token, of any tenant (a token names its tenant).
   //   kUnauthenticated: malformed, unknown, revoked or expired.
   absl::StatusOr<v1::Principal> Authenticate(absl::string_view token);
+  // The same for a caller at `peer` that is no service of the platform: an
+  // unknown token counts as a failed sign-in of the address, so tokens cannot
+  // be tried at will.
+  //   kResourceExhausted: too many failures from the address, as Login.
+  absl::StatusOr<v1::Principal> AuthenticateLimited(absl::string_view token,
+                                                    absl::string_view peer);
 
   // Admins. Scope: see admin_scope.h. The caller must be an admin (the RPC
   // policy sees to it; kPermissionDenied otherwise).

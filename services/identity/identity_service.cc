@@ -3,8 +3,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "services/core/status_macros.h"
 
 namespace kepu {
@@ -15,14 +13,11 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::Serve(
     const Request& request, Handler handler) {
   static_assert(
       std::is_invocable_r_v<absl::Status, Handler, Accounts&, const Caller&>);
-  // Calls that may end or change sessions (logout, revoke, password, roles,
-  // deactivation): afterwards this process checks every token with Redis
-  // again (other replicas within their session cache's TTL).
-  const absl::string_view name = MethodName(rpc);
-  const bool changes_sessions =
-      !(name == "Register" || name == "Login" || name == "Authenticate" ||
-        name == "WhoAmI" || name == "CreateStaffAccount" ||
-        absl::StartsWith(name, "Get") || absl::StartsWith(name, "List"));
+  // Calls that may end or change sessions (the policy table says which):
+  // afterwards this process checks every token with Redis again (other
+  // replicas within their session cache's TTL).
+  const RpcPolicy* policy = PolicyFor(rpc);
+  const bool changes_sessions = policy != nullptr && policy->changes_sessions;
   return ServeUnary(context, rpc, request, env_,
                     [this, handler = std::move(handler), changes_sessions](
                         const Caller& caller) mutable -> absl::Status {
@@ -108,8 +103,15 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::Authenticate(
     const v1::AuthenticateRequest* request, v1::Principal* response) {
   return Serve(
       context, "kepu.v1.IdentityService/Authenticate", *request,
-      [request, response](Accounts& accounts, const Caller&) -> absl::Status {
-        ASSIGN_OR_RETURN(*response, accounts.Authenticate(request->token()));
+      [this, request, response](Accounts& accounts,
+                                const Caller& caller) -> absl::Status {
+        RETURN_IF_ERROR(CheckTokenTenant(env_.tenants, request->token()));
+        // Services of the platform check tokens freely; anyone else's
+        // unknown tokens count against its address, like wrong passwords.
+        ASSIGN_OR_RETURN(
+            *response, caller.trusted ? accounts.Authenticate(request->token())
+                                      : accounts.AuthenticateLimited(
+                                            request->token(), caller.peer));
         return absl::OkStatus();
       });
 }

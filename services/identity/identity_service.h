@@ -1,6 +1,9 @@
 // IdentityService over gRPC: a thin adapter over Accounts (accounts.h), one
 // tenant's domain per call (the caller's tenant; for the public Register, Login
-// and Authenticate the "x-kepu-tenant" metadata or the server's default).
+// and Authenticate the "x-kepu-tenant" metadata or the server's default). The
+// calls that hash passwords run on the sign-in pool (RpcPolicy). Authenticate
+// is free for trusted gateways (Caller::trusted) and limited per address like
+// sign-ins for everyone else.
 #pragma once
 
 #include <string>

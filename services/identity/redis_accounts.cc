@@ -335,42 +335,59 @@ std::string NumberFailuresKey(const RedisKeys& keys,
   return absl::StrCat(keys.prefix(), "sign-in-failures:number:", number_digest);
 }
 
-std::string AddressFailuresKey(const RedisKeys& keys,
-                               absl::string_view address) {
-  return absl::StrCat(keys.prefix(), "sign-in-failures:address:", address);
+// Of no tenant: an address's failures count in every tenant. The address is
+// the key's hash tag (its own slot).
+std::string AddressFailuresKey(absl::string_view address) {
+  return absl::StrCat("kepu:sign-in-failures:address:{", address, "}");
 }
 
 }  // namespace
 
-absl::StatusOr<SignInAttempt> RedisAccounts::BeginSignIn(
-    absl::string_view number_digest, absl::string_view address,
-    absl::string_view attempt_id, absl::Time now, const SignInLimits& limits) {
-  const std::string number_key = NumberFailuresKey(keys_, number_digest);
-  const std::string address_key = AddressFailuresKey(keys_, address);
-  const std::string now_ms = absl::StrCat(absl::ToUnixMillis(now));
-  const std::string number_window =
-      absl::StrCat(absl::ToInt64Milliseconds(limits.number_window));
-  const std::string number_limit = absl::StrCat(limits.failures_per_number);
-  const std::string address_window =
-      absl::StrCat(absl::ToInt64Milliseconds(limits.address_window));
-  const std::string address_limit = absl::StrCat(limits.failures_per_address);
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_.Eval(BeginSignInScript(), {number_key, address_key},
-                               {now_ms, attempt_id, number_window, number_limit,
-                                address_window, address_limit}));
+absl::StatusOr<absl::Duration> RedisAccounts::AdmitAttempt(
+    absl::string_view key, absl::string_view attempt_id, absl::Time now,
+    int allowed, absl::Duration window) {
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_.Eval(BeginSignInScript(), {key},
+                  {absl::StrCat(absl::ToUnixMillis(now)), attempt_id,
+                   absl::StrCat(absl::ToInt64Milliseconds(window)),
+                   absl::StrCat(allowed)}));
   if (!reply.IsArray() || reply.Size() != 2 || !reply[1].IsString()) {
     return UnexpectedReply("begin_sign_in", reply);
   }
-  SignInAttempt attempt;
-  if (reply[0].Str() == "ok") {
-    attempt.attempt_id = std::string(attempt_id);
-    return attempt;
-  }
+  if (reply[0].Str() == "ok") return absl::ZeroDuration();
   double wait_ms = 0;
   if (!absl::SimpleAtod(reply[1].Str(), &wait_ms)) {
     return UnexpectedReply("begin_sign_in", reply);
   }
-  attempt.retry_after = absl::Milliseconds(std::max(1.0, wait_ms));
+  return absl::Milliseconds(std::max(1.0, wait_ms));
+}
+
+absl::StatusOr<SignInAttempt> RedisAccounts::BeginSignIn(
+    absl::string_view number_digest, absl::string_view address,
+    absl::string_view attempt_id, absl::Time now, const SignInLimits& limits) {
+  // Two keys in two slots: the address first, taken back when the number
+  // refuses (meanwhile the attempt counts against the address, never for it).
+  const std::string address_key = AddressFailuresKey(address);
+  SignInAttempt attempt;
+  ASSIGN_OR_RETURN(
+      attempt.retry_after,
+      AdmitAttempt(address_key, attempt_id, now, limits.failures_per_address,
+                   limits.address_window));
+  if (attempt.retry_after > absl::ZeroDuration()) return attempt;
+  if (!number_digest.empty()) {
+    ASSIGN_OR_RETURN(
+        attempt.retry_after,
+        AdmitAttempt(NumberFailuresKey(keys_, number_digest), attempt_id, now,
+                     limits.failures_per_number, limits.number_window));
+    if (attempt.retry_after > absl::ZeroDuration()) {
+      ASSIGN_OR_RETURN(RedisReply reply,
+                       redis_.Command({"ZREM", address_key, attempt_id}));
+      if (reply.IsError()) return UnexpectedReply("ZREM", reply);
+      return attempt;
+    }
+  }
+  attempt.attempt_id = std::string(attempt_id);
   return attempt;
 }
 
@@ -379,17 +396,20 @@ absl::Status RedisAccounts::EndSignIn(absl::string_view number_digest,
                                       absl::string_view attempt_id,
                                       SignInOutcome outcome) {
   const std::string number_key = NumberFailuresKey(keys_, number_digest);
-  const std::string address_key = AddressFailuresKey(keys_, address);
+  const std::string address_key = AddressFailuresKey(address);
   std::vector<std::vector<absl::string_view>> commands;
   switch (outcome) {
     case SignInOutcome::kFailed:
       return absl::OkStatus();
     case SignInOutcome::kSucceeded:
-      commands = {{"DEL", number_key}, {"ZREM", address_key, attempt_id}};
+      commands = {{"ZREM", address_key, attempt_id}};
+      if (!number_digest.empty()) commands.push_back({"DEL", number_key});
       break;
     case SignInOutcome::kAbandoned:
-      commands = {{"ZREM", number_key, attempt_id},
-                  {"ZREM", address_key, attempt_id}};
+      commands = {{"ZREM", address_key, attempt_id}};
+      if (!number_digest.empty()) {
+        commands.push_back({"ZREM", number_key, attempt_id});
+      }
       break;
   }
   ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_.Pipeline(commands));

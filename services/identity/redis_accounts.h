@@ -13,14 +13,16 @@
 //   users:scope:<scope id>         ... of the users holding a role over it
 //   users:grant:<role>:<scope id>  ... of the users holding that grant
 //   sign-in-failures:number:<keyed digest of the number>
-//   sign-in-failures:address:<client address>
-//                                  sorted sets of failed sign-ins
+//                                  sorted set of failed sign-ins
 //                                  (begin_sign_in.lua)
 //   audit                          stream {at, actor, actor_name, role,
 //                                  action, target, request_id, outcome
 //                                  ("OK")[, reason]}, never trimmed
 //   request:<actor>:<request id>   as RedisKeys::Request (expires)
-// and the sessions of RedisSessions.
+// and the sessions of RedisSessions. Of every tenant at once:
+//   kepu:sign-in-failures:address:{<client address>}
+//                                  sorted set of the address's failed
+//                                  sign-ins and token checks
 #pragma once
 
 #include <cstdint>
@@ -188,7 +190,9 @@ class RedisAccounts {
   // Admits a sign-in attempt for the number (by its keyed digest) from the
   // client address, or refuses it when either has used up its failures
   // (`now` from the caller's Clock). An admitted attempt counts as a failure
-  // until EndSignIn says otherwise.
+  // until EndSignIn says otherwise. The address's failures count across
+  // tenants. An empty `number_digest` limits the address alone (a token
+  // check).
   absl::StatusOr<SignInAttempt> BeginSignIn(absl::string_view number_digest,
                                             absl::string_view address,
                                             absl::string_view attempt_id,
@@ -216,6 +220,13 @@ class RedisAccounts {
 
  private:
   std::string IndexKey(v1::Role role, absl::string_view scope_id) const;
+  // Records an attempt in the failures at `key` if fewer than `allowed` lie
+  // within `window`; else answers how long until one is admitted (zero:
+  // admitted).
+  absl::StatusOr<absl::Duration> AdmitAttempt(absl::string_view key,
+                                              absl::string_view attempt_id,
+                                              absl::Time now, int allowed,
+                                              absl::Duration window);
 
   RedisClient& redis_;
   const std::string tenant_;

@@ -58,6 +58,7 @@
 #include "services/orders/orders_service.h"
 #include "services/rpc/call_tracker.h"
 #include "services/rpc/serve_unary.h"
+#include "services/rpc/tenants.h"
 #include "services/rpc/work_pool.h"
 #include "services/watchdog/watchdog.h"
 #include "services/watchdog/watchdog_service.h"
@@ -74,6 +75,9 @@ ABSL_FLAG(int, workers, 16,
 ABSL_FLAG(
     int, redis_connections, 4,
     "connections to Redis, shared by the workers (commands are pipelined)");
+ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2),
+          "how long one Redis call may take, waiting for a shared connection "
+          "and connecting included, before it answers UNAVAILABLE");
 ABSL_FLAG(absl::Duration, directory_cache_ttl, absl::Seconds(5),
           "how long a directory record read for an order may be reused; a "
           "change made through another replica shows after at most this "
@@ -84,6 +88,14 @@ ABSL_FLAG(absl::Duration, session_cache_ttl, absl::Seconds(2),
           "here after at most this (0s: ask every time)");
 ABSL_FLAG(int, queue, 4096,
           "calls that may wait for a worker before RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, sign_in_threads, 1,
+          "threads that run the calls which hash or check a password (sign-in, "
+          "register, password changes, staff accounts: 64 MiB and tens of ms "
+          "of a core each at --password_cost=interactive); apart from "
+          "--workers, so a burst of sign-ins never delays order moves");
+ABSL_FLAG(int, sign_in_queue, 32,
+          "sign-in calls that may wait for a sign-in thread before "
+          "RESOURCE_EXHAUSTED");
 ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
           "after SIGTERM, how long to keep serving while health says "
           "NOT_SERVING (give load "
@@ -94,15 +106,19 @@ ABSL_FLAG(std::string, password_cost, "interactive",
           "argon2id cost of password hashes: interactive (libsodium's, for "
           "production) or min "
           "(tests and demos only)");
+ABSL_FLAG(std::vector<std::string>, tenants, {"jining"},
+          "the tenants served; a call naming any other, in x-kepu-tenant or in "
+          "its token, is refused with NOT_FOUND before anything is made or "
+          "read for it");
 ABSL_FLAG(
     std::string, default_tenant, "jining",
     "tenant of calls without a token (register, sign in) that name none in "
-    "x-kepu-tenant metadata");
+    "x-kepu-tenant metadata; one of --tenants");
 ABSL_FLAG(int, max_message_bytes, 1 << 20,
           "largest request accepted, in bytes");
 ABSL_FLAG(std::vector<std::string>, background_tenants, {},
           "tenants whose background work (matching, the watchdog) this "
-          "server does; empty: the default tenant");
+          "server does, of --tenants; empty: the default tenant");
 ABSL_FLAG(std::vector<std::string>, trusted_gateways, {},
           "IP addresses of kepu-gateway processes whose x-kepu-client-address "
           "(the browser's address, which rate limits count) is believed; the "
@@ -291,6 +307,7 @@ int Run() {
       ParseRedisAddress(absl::GetFlag(FLAGS_redis));
   if (!redis_options.ok()) return Fail(redis_options.status().message());
   redis_options->connections = absl::GetFlag(FLAGS_redis_connections);
+  redis_options->command_timeout = absl::GetFlag(FLAGS_redis_timeout);
   if (const char* password = std::getenv(kRedisPasswordEnv))
     redis_options->password = password;
 
@@ -306,13 +323,18 @@ int Run() {
   }
   absl::StatusOr<std::string> token_key = ParseTokenKey(token_key_hex);
   if (!token_key.ok()) return Fail(token_key.status().message());
+  absl::StatusOr<Tenants> tenants = Tenants::Make(
+      absl::GetFlag(FLAGS_tenants), absl::GetFlag(FLAGS_default_tenant));
+  if (!tenants.ok()) {
+    return Fail(absl::StrCat("--tenants: ", tenants.status().message()));
+  }
 
   RedisClient redis(*redis_options);
   const Clock& clock = Clock::Real();
   IdGenerator ids(clock);
   RedisSessions sessions(redis, *token_key, clock,
                          absl::GetFlag(FLAGS_session_cache_ttl));
-  DirectoryDomains directories([&](const std::string& tenant) {
+  DirectoryDomains directories(*tenants, [&](const std::string& tenant) {
     return std::make_unique<DirectoryDomain>(
         redis, tenant, clock, absl::GetFlag(FLAGS_directory_cache_ttl));
   });
@@ -323,20 +345,20 @@ int Run() {
   const PasswordCost cost = absl::GetFlag(FLAGS_password_cost) == "min"
                                 ? PasswordCost::Min()
                                 : PasswordCost{};
-  IdentityDomains identity([&](const std::string& tenant) {
+  IdentityDomains identity(*tenants, [&](const std::string& tenant) {
     return std::make_unique<IdentityDomain>(redis, tenant, clock, ids, sessions,
                                             view_of(tenant), cost);
   });
   absl::StatusOr<LifecyclePolicy> policy = PolicyFromFlags();
   if (!policy.ok()) return Fail(policy.status().message());
-  OrderDomains orders([&](const std::string& tenant) {
+  OrderDomains orders(*tenants, [&](const std::string& tenant) {
     return std::make_unique<OrderDomain>(redis, tenant, view_of(tenant), clock,
                                          ids, *policy);
   });
-  EventFeeds feeds([&](const std::string& tenant) {
+  EventFeeds feeds(*tenants, [&](const std::string& tenant) {
     return std::make_unique<RedisEventFeed>(*redis_options, tenant);
   });
-  MatchingQueues matching([&](const std::string& tenant) {
+  MatchingQueues matching(*tenants, [&](const std::string& tenant) {
     return std::make_unique<MatchingQueue>(redis, tenant);
   });
   Domains domains{directories, identity, orders, feeds, matching};
@@ -344,12 +366,15 @@ int Run() {
     return Fail(admin.message());
   }
   WorkPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_queue));
+  WorkPool sign_in_pool(absl::GetFlag(FLAGS_sign_in_threads),
+                        absl::GetFlag(FLAGS_sign_in_queue));
   CallTracker calls;
   const ServiceEnv env{pool,
+                       sign_in_pool,
                        sessions,
                        clock,
                        calls,
-                       absl::GetFlag(FLAGS_default_tenant),
+                       *tenants,
                        absl::GetFlag(FLAGS_trusted_gateways)};
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -378,8 +403,8 @@ int Run() {
   std::vector<std::string> background = absl::GetFlag(FLAGS_background_tenants);
   if (background.empty()) background = {absl::GetFlag(FLAGS_default_tenant)};
   for (const std::string& tenant : background) {
-    if (absl::Status valid = CheckTenant(tenant); !valid.ok()) {
-      return Fail(absl::StrCat("--background_tenants: ", valid.message()));
+    if (absl::Status served = tenants->Check(tenant); !served.ok()) {
+      return Fail(absl::StrCat("--background_tenants: ", served.message()));
     }
   }
   std::optional<MatchingWorkers> matching_workers;

@@ -16,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "services/core/clock.h"
@@ -25,6 +26,7 @@
 #include "services/directory/directory_domain.h"
 #include "services/matching_worker/matching_workers.h"
 #include "services/orders/order_domain.h"
+#include "services/rpc/tenants.h"
 
 ABSL_FLAG(std::string, redis, "127.0.0.1:6379", "host:port of Redis");
 ABSL_FLAG(std::vector<std::string>, tenants, {"jining"},
@@ -56,28 +58,27 @@ int Run() {
   RedisClient redis(*redis_options);
   const Clock& clock = Clock::Real();
   IdGenerator ids(clock);
-  DirectoryDomains directories([&](const std::string& tenant) {
+  const std::vector<std::string> names = absl::GetFlag(FLAGS_tenants);
+  absl::StatusOr<Tenants> tenants =
+      Tenants::Make(names, names.empty() ? "" : names.front());
+  if (!tenants.ok()) {
+    Log(LogLevel::kError, "matcher.failed",
+        {{"error", absl::StrCat("--tenants: ", tenants.status().message())}});
+    return 1;
+  }
+  DirectoryDomains directories(*tenants, [&](const std::string& tenant) {
     return std::make_unique<DirectoryDomain>(
         redis, tenant, clock, absl::GetFlag(FLAGS_directory_cache_ttl));
   });
   LifecyclePolicy policy;
   policy.default_offer_ttl = absl::GetFlag(FLAGS_offer_ttl);
-  OrderDomains orders([&](const std::string& tenant) {
+  OrderDomains orders(*tenants, [&](const std::string& tenant) {
     return std::make_unique<OrderDomain>(
         redis, tenant, (*directories.Get(tenant))->view(), clock, ids, policy);
   });
-  const std::vector<std::string> tenants = absl::GetFlag(FLAGS_tenants);
-  for (const std::string& tenant : tenants) {
-    if (absl::Status valid = CheckTenant(tenant); !valid.ok()) {
-      Log(LogLevel::kError, "matcher.failed",
-          {{"error", std::string(valid.message())}});
-      return 1;
-    }
-  }
-
   const int pause_after = absl::GetFlag(FLAGS_pause_after_offers);
   MatchingWorkers workers(
-      *redis_options, tenants,
+      *redis_options, names,
       [&](const std::string& tenant) -> OrderDomain& {
         return **orders.Get(tenant);
       },
@@ -96,7 +97,7 @@ int Run() {
         };
       });
   Log(LogLevel::kInfo, "matcher.ready",
-      {{"tenants", absl::StrJoin(tenants, ",")}});
+      {{"tenants", absl::StrJoin(names, ",")}});
   const int signal = WaitForStopSignal(stop_signals);
   Log(LogLevel::kInfo, "matcher.stopping",
       {{"signal", std::to_string(signal)}});

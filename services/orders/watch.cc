@@ -17,10 +17,12 @@ constexpr size_t kMaxBacklog = 10'000;
 class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
  public:
   WatchReactor(grpc::CallbackServerContext* context, std::string method,
-               std::string after_event_id, const ServiceEnv& env,
-               OrderDomains& orders, EventFeeds& feeds, WatchScope scope)
+               absl::Status valid, std::string after_event_id,
+               const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
+               WatchScope scope)
       : context_(context),
         method_(std::move(method)),
+        valid_(std::move(valid)),
         after_event_id_(std::move(after_event_id)),
         env_(env),
         orders_(orders),
@@ -80,7 +82,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
 
  private:
   void Subscribe() {
-    absl::StatusOr<Caller> caller = Admit(*context_, method_, env_);
+    absl::StatusOr<Caller> caller = Admit(*context_, method_, env_, valid_);
     if (!caller.ok()) return End(caller.status());
     absl::StatusOr<OrderDomain*> domain =
         orders_.Get(caller->principal.tenant());
@@ -168,6 +170,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
 
   grpc::CallbackServerContext* const context_;
   const std::string method_;
+  // The request's validation status, judged after the token (Admit).
+  const absl::Status valid_;
   const std::string after_event_id_;
   const ServiceEnv& env_;
   OrderDomains& orders_;
@@ -195,13 +199,10 @@ grpc::ServerWriteReactor<v1::OrderEvent>* StartWatch(
     const absl::Status& valid, const std::string& after_event_id,
     const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
     WatchScope scope) {
-  auto* reactor = new WatchReactor(context, std::string(method), after_event_id,
-                                   env, orders, feeds, std::move(scope));
-  if (!valid.ok()) {
-    reactor->End(valid);
-  } else {
-    reactor->Start();
-  }
+  auto* reactor =
+      new WatchReactor(context, std::string(method), valid, after_event_id, env,
+                       orders, feeds, std::move(scope));
+  reactor->Start();
   return reactor;
 }
 

@@ -24,8 +24,9 @@ using EventFeeds = PerTenant<RedisEventFeed>;
 using WatchScope = std::function<absl::StatusOr<RedisEventFeed::Filter>(
     OrderWorkflow&, const Caller&)>;
 
-// Starts serving one watch of `method`: validates `request` at once; then on
-// the work pool admits the caller, asks `scope` for the filter, subscribes
+// Starts serving one watch of `method`: on the work pool admits the caller and
+// then judges `request` (Admit: an anonymous call answers UNAUTHENTICATED
+// whatever its fields hold), asks `scope` for the filter, subscribes
 // after `after_event_id` and sends the initial metadata (the client may then
 // rely on seeing every later event). Streams events until the client cancels or
 // the server stops. A client that falls more than 10,000 events behind is ended

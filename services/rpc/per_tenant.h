@@ -1,6 +1,5 @@
-// One object per tenant, made on first use. A server serves every tenant whose
-// tokens it sees; each tenant's keys live under its own hash tag in the same
-// Redis.
+// One object per served tenant, made on first use. Each tenant's keys live
+// under its own hash tag in the same Redis.
 #pragma once
 
 #include <functional>
@@ -11,7 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "services/core/redis/redis_keys.h"
+#include "services/rpc/tenants.h"
 
 namespace kepu {
 
@@ -21,11 +20,17 @@ class PerTenant {
  public:
   using Factory = std::function<std::unique_ptr<T>(const std::string& tenant)>;
 
-  explicit PerTenant(Factory factory) : factory_(std::move(factory)) {}
+  // `tenants` must outlive the object.
+  PerTenant(const Tenants& tenants, Factory factory)
+      : tenants_(tenants), factory_(std::move(factory)) {}
 
-  // The object of `tenant`. kInvalidArgument for a malformed tenant name.
+  // The object of `tenant`. Nothing is made for a tenant that is not served:
+  //   kInvalidArgument: a malformed tenant name;
+  //   kNotFound:        a tenant this server does not serve.
   absl::StatusOr<T*> Get(absl::string_view tenant) {
-    if (absl::Status valid = CheckTenant(tenant); !valid.ok()) return valid;
+    if (absl::Status served = tenants_.Check(tenant); !served.ok()) {
+      return served;
+    }
     absl::MutexLock lock(&mu_);
     auto it = objects_.find(tenant);
     if (it == objects_.end()) {
@@ -36,6 +41,7 @@ class PerTenant {
   }
 
  private:
+  const Tenants& tenants_;
   const Factory factory_;
   absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<T>, std::less<>> objects_

@@ -24,6 +24,16 @@ RpcPolicy Roles(std::vector<Role> roles) {
   return RpcPolicy{false, std::move(roles)};
 }
 
+// The columns beside who may call.
+RpcPolicy HashesPassword(RpcPolicy policy) {
+  policy.hashes_password = true;
+  return policy;
+}
+RpcPolicy ChangesSessions(RpcPolicy policy) {
+  policy.changes_sessions = true;
+  return policy;
+}
+
 std::map<std::string, RpcPolicy, std::less<>> BuildTable() {
   const RpcPolicy admin = Roles({kAdmin});
   const RpcPolicy ordering = Roles({kResident, kWorker});
@@ -39,13 +49,17 @@ std::map<std::string, RpcPolicy, std::less<>> BuildTable() {
     }
   };
 
-  add("IdentityService", {"Register", "Login", "Authenticate"}, kPublic);
-  add("IdentityService",
-      {"Logout", "RevokeSessions", "ChangePassword", "WhoAmI"}, kSignedIn);
-  add("IdentityService",
-      {"CreateStaffAccount", "GrantRole", "RevokeRole", "GetUser", "ListUsers",
-       "DeactivateUser"},
-      admin);
+  add("IdentityService", {"Register", "Login"}, HashesPassword(kPublic));
+  add("IdentityService", {"Authenticate"}, kPublic);
+  add("IdentityService", {"WhoAmI"}, kSignedIn);
+  add("IdentityService", {"Logout", "RevokeSessions"},
+      ChangesSessions(kSignedIn));
+  add("IdentityService", {"ChangePassword"},
+      ChangesSessions(HashesPassword(kSignedIn)));
+  add("IdentityService", {"CreateStaffAccount"}, HashesPassword(admin));
+  add("IdentityService", {"GrantRole", "RevokeRole", "DeactivateUser"},
+      ChangesSessions(admin));
+  add("IdentityService", {"GetUser", "ListUsers"}, admin);
 
   add("DirectoryService",
       {"ListPrograms", "ListServiceLines", "GetServiceLine", "ListRegions",

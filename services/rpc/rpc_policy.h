@@ -18,6 +18,15 @@ struct RpcPolicy {
   bool is_public = false;
   // Roles that may call it; empty (and not public): any signed-in caller.
   std::vector<v1::Role> roles;
+  // Hashes or verifies a password (argon2id: 64 MiB and tens of milliseconds
+  // of a core each): the call runs on the sign-in pool from start to end, so
+  // a burst of sign-ins waits for that pool alone and never holds a thread
+  // that order moves need.
+  bool hashes_password = false;
+  // May end sessions or change what a session grants (sign-outs, password
+  // changes, roles, deactivation): afterwards the process checks every token
+  // with Redis again rather than trust its session cache.
+  bool changes_sessions = false;
 };
 
 // "CreateOrder" of "kepu.v1.OrderService/CreateOrder".

@@ -25,6 +25,11 @@ bool WorkPool::TrySubmit(absl::AnyInvocable<void() &&> task) {
   return true;
 }
 
+int WorkPool::queued() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(queue_.size());
+}
+
 void WorkPool::Run() {
   while (true) {
     absl::AnyInvocable<void() &&> task;

@@ -27,6 +27,8 @@ class WorkPool {
   bool TrySubmit(absl::AnyInvocable<void() &&> task);
 
   int threads() const { return static_cast<int>(threads_.size()); }
+  // Tasks waiting for a thread (not those running).
+  int queued() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Run();

@@ -1,5 +1,6 @@
 #include "services/core/text.h"
 
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -24,14 +25,31 @@ TEST(Utf8LengthTest, RejectsInvalidSequences) {
   EXPECT_FALSE(Utf8Length("\xF4\x90\x80\x80").has_value());  // above U+10FFFF
 }
 
-TEST(ControlCharactersTest, OneLineAndMultiline) {
-  EXPECT_FALSE(HasControlCharacters("任城区古槐街道", false));
-  EXPECT_TRUE(HasControlCharacters("a\nb", false));
-  EXPECT_FALSE(HasControlCharacters("a\nb\tc\r\nd", true));
-  EXPECT_TRUE(HasControlCharacters("a\x01", true));
-  EXPECT_TRUE(HasControlCharacters("a\x7F", true));
-  EXPECT_TRUE(HasControlCharacters("a\xC2\x85", true));  // U+0085 NEL
-  EXPECT_TRUE(HasControlCharacters("a\rb", true));       // lone CR
+TEST(UndisplayableTest, ControlCharactersOneLineAndMultiline) {
+  EXPECT_EQ(FindUndisplayable("任城区古槐街道", false), std::nullopt);
+  EXPECT_EQ(FindUndisplayable("a\nb", false), U'\n');
+  EXPECT_EQ(FindUndisplayable("a\nb\r\nd", true), std::nullopt);
+  EXPECT_EQ(FindUndisplayable("a\tb", true), U'\t');  // only line breaks
+  EXPECT_EQ(FindUndisplayable("a\x01", true), 0x01u);
+  EXPECT_EQ(FindUndisplayable("a\x7F", true), 0x7Fu);
+  EXPECT_EQ(FindUndisplayable("a\xC2\x85", true), 0x85u);  // U+0085 NEL
+  EXPECT_EQ(FindUndisplayable("a\rb", true), U'\r');       // lone CR
+}
+
+TEST(UndisplayableTest, BidiOverridesAndIsolatesButNotTheirNeighbours) {
+  for (char32_t c = 0x2020; c <= 0x2070; ++c) {
+    std::string text = "科协";
+    text += static_cast<char>(0xE0 | (c >> 12));
+    text += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    text += static_cast<char>(0x80 | (c & 0x3F));
+    text += "abc";
+    const bool refused =
+        (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+    EXPECT_EQ(FindUndisplayable(text, true),
+              refused ? std::optional<char32_t>(c) : std::nullopt)
+        << "U+" << std::hex << static_cast<uint32_t>(c);
+    EXPECT_EQ(IsBidiControl(c), refused);
+  }
 }
 
 TEST(MobileTest, NormalizesTheAcceptedForms) {

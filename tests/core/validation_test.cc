@@ -121,16 +121,26 @@ std::vector<std::string> GoodIds() {
           std::string(64, 'a')};
 }
 
+// Text that displays as something else than it holds: every bidirectional
+// embedding, override and isolate control (U+202A to U+202E, U+2066 to U+2069),
+// e.g. "王芳<U+202E>3102" shows as "王芳2013".
+std::vector<std::string> BidiSpoofs() {
+  return {"\u202a",          "embed \u202b here",   "pop\u202c",
+          "override \u202d", "王芳\u202e3102",      "\u2066isolate",
+          "\u2067",          "first strong \u2068", "\u2069 pop isolate"};
+}
+
 std::vector<std::string> BadOptionalText(int max_chars, bool multiline) {
   std::vector<std::string> values = {
       Ascii(max_chars + 1), Chinese(max_chars + 1),
       "\xff\xfe",
       "bad \xe4\xb8",  // truncated sequence
       "bell\x07",           "del\x7f",
-      "c1 \xc2\x85"};
+      "c1 \xc2\x85",        "tab\there",
+      "lone cr\rhere",      std::string("nul\0here", 8)};
+  for (std::string& spoof : BidiSpoofs()) values.push_back(std::move(spoof));
   if (!multiline) {
     values.push_back("line\nbreak");
-    values.push_back("tab\there");
     values.push_back("crlf\r\n");
   }
   return values;
@@ -144,11 +154,19 @@ std::vector<std::string> BadRequiredText(int max_chars, bool multiline) {
 }
 
 std::vector<std::string> GoodRequiredText(int max_chars, bool multiline) {
-  std::vector<std::string> values = {"x", Ascii(max_chars), Chinese(max_chars),
-                                     "王芳 (Wang Fang)"};
+  // The neighbours of the refused characters stay allowed: U+00A0 after the
+  // C1 controls, U+2026 and U+202F around U+202A to U+202E, U+2060 and
+  // U+206A around U+2066 to U+2069.
+  std::vector<std::string> values = {"x",
+                                     Ascii(max_chars),
+                                     Chinese(max_chars),
+                                     "王芳 (Wang Fang)",
+                                     "no-break\u00a0space",
+                                     "…\u202f«»",
+                                     "word\u2060joiner\u206a"};
   if (multiline) {
     values.push_back("line one\nline two");
-    values.push_back("tab\tok\r\nnext");
+    values.push_back("crlf ok\r\nnext");
   }
   return values;
 }
@@ -673,6 +691,30 @@ TEST(ValidateDraftTest, CountsCharactersNotBytes) {
   const absl::Status status = ValidateDraft(draft, "draft", Context());
   ExpectFieldError(status, "draft.address");
   EXPECT_THAT(std::string(status.message()), testing::HasSubstr("has 201"));
+}
+
+// The refusal names the field and the character, so a user can find it (it
+// shows as nothing, or as text running the wrong way).
+TEST(ValidateDraftTest, SpoofingCharactersAreNamedInTheRefusal) {
+  v1::OrderDraft draft = ValidDraft();
+  draft.mutable_contact()->set_name("王芳\u202e3102");
+  absl::Status status = ValidateDraft(draft, "draft", Context());
+  ExpectFieldError(status, "draft.contact.name");
+  EXPECT_EQ(status.message(),
+            "draft.contact.name: holds U+202E, a control that reorders how "
+            "text is shown");
+  draft = ValidDraft();
+  draft.set_description("第一行\n第二行\t缩进");
+  status = ValidateDraft(draft, "draft", Context());
+  EXPECT_EQ(status.message(),
+            "draft.description: holds the control character U+0009 (only "
+            "line breaks are allowed)");
+  draft = ValidDraft();
+  draft.set_address("竹竿巷\r社区");
+  status = ValidateDraft(draft, "draft", Context());
+  EXPECT_EQ(status.message(),
+            "draft.address: must be one line without control characters "
+            "(holds U+000D)");
 }
 
 TEST(ValidateDraftTest, WindowsDependOnTheContextTime) {

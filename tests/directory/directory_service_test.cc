@@ -38,10 +38,10 @@ class DirectoryServiceTest : public ::testing::Test {
     sessions_ = std::make_unique<RedisSessions>(
         *redis_, *ParseTokenKey(NewTokenKeyHex()), Clock::Real());
     pool_ = std::make_unique<WorkPool>(4, 64);
-    env_ = std::make_unique<ServiceEnv>(
-        ServiceEnv{*pool_, *sessions_, Clock::Real(), calls_, "jining"});
-    domains_ =
-        std::make_unique<DirectoryDomains>([this](const std::string& tenant) {
+    env_ = std::make_unique<ServiceEnv>(ServiceEnv{
+        *pool_, *pool_, *sessions_, Clock::Real(), calls_, tenants_});
+    domains_ = std::make_unique<DirectoryDomains>(
+        tenants_, [this](const std::string& tenant) {
           return std::make_unique<DirectoryDomain>(*redis_, tenant,
                                                    Clock::Real());
         });
@@ -136,6 +136,7 @@ class DirectoryServiceTest : public ::testing::Test {
   }
 
   CallTracker calls_;
+  const Tenants tenants_ = *Tenants::Make({"jining"}, "jining");
   std::unique_ptr<testing::RedisServer> redis_server_;
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<RedisSessions> sessions_;

@@ -1315,6 +1315,8 @@ void Derive(const Message& here, const Locator& at, const std::string& prefix,
         } else {
           set_string("1001 characters", Chinese(1001));
           set_string("a control character", "bell\x07");
+          // Shows as "王芳2013" (U+202E reverses what follows).
+          set_string("a bidirectional override", "王芳\u202e3102");
         }
         break;
       case FieldDescriptor::CPPTYPE_INT32:
@@ -1354,6 +1356,27 @@ void Derive(const Message& here, const Locator& at, const std::string& prefix,
         break;
     }
   }
+}
+
+// Every bad case of a method: the empty request (when that is not valid), the
+// derived ones, then the table's; `generated` is how many come before the
+// table's.
+std::vector<BadCase> CasesOf(const MethodSpec& spec, size_t* generated) {
+  std::vector<BadCase> cases;
+  if (!spec.empty_field.empty()) {
+    cases.emplace_back("the empty request", spec.empty_field,
+                       [](Message& message) { message.Clear(); });
+  }
+  std::vector<BadCase> derived;
+  Derive(*spec.valid, {}, "", derived);
+  for (BadCase& bad : derived) {
+    if (spec.not_derived.count(bad.field) > 0) continue;
+    bad.what = absl::StrCat(bad.what, " (derived)");
+    cases.push_back(std::move(bad));
+  }
+  *generated = cases.size();
+  cases.insert(cases.end(), spec.cases.begin(), spec.cases.end());
+  return cases;
 }
 
 // Whether `descriptor` has a field that could hold a bad value (anything but
@@ -1618,6 +1641,21 @@ class BadInputTest : public ::testing::Test {
                 method.server_streaming());
   }
 
+  // The same with `token` ("": none) instead of an account's.
+  static Answer SendWithToken(const MethodDescriptor& method,
+                              const std::string& token,
+                              const std::string& body) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    if (!token.empty()) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    }
+    return Call(world_->kepud().channel(), context,
+                absl::StrCat("/", FullName(method)), body,
+                method.server_streaming());
+  }
+
   // The principal of an account, with its grants (from WhoAmI).
   static v1::Principal PrincipalOf(const std::string& who) {
     v1::User user;
@@ -1643,6 +1681,27 @@ class BadInputTest : public ::testing::Test {
       if (service != nullptr) services.push_back(service);
     }
     return services;
+  }
+
+  // A method the server implements, with its bad-input cases.
+  struct Implemented {
+    const ServiceDescriptor* service;
+    const MethodDescriptor* method;
+    const MethodSpec* spec;
+  };
+  // Every one, in the order the server offers them (methods without cases are
+  // the coverage test's to report).
+  static std::vector<Implemented> ImplementedMethods() {
+    std::vector<Implemented> methods;
+    for (const ServiceDescriptor* service : KepuServices()) {
+      if (NotYetImplemented().count(service->full_name()) > 0) continue;
+      for (int m = 0; m < service->method_count(); ++m) {
+        auto it = specs_->find(FullName(*service->method(m)));
+        if (it == specs_->end()) continue;
+        methods.push_back({service, service->method(m), &it->second});
+      }
+    }
+    return methods;
   }
 
   static World* world_;
@@ -1732,85 +1791,68 @@ TEST_F(BadInputTest, EveryRpcRefusesBadInputNamingTheFieldAndWritesNothing) {
   };
   std::map<std::string, Tally> tallies;
 
-  for (const ServiceDescriptor* service : KepuServices()) {
-    if (NotYetImplemented().count(service->full_name()) > 0) continue;
-    for (int m = 0; m < service->method_count(); ++m) {
-      const MethodDescriptor& method = *service->method(m);
-      const std::string name = FullName(method);
-      auto it = specs_->find(name);
-      if (it == specs_->end()) continue;  // reported by the coverage test
-      const MethodSpec& spec = it->second;
-      Tally& tally = tallies[service->name()];
-      ++tally.methods;
+  for (const Implemented& implemented : ImplementedMethods()) {
+    const MethodDescriptor& method = *implemented.method;
+    const MethodSpec& spec = *implemented.spec;
+    const std::string name = FullName(method);
+    Tally& tally = tallies[implemented.service->name()];
+    ++tally.methods;
 
-      const absl::Status valid = spec.validate(*spec.valid);
-      EXPECT_TRUE(valid.ok()) << name << ": the table's valid request is "
-                              << "refused: " << valid;
-      if (!valid.ok()) continue;
+    const absl::Status valid = spec.validate(*spec.valid);
+    EXPECT_TRUE(valid.ok()) << name << ": the table's valid request is "
+                            << "refused: " << valid;
+    if (!valid.ok()) continue;
 
-      std::vector<BadCase> cases;
-      if (!spec.empty_field.empty()) {
-        cases.emplace_back("the empty request", spec.empty_field,
-                           [](Message& message) { message.Clear(); });
+    if (spec.empty_field.empty()) {
+      std::unique_ptr<Message> empty(spec.valid->New());
+      EXPECT_TRUE(spec.validate(*empty).ok())
+          << name << ": the empty request is refused; name its field";
+    }
+    size_t generated = 0;
+    const std::vector<BadCase> cases = CasesOf(spec, &generated);
+
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const BadCase& bad = cases[i];
+      const std::string label =
+          absl::StrCat(name, " with ", bad.field, ": ", bad.what);
+      std::unique_ptr<Message> request(spec.valid->New());
+      request->CopyFrom(*spec.valid);
+      bad.change(*request);
+      const absl::Status local = spec.validate(*request);
+      if (bad.refused_by_domain) {
+        EXPECT_TRUE(local.ok())
+            << label << ": meant for the domain, but the validator refuses "
+            << "it: " << local;
+      } else if (local.ok() && !method.server_streaming()) {
+        // Not sent: a request the validator accepts would be carried out.
+        ADD_FAILURE() << label << ": the validator accepts it";
+        continue;
+      }
+      const std::string& who = bad.caller.empty() ? spec.caller : bad.caller;
+      const Answer answer = Send(method, who, request->SerializeAsString());
+      if (i >= generated) {
+        ++(bad.refused_by_domain ? tally.domain : tally.hand);
+      } else if (i == 0 && !spec.empty_field.empty()) {
+        ++tally.empty;
       } else {
-        std::unique_ptr<Message> empty(spec.valid->New());
-        EXPECT_TRUE(spec.validate(*empty).ok())
-            << name << ": the empty request is refused; name its field";
+        ++tally.derived;
       }
-      std::vector<BadCase> derived;
-      Derive(*spec.valid, {}, "", derived);
-      for (BadCase& bad : derived) {
-        if (spec.not_derived.count(bad.field) > 0) continue;
-        bad.what = absl::StrCat(bad.what, " (derived)");
-        cases.push_back(std::move(bad));
-      }
-      const size_t generated = cases.size();
-      cases.insert(cases.end(), spec.cases.begin(), spec.cases.end());
+      EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+          << label << ": " << Describe(answer.status);
+      EXPECT_TRUE(absl::StartsWith(answer.status.error_message(),
+                                   absl::StrCat(bad.field, ": ")))
+          << label << ": the message does not start with the field: "
+          << answer.status.error_message();
+      EXPECT_TRUE(answer.messages.empty())
+          << label << ": answered " << answer.messages.size() << " messages";
 
-      for (size_t i = 0; i < cases.size(); ++i) {
-        const BadCase& bad = cases[i];
-        const std::string label =
-            absl::StrCat(name, " with ", bad.field, ": ", bad.what);
-        std::unique_ptr<Message> request(spec.valid->New());
-        request->CopyFrom(*spec.valid);
-        bad.change(*request);
-        const absl::Status local = spec.validate(*request);
-        if (bad.refused_by_domain) {
-          EXPECT_TRUE(local.ok())
-              << label << ": meant for the domain, but the validator refuses "
-              << "it: " << local;
-        } else if (local.ok() && !method.server_streaming()) {
-          // Not sent: a request the validator accepts would be carried out.
-          ADD_FAILURE() << label << ": the validator accepts it";
-          continue;
-        }
-        const std::string& who = bad.caller.empty() ? spec.caller : bad.caller;
-        const Answer answer = Send(method, who, request->SerializeAsString());
-        if (i >= generated) {
-          ++(bad.refused_by_domain ? tally.domain : tally.hand);
-        } else if (i == 0 && !spec.empty_field.empty()) {
-          ++tally.empty;
-        } else {
-          ++tally.derived;
-        }
-        EXPECT_EQ(answer.status.error_code(),
-                  grpc::StatusCode::INVALID_ARGUMENT)
-            << label << ": " << Describe(answer.status);
-        EXPECT_TRUE(absl::StartsWith(answer.status.error_message(),
-                                     absl::StrCat(bad.field, ": ")))
-            << label << ": the message does not start with the field: "
-            << answer.status.error_message();
-        EXPECT_TRUE(answer.messages.empty())
-            << label << ": answered " << answer.messages.size() << " messages";
-
-        const std::string now = Digest();
-        if (now != digest) {
-          const std::map<std::string, std::string> after = Snapshot();
-          ADD_FAILURE() << label << " wrote to Redis: "
-                        << absl::StrJoin(Changed(known, after), ", ");
-          known = after;
-          digest = now;
-        }
+      const std::string now = Digest();
+      if (now != digest) {
+        const std::map<std::string, std::string> after = Snapshot();
+        ADD_FAILURE() << label << " wrote to Redis: "
+                      << absl::StrJoin(Changed(known, after), ", ");
+        known = after;
+        digest = now;
       }
     }
   }
@@ -1833,6 +1875,49 @@ TEST_F(BadInputTest, EveryRpcRefusesBadInputNamingTheFieldAndWritesNothing) {
   std::cout << "  all: " << all.methods << " methods, " << all.empty << " / "
             << all.derived << " / " << all.hand << " / " << all.domain << " = "
             << all.empty + all.derived + all.hand + all.domain << " calls\n";
+}
+
+// Authentication comes before validation: a caller without a valid token
+// learns nothing about its fields. Every bad case of every non-public method,
+// sent with no token and with a well-formed token no session has, answers
+// UNAUTHENTICATED and writes nothing.
+TEST_F(BadInputTest, WithoutAValidTokenEveryBadRequestIsUnauthenticated) {
+  const std::string start_digest = Digest();
+  // "<tenant>.<43 characters of base64url>", the form of a real token.
+  const std::string unknown_token =
+      absl::StrCat("jining.", std::string(43, 'Q'));
+  int calls = 0;
+  int methods = 0;
+  for (const Implemented& implemented : ImplementedMethods()) {
+    const MethodDescriptor& method = *implemented.method;
+    const MethodSpec& spec = *implemented.spec;
+    const std::string name = FullName(method);
+    if (spec.caller.empty()) continue;  // public: no token to check
+    ++methods;
+    size_t generated = 0;
+    std::vector<BadCase> cases = CasesOf(spec, &generated);
+    // And the valid request: the answer must not depend on the fields.
+    cases.emplace_back("the valid request", "", [](Message&) {});
+    for (const BadCase& bad : cases) {
+      std::unique_ptr<Message> request(spec.valid->New());
+      request->CopyFrom(*spec.valid);
+      bad.change(*request);
+      const std::string body = request->SerializeAsString();
+      for (const std::string& token : {std::string(), unknown_token}) {
+        const Answer answer = SendWithToken(method, token, body);
+        ++calls;
+        EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+            << name << " with " << bad.field << ": " << bad.what << ", "
+            << (token.empty() ? "no token" : "an unknown token") << ": "
+            << Describe(answer.status);
+        EXPECT_TRUE(answer.messages.empty()) << name;
+      }
+    }
+  }
+  EXPECT_GT(methods, 70);
+  EXPECT_EQ(Digest(), start_digest);
+  std::cout << "Calls without a valid token: " << calls << " over " << methods
+            << " methods, every one UNAUTHENTICATED\n";
 }
 
 TEST_F(BadInputTest, UndecodableRequestsDoNotCrashTheServerOrWriteAnything) {

@@ -6,12 +6,15 @@
 #include <sys/wait.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "kepu/v1/dispatch.grpc.pb.h"
@@ -23,6 +26,7 @@
 #include "services/core/redis/redis_sessions.h"
 #include "services/core/time_util.h"
 #include "services/directory/redis_directory.h"
+#include "tests/support/freeze_drill.h"
 #include "tests/support/jining_directory.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
@@ -201,28 +205,36 @@ class KepudShutdownTest : public KepudTest {
  protected:
   void SetUp() override {
     // No watchdog either: its script, held by CLIENT PAUSE WRITE, would be
-    // the blocked client the test waits for instead of the call.
-    Start({"--drain_delay=1s", "--shutdown_timeout=20s", "--watchdog=false"});
+    // the blocked client the test waits for instead of the call. A Redis
+    // timeout longer than the test's pause of writes.
+    Start({"--drain_delay=1s", "--shutdown_timeout=20s", "--watchdog=false",
+           "--redis_timeout=10s"});
   }
 };
 
 TEST_F(KepudShutdownTest, SigtermReportsNotServingAndFinishesCallsInFlight) {
-  // Hold every Redis write for 1.5 seconds (less than kepud's Redis timeout),
+  // Hold every Redis write for 5 seconds (less than kepud's Redis timeout),
   // so the next CreateOrder is in flight for that long: past the 1 second
   // drain.
-  ASSERT_TRUE(client_->Command({"CLIENT", "PAUSE", "1500", "WRITE"}).ok());
+  const absl::Time paused = absl::Now();
+  ASSERT_TRUE(client_->Command({"CLIENT", "PAUSE", "5000", "WRITE"}).ok());
   grpc::Status in_flight_status;
   v1::Order in_flight_order;
   std::thread call([&] {
     in_flight_status = orders_->CreateOrder(
         Context().get(), NewOrder("e2e-inflight-1"), &in_flight_order);
   });
-  // Wait until kepud's write is parked in Redis.
-  while (true) {
+  absl::Cleanup join_call = [&] { call.join(); };
+  // Wait until kepud's write is parked in Redis; if it is not by the time
+  // the pause nearly ends, it never will be.
+  for (;;) {
     absl::StatusOr<RedisReply> info = client_->Command({"INFO", "clients"});
-    ASSERT_TRUE(info.ok());
+    ASSERT_TRUE(info.ok()) << info.status();
     if (absl::StrContains(info->Str(), "blocked_clients:1")) break;
-    std::this_thread::yield();
+    ASSERT_LT(absl::Now() - paused, absl::Seconds(4))
+        << "kepud's write did not reach Redis:\n"
+        << info->Str();
+    absl::SleepFor(absl::Milliseconds(5));
   }
 
   kepud_->Signal(SIGTERM);
@@ -235,7 +247,7 @@ TEST_F(KepudShutdownTest, SigtermReportsNotServingAndFinishesCallsInFlight) {
   EXPECT_EQ(Health("kepu.v1.OrderService"),
             grpc::health::v1::HealthCheckResponse::NOT_SERVING);
 
-  call.join();
+  std::move(join_call).Invoke();
   EXPECT_TRUE(in_flight_status.ok()) << in_flight_status.error_message();
   EXPECT_EQ(in_flight_order.state(), v1::ORDER_STATE_SUBMITTED);
   absl::StatusOr<int> exit_status = kepud_->Wait(absl::Seconds(30));
@@ -328,6 +340,9 @@ TEST_F(KepudTest, ReflectionListsTheServices) {
   // encoded by hand.
   grpc::GenericStub stub(channel_);
   grpc::ClientContext context;
+  // Each step below waits for kepud: bounded, it fails instead of hanging.
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
   grpc::CompletionQueue queue;
   std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(
       &context,
@@ -383,6 +398,90 @@ TEST_F(KepudTest, RedisDownAnswersUnavailableAndRecoversByItself) {
   } while (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
            absl::Now() < deadline);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// A third fixture: kepud with a short Redis timeout, and more workers than the
+// test has callers, so that no call waits in the work pool's queue (a call
+// queued there waits for a worker before its Redis calls start: that wait is
+// not bounded by the Redis timeout).
+class KepudFrozenRedisTest : public KepudTest {
+ protected:
+  static constexpr absl::Duration kRedisTimeout = absl::Seconds(1);
+  static constexpr int kCallers = 8;
+
+  void SetUp() override {
+    Start(
+        {absl::StrCat("--redis_timeout=", absl::FormatDuration(kRedisTimeout)),
+         absl::StrCat("--workers=", 2 * kCallers)});
+  }
+};
+
+TEST_F(KepudFrozenRedisTest, EveryCallAnswersWithinTheRedisTimeout) {
+  // Redis hung for 6 s under 8 callers that create, read, list and cancel
+  // orders as a client would (resending a move that answered UNAVAILABLE as
+  // it was): every call answers within kepud's Redis timeout plus a quarter,
+  // plus a fixed margin for gRPC; UNAVAILABLE while Redis is frozen; OK again
+  // as soon as it resumes (testing::RunFreezeDrill).
+  struct Caller {
+    std::unique_ptr<v1::OrderService::Stub> stub;
+    // The move in progress, resent as it is until it is acknowledged.
+    std::optional<v1::CreateOrderRequest> create;
+    std::optional<v1::CancelOrderRequest> cancel;
+    v1::Order order;  // the caller's open order, once created
+  };
+  std::vector<Caller> callers(kCallers);
+  for (Caller& caller : callers)
+    caller.stub = v1::OrderService::NewStub(channel_);
+  testing::RunFreezeDrill(
+      *redis_,
+      {.callers = kCallers,
+       .outage = absl::Seconds(6),
+       .limit = kRedisTimeout * 1.25 + absl::Milliseconds(250)},
+      [&](int c, int i) -> testing::CallAnswer {
+        Caller& caller = callers[c];
+        std::string what;
+        grpc::Status status;
+        v1::Order answer;
+        if (caller.order.id().empty()) {
+          if (!caller.create)
+            caller.create = NewOrder(absl::StrCat("frozen-", c, "-", i));
+          what = "CreateOrder";
+          status = caller.stub->CreateOrder(Context().get(), *caller.create,
+                                            &answer);
+          if (status.ok()) {
+            caller.order = answer;
+            caller.create.reset();
+          }
+        } else if (i % 3 == 0) {
+          v1::GetOrderRequest get;
+          get.set_order_id(caller.order.id());
+          what = "GetOrder";
+          status = caller.stub->GetOrder(Context().get(), get, &answer);
+        } else if (i % 3 == 1) {
+          v1::ListOrdersResponse page;
+          what = "ListMyOrders";
+          status = caller.stub->ListMyOrders(Context().get(),
+                                             v1::ListMyOrdersRequest(), &page);
+        } else {
+          if (!caller.cancel) {
+            caller.cancel.emplace();
+            caller.cancel->set_request_id(
+                absl::StrCat("frozen-cancel-", c, "-", i));
+            caller.cancel->set_order_id(caller.order.id());
+            caller.cancel->set_expected_version(caller.order.version());
+            caller.cancel->set_reason("不需要了");
+          }
+          what = "CancelOrder";
+          status = caller.stub->CancelOrder(Context().get(), *caller.cancel,
+                                            &answer);
+          if (status.ok()) {
+            caller.order.Clear();
+            caller.cancel.reset();
+          }
+        }
+        return {static_cast<absl::StatusCode>(status.error_code()),
+                absl::StrCat(what, " (", status.error_message(), ")")};
+      });
 }
 
 }  // namespace

@@ -1,16 +1,20 @@
 // The gateway's pure parts: Connect's code and status mapping, the static
-// file resolver (no way out of the root), and the transcoding from the
-// descriptors. The HTTP server itself is tested through real clients in
+// file resolver (no way out of the root), the transcoding from the
+// descriptors, and the checks of a request's framing. The HTTP server itself
+// is tested over raw sockets in gateway_http_test and through real clients in
 // tests/web.
 #include <filesystem>
 #include <fstream>
 
+#include "boost/asio/error.hpp"
+#include "boost/beast/http/error.hpp"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "kepu/v1/orders.pb.h"
 #include "services/gateway/connect_protocol.h"
 #include "services/gateway/method_table.h"
+#include "services/gateway/request_framing.h"
 #include "services/gateway/static_files.h"
 
 namespace kepu::gateway {
@@ -217,6 +221,29 @@ TEST_F(MethodTableTest, JsonTakesBothNameFormsAndRejectsUnknownFields) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(MethodTableTest, TextThatIsNotUtf8IsRefusedNamingTheField) {
+  const RpcMethod& create = *table_.Find("/kepu.v1.OrderService/CreateOrder");
+  v1::CreateOrderRequest request;
+  request.set_request_id("r-1234567");
+  request.mutable_draft()->mutable_contact()->set_name("潘文");
+  std::string good = request.SerializeAsString();
+  ASSERT_TRUE(RequestFromBinary(create, good).ok());
+  // The name's last byte cut off: a truncated character, deep in the draft.
+  const size_t at = good.find("潘文");
+  ASSERT_NE(at, std::string::npos);
+  std::string bad = good;
+  bad[at + 5] = '\x41';
+  absl::StatusOr<grpc::ByteBuffer> refused = RequestFromBinary(create, bad);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(),
+            "draft.contact.name: is not valid UTF-8");
+
+  const RpcMethod& watch = *table_.Find("/kepu.v1.OrderService/WatchOrder");
+  EXPECT_EQ(
+      RequestFromQuery(watch, {{"order_id", "01\xff"}}, {}).status().message(),
+      "order_id: is not valid UTF-8");
+}
+
 TEST_F(MethodTableTest, QueryParametersNameTopLevelFields) {
   const RpcMethod& watch = *table_.Find("/kepu.v1.OrderService/WatchOrder");
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
@@ -244,6 +271,143 @@ TEST_F(MethodTableTest, QueryParametersNameTopLevelFields) {
       RequestFromQuery(watch, {{"order_id", R"(a","afterEventId":"1)"}}, {});
   ASSERT_TRUE(quoted.ok()) << quoted.status();
   EXPECT_EQ(ToJson(**quoted), R"({"orderId":"a\",\"afterEventId\":\"1"})");
+}
+
+TEST(RequestFramingTest, FindsTheEndOfAHeadWhateverItsLinesEndIn) {
+  EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n\r\nnext"), 27u);
+  EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\r\n\r\n"), 18u);
+  EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\nHost: a\n\n"), 24u);
+  EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n\n"), 26u);
+  EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n"), std::nullopt);
+  EXPECT_EQ(FindHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n\r"), std::nullopt);
+  EXPECT_EQ(FindHeadEnd(""), std::nullopt);
+}
+
+TEST(RequestFramingTest, AcceptsWellFormedHeads) {
+  for (absl::string_view head : {
+           "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+           "GET /sse/x?a=%E7%AB%B9&b=1 HTTP/1.1\r\nhost:a\r\nX-A:\t b "
+           "\t\r\n\r\n",
+           "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+           "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n",
+           "GET / HTTP/1.0\r\n\r\n",
+           // obs-text is allowed in a value, but for the headers passed on
+           // as text.
+           "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: \xe7\xab\xb9\r\n\r\n",
+       }) {
+    EXPECT_EQ(CheckRequestHead(head, 16384), std::nullopt) << head;
+  }
+}
+
+TEST(RequestFramingTest, RefusesNamingWhatIsWrong) {
+  struct Case {
+    std::string head;
+    int status;
+    std::string message;
+  };
+  const std::string get = "GET / HTTP/1.1\r\nHost: a\r\n";
+  const Case cases[] = {
+      {"GET /\r\n\r\n", 400,
+       "the request line \"GET /\" is not \"METHOD TARGET HTTP/1.1\""},
+      {"GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", 400,
+       "the request line \"GET / HTTP/1.1 x\" is not \"METHOD TARGET "
+       "HTTP/1.1\" (one space between the parts)"},
+      {"G@T / HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+       "the request line: the method \"G@T\" is not a token"},
+      {"GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400,
+       "the request line: the version \"HTTP/1.x\" is not HTTP/1.1"},
+      {"GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505,
+       "the request line: HTTP/3.0 is not supported; use HTTP/1.1"},
+      {"GET /\x7f HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+       "the request line holds the byte 0x7f; it must be \"METHOD TARGET "
+       "HTTP/1.1\" in printable ASCII"},
+      {"GET / HTTP/1.1\nHost: a\r\n\r\n", 400,
+       "the request line ends in LF alone; lines end in CRLF"},
+      {get + "X: a\n\r\n", 400,
+       "x: the line ends in LF alone; lines end in CRLF"},
+      {get + "\n", 400,
+       "the empty line that ends the headers is LF alone; lines end in CRLF"},
+      {get + "X: a\x7f\r\n\r\n", 400, "x: holds the control byte 0x7f"},
+      {get + "X: a\rb\r\n\r\n", 400, "x: holds the control byte 0x0d"},
+      {get + "X: a\r\r\n\r\n", 400, "x: holds the control byte 0x0d"},
+      {get + "X: a\r\n\tb\r\n\r\n", 400,
+       "x: continued on a line that starts with whitespace (obs-fold), which "
+       "is not accepted"},
+      {"GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400,
+       "the first header line starts with whitespace"},
+      {get + "X\r\n\r\n", 400, "the header line \"X\" has no colon"},
+      {get + ": a\r\n\r\n", 400, "the header name \"\" is not a token"},
+      {get + "X\xff: a\r\n\r\n", 400,
+       "the header name \"X\\xff\" is not a token"},
+      {get + "X-A\t: a\r\n\r\n", 400,
+       "x-a: whitespace between the header's name and its colon"},
+      {get + "Authorization: Bearer \xc3\xa9\r\n\r\n", 400,
+       "authorization: must be printable ASCII"},
+      {get + "X-Kepu-Tenant: jin\tning\r\n\r\n", 400,
+       "x-kepu-tenant: must be printable ASCII"},
+      {get + "Last-Event-ID: 17\xff-0\r\n\r\n", 400,
+       "last-event-id: must be printable ASCII"},
+      {"GET / HTTP/1.1\r\n\r\n", 400,
+       "host: missing; an HTTP/1.1 request must send it"},
+      {get + "host: b\r\n\r\n", 400, "host: sent more than once"},
+      {get + "Content-Length: 1\r\ncontent-length: 1\r\n\r\n", 400,
+       "content-length: sent more than once"},
+      {get + "Content-Length: 1,1\r\n\r\n", 400,
+       "content-length: \"1,1\" is not a number of bytes"},
+      {get + "Content-Length: 1234567890123456789\r\n\r\n", 400,
+       "content-length: \"1234567890123456789\" is not a number of bytes"},
+      {get + "Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+       "transfer-encoding and content-length: a request carries one or the "
+       "other, not both"},
+      {get + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+       400, "transfer-encoding: sent more than once"},
+      {get + "Transfer-Encoding: chunked, gzip\r\n\r\n", 400,
+       "transfer-encoding: only chunked is accepted, not \"chunked, gzip\""},
+      {"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+       "transfer-encoding: not accepted in HTTP/1.0"},
+  };
+  for (const Case& c : cases) {
+    std::optional<BadFraming> bad = CheckRequestHead(c.head, 16384);
+    ASSERT_TRUE(bad.has_value()) << c.head;
+    EXPECT_EQ(bad->http_status, c.status) << c.head;
+    EXPECT_EQ(bad->message, c.message) << c.head;
+  }
+}
+
+TEST(RequestFramingTest, SizeLimitsNameTheRequestLineOrTheHeaders) {
+  const std::string line = absl::StrCat("GET /", std::string(100, 'a'));
+  std::optional<BadFraming> long_line = CheckHeadSoFar(line, 64);
+  ASSERT_TRUE(long_line.has_value());
+  EXPECT_EQ(long_line->http_status, 414);
+  EXPECT_EQ(long_line->message, "the request line is longer than 64 bytes");
+  const std::string head =
+      absl::StrCat("GET / HTTP/1.1\r\nX: ", std::string(100, 'a'));
+  std::optional<BadFraming> long_head = CheckHeadSoFar(head, 64);
+  ASSERT_TRUE(long_head.has_value());
+  EXPECT_EQ(long_head->http_status, 431);
+  EXPECT_EQ(CheckRequestHead(absl::StrCat(head, "\r\n\r\n"), 64)->http_status,
+            431);
+  // Up to the limit, a head still arriving is waited for.
+  EXPECT_EQ(CheckHeadSoFar("GET / HTTP/1.1\r\nHost: a\r\n", 64), std::nullopt);
+  EXPECT_EQ(CheckHeadSoFar("GET / HT", 64), std::nullopt);
+  // A byte no request line holds is refused at once.
+  EXPECT_EQ(CheckHeadSoFar("\x16\x03\x01", 64)->message,
+            "the request line holds the byte 0x16; it must be \"METHOD TARGET "
+            "HTTP/1.1\" in printable ASCII");
+}
+
+TEST(RequestFramingTest, BeastsBodyErrorsNameTheChunkedBody) {
+  namespace http = boost::beast::http;
+  EXPECT_THAT(BadChunkedBody(http::error::bad_chunk)->message,
+              ::testing::StartsWith("the chunked body: a chunk size"));
+  EXPECT_THAT(BadChunkedBody(http::error::bad_chunk_extension)->message,
+              ::testing::StartsWith("the chunked body: a chunk's size line"));
+  EXPECT_THAT(BadChunkedBody(http::error::bad_field)->message,
+              ::testing::StartsWith("the chunked body: its trailer section"));
+  // The client went away: nothing to answer.
+  EXPECT_EQ(BadChunkedBody(http::error::partial_message), std::nullopt);
+  EXPECT_EQ(BadChunkedBody(http::error::end_of_stream), std::nullopt);
+  EXPECT_EQ(BadChunkedBody(boost::asio::error::connection_reset), std::nullopt);
 }
 
 }  // namespace

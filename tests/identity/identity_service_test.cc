@@ -37,9 +37,9 @@ class IdentityServiceTest : public ::testing::Test {
         *redis_, *ParseTokenKey(kTokenKey), clock_);
     pool_ = std::make_unique<WorkPool>(4, 64);
     env_ = std::make_unique<ServiceEnv>(
-        ServiceEnv{*pool_, *sessions_, clock_, calls_, "jining"});
-    domains_ =
-        std::make_unique<IdentityDomains>([this](const std::string& tenant) {
+        ServiceEnv{*pool_, *pool_, *sessions_, clock_, calls_, tenants_});
+    domains_ = std::make_unique<IdentityDomains>(
+        tenants_, [this](const std::string& tenant) {
           return std::make_unique<IdentityDomain>(*redis_, tenant, clock_, ids_,
                                                   *sessions_, directory_,
                                                   PasswordCost::Min());
@@ -133,6 +133,7 @@ class IdentityServiceTest : public ::testing::Test {
   IdGenerator ids_{clock_, 7};
   FakeDirectory directory_;
   CallTracker calls_;
+  const Tenants tenants_ = *Tenants::Make({"jining", "heze", "qufu"}, "jining");
   std::unique_ptr<testing::RedisServer> redis_server_;
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<RedisSessions> sessions_;

@@ -10,7 +10,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/support/freeze_drill.h"
 #include "tests/support/redis_server.h"
 
 namespace kepu {
@@ -163,18 +165,116 @@ TEST_F(RedisClientTest,
 
 TEST_F(RedisClientTest, ASlowRedisTimesOutOnceNotTwice) {
   RedisOptions options = server_->ClientOptions(/*connections=*/1);
-  options.command_timeout = absl::Milliseconds(300);
+  options.command_timeout = absl::Seconds(1);
   RedisClient redis(options);
   ASSERT_TRUE(redis.Command({"PING"}).ok());
-  RedisClient admin(server_->ClientOptions());
-  ASSERT_TRUE(admin.Command({"CLIENT", "PAUSE", "1500", "ALL"}).ok());
+  RedisClient admin(server_->ClientOptions(/*connections=*/1));
+  // Writes wait far longer than the timeout: a call retried after its
+  // timeout, or waiting for the pause's end, takes at least twice the timeout.
+  ASSERT_TRUE(admin.Command({"CLIENT", "PAUSE", "20000", "WRITE"}).ok());
   const absl::Time started = absl::Now();
-  absl::StatusOr<RedisReply> reply = redis.Command({"GET", "key"});
+  absl::StatusOr<RedisReply> reply = redis.Command({"SET", "key", "late"});
   const absl::Duration took = absl::Now() - started;
+  ASSERT_TRUE(admin.Command({"CLIENT", "UNPAUSE"}).ok());
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_GE(took, absl::Milliseconds(250));
-  EXPECT_LT(took,
-            absl::Milliseconds(1200));  // not retried into the pause's end
+  EXPECT_GE(took, options.command_timeout * 0.9);  // it did wait for Redis
+  // Once: twice takes two timeouts, and waiting for the pause's end 20 s.
+  // Half a timeout is left for a busy machine (the frozen-Redis test below
+  // holds calls to the contract's quarter).
+  EXPECT_LT(took, options.command_timeout * 1.5);
+  // The SET's late reply ("OK") is never taken for the next call's.
+  reply = redis.Command({"ECHO", "mine"});
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->Str(), "mine");
+}
+
+TEST_F(RedisClientTest, ARedisSlowerThanUsualButWithinTheTimeoutAnswersOk) {
+  // 8 callers on 2 connections, while Redis stalls for a quarter of the
+  // timeout again and again (a slow script, a fork): queued or not, every
+  // call answers, and answers its own.
+  RedisOptions options = server_->ClientOptions(/*connections=*/2);
+  options.command_timeout = absl::Seconds(2);
+  RedisClient redis(options);
+  RedisClient admin(server_->ClientOptions(/*connections=*/1));
+  constexpr int kThreads = 8;
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0};
+  std::atomic<int> failed{0};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        const std::string value = absl::StrCat(t, ":", i);
+        absl::StatusOr<RedisReply> echo = redis.Command({"ECHO", value});
+        ++calls;
+        if (!echo.ok()) {
+          ++failed;
+        } else if (echo->Str() != value) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (int stall = 0; stall < 5; ++stall) {
+    EXPECT_TRUE(admin.Command({"DEBUG", "SLEEP", "0.5"}).ok());
+  }
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  EXPECT_GT(calls.load(), kThreads);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(RedisClientTest, AFrozenRedisAnswersEveryCallWithinTheTimeout) {
+  // A hung Redis for 6 s under 8 callers on 2 shared connections, so that
+  // most calls are queued behind another caller's round trip: every call
+  // answers within the timeout plus a quarter, UNAVAILABLE while Redis is
+  // frozen, and OK again as soon as it resumes (testing::RunFreezeDrill).
+  RedisOptions options = server_->ClientOptions(/*connections=*/2);
+  options.command_timeout = absl::Seconds(1);
+  RedisClient redis(options);
+  const LuaScript echo_script("echo", "return ARGV[1]");
+  testing::RunFreezeDrill(
+      *server_,
+      {.callers = 8,
+       .outage = absl::Seconds(6),
+       .limit = options.command_timeout * 1.25},
+      [&](int caller, int index) -> testing::CallAnswer {
+        // Single commands, pipelines and scripts, each checked to get its
+        // own reply (a late reply taken for another call's would show).
+        const std::string value = absl::StrCat(caller, ":", index);
+        const std::string key = absl::StrCat("k", caller);
+        absl::StatusOr<RedisReply> reply;
+        std::string what;
+        switch (index % 3) {
+          case 0:
+            what = "ECHO";
+            reply = redis.Command({"ECHO", value});
+            break;
+          case 1: {
+            what = "SET and GET";
+            absl::StatusOr<std::vector<RedisReply>> replies =
+                redis.Pipeline({{"SET", key, value}, {"GET", key}});
+            if (replies.ok()) {
+              reply = (*replies)[1];
+            } else {
+              reply = replies.status();
+            }
+            break;
+          }
+          default:
+            what = "EVALSHA";
+            reply = redis.Eval(echo_script, {}, {value});
+        }
+        if (reply.ok() && reply->Str() != value) {
+          return {
+              absl::StatusCode::kDataLoss,
+              absl::StrCat(what, " answered ", reply->Str(), " for ", value)};
+        }
+        return {reply.status().code(),
+                absl::StrCat(what, " (", reply.status().message(), ")")};
+      });
 }
 
 TEST(RedisAddressTest, Parses) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -656,15 +657,19 @@ TEST_F(RedisOrderStoreTest,
   // A writer creates orders and dispatches and claims them, as long as it is
   // let.
   std::thread writer([&] {
+    // How long a call that failed took, counted from before it started.
+    auto failed_after = [&](absl::Time started) {
+      std::lock_guard<std::mutex> lock(mu);
+      slowest_failure = std::max(slowest_failure, absl::Now() - started);
+    };
     for (int i = 0; !stop.load(); ++i) {
+      absl::Time started = absl::Now();
       absl::StatusOr<v1::Order> order = workflow_->Create(
           resident_, NewOrderRequest(clock_.Now(), absl::StrCat("c-", i)));
-      const absl::Time started = absl::Now();
       if (!order.ok()) {
+        failed_after(started);
         if (order.status().code() == absl::StatusCode::kUnavailable) {
           ++unavailable;
-          std::lock_guard<std::mutex> lock(mu);
-          slowest_failure = std::max(slowest_failure, absl::Now() - started);
         } else {
           ++other_errors;
         }
@@ -681,11 +686,15 @@ TEST_F(RedisOrderStoreTest,
       dispatch.fingerprint = std::string(32, 'e');
       dispatch.expected_version = order->version();
       dispatch.department_id = "weijian";
+      started = absl::Now();
       absl::StatusOr<v1::Order> dispatched = workflow_->Act(worker_, dispatch);
       if (dispatched.ok()) {
         std::lock_guard<std::mutex> lock(mu);
         acknowledged.push_back({dispatched->id(), dispatched->version()});
-      } else if (dispatched.status().code() == absl::StatusCode::kUnavailable) {
+        continue;
+      }
+      failed_after(started);
+      if (dispatched.status().code() == absl::StatusCode::kUnavailable) {
         ++unavailable;
       } else {
         ++other_errors;
@@ -693,20 +702,42 @@ TEST_F(RedisOrderStoreTest,
     }
   });
 
+  // However the test ends, the writer stops first.
+  absl::Cleanup stop_writer = [&] {
+    stop = true;
+    writer.join();
+  };
   auto acknowledged_count = [&] {
     std::lock_guard<std::mutex> lock(mu);
     return acknowledged.size();
   };
+  // Whether `reached()` holds within `limit` (generous: the machine may be
+  // busy); polled, as the writer signals nothing.
+  auto within = [](absl::Duration limit, auto reached) {
+    const absl::Time deadline = absl::Now() + limit;
+    while (!reached()) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return true;
+  };
   // Let it write, then pull the plug.
-  while (acknowledged_count() < 200) std::this_thread::yield();
+  ASSERT_TRUE(
+      within(absl::Seconds(30), [&] { return acknowledged_count() >= 200; }))
+      << acknowledged_count() << " moves acknowledged before the crash";
   ASSERT_TRUE(server_->Kill().ok());
-  while (unavailable.load() < 20) std::this_thread::yield();
+  ASSERT_TRUE(
+      within(absl::Seconds(30), [&] { return unavailable.load() >= 20; }))
+      << unavailable.load() << " calls answered UNAVAILABLE with Redis down";
   const size_t during_outage = acknowledged_count();
   ASSERT_TRUE(server_->Restart().ok());
   // The same client recovers by itself: the writer makes progress again.
-  while (acknowledged_count() < during_outage + 50) std::this_thread::yield();
-  stop = true;
-  writer.join();
+  ASSERT_TRUE(
+      within(absl::Seconds(30),
+             [&] { return acknowledged_count() >= during_outage + 50; }))
+      << acknowledged_count() - during_outage
+      << " moves acknowledged after Redis came back";
+  std::move(stop_writer).Invoke();
 
   EXPECT_EQ(other_errors.load(), 0);
   EXPECT_LT(slowest_failure, absl::Seconds(3));  // fail fast, no hang

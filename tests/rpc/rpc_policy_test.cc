@@ -63,5 +63,34 @@ TEST(RpcPolicyTest, RolesAreChecked) {
   EXPECT_EQ(PolicyFor("kepu.v1.OrderService/NoSuchThing"), nullptr);
 }
 
+// The methods whose policy has `column` set.
+std::set<std::string> With(bool RpcPolicy::*column) {
+  std::set<std::string> methods;
+  for (const std::string& method : PolicyMethods()) {
+    if (PolicyFor(method)->*column) methods.insert(method);
+  }
+  return methods;
+}
+
+TEST(RpcPolicyTest, TheCallsThatHashPasswordsRunOnTheSignInPool) {
+  // Written from accounts.h: what hashes a new password or checks one.
+  EXPECT_EQ(With(&RpcPolicy::hashes_password),
+            (std::set<std::string>{"kepu.v1.IdentityService/ChangePassword",
+                                   "kepu.v1.IdentityService/CreateStaffAccount",
+                                   "kepu.v1.IdentityService/Login",
+                                   "kepu.v1.IdentityService/Register"}));
+}
+
+TEST(RpcPolicyTest, TheCallsThatEndOrChangeSessionsAreMarked) {
+  // Written from accounts.h: what ends sessions or changes their grants.
+  EXPECT_EQ(With(&RpcPolicy::changes_sessions),
+            (std::set<std::string>{"kepu.v1.IdentityService/ChangePassword",
+                                   "kepu.v1.IdentityService/DeactivateUser",
+                                   "kepu.v1.IdentityService/GrantRole",
+                                   "kepu.v1.IdentityService/Logout",
+                                   "kepu.v1.IdentityService/RevokeRole",
+                                   "kepu.v1.IdentityService/RevokeSessions"}));
+}
+
 }  // namespace
 }  // namespace kepu

@@ -3,10 +3,43 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace kepu::testing {
+namespace {
+
+// The state letter of /proc/<pid>/stat: 'T' stopped by a signal, 'S'
+// sleeping, 'R' running, ...; '?' when it cannot be read.
+char ProcessState(pid_t pid) {
+  std::ifstream file(absl::StrCat("/proc/", pid, "/stat"));
+  const std::string stat((std::istreambuf_iterator<char>(file)),
+                         std::istreambuf_iterator<char>());
+  // "pid (name) state ...": the name may hold spaces and parentheses.
+  const size_t name_end = stat.rfind(')');
+  if (name_end == std::string::npos || name_end + 2 >= stat.size()) return '?';
+  return stat[name_end + 2];
+}
+
+// Waits until `pid` is stopped (or until it no longer is), for at most 10 s.
+absl::Status AwaitStopped(pid_t pid, bool stopped) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while ((ProcessState(pid) == 'T') != stopped) {
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "redis-server ", pid, stopped ? " did not stop" : " did not resume",
+          " within 10 s (state ", std::string(1, ProcessState(pid)), ")"));
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
     RedisServerOptions options) {
@@ -46,6 +79,7 @@ absl::Status RedisServer::Launch() {
 }
 
 RedisServer::~RedisServer() {
+  if (frozen_) (void)Thaw();  // a stopped process would not heed SIGTERM
   if (process_ != nullptr) {
     process_->Signal(SIGTERM);
     (void)process_->Wait(absl::Seconds(10));
@@ -71,11 +105,26 @@ RedisOptions RedisServer::ClientOptions(int connections) const {
 
 absl::Status RedisServer::Kill() {
   if (process_ == nullptr) return absl::FailedPreconditionError("not running");
-  process_->Signal(SIGKILL);
+  process_->Signal(SIGKILL);  // ends a stopped process too
+  frozen_ = false;
   absl::StatusOr<int> status = process_->Wait(absl::Seconds(10));
   if (!status.ok()) return status.status();
   process_.reset();
   return absl::OkStatus();
+}
+
+absl::Status RedisServer::Freeze() {
+  if (process_ == nullptr) return absl::FailedPreconditionError("not running");
+  process_->Signal(SIGSTOP);
+  frozen_ = true;
+  return AwaitStopped(process_->pid(), true);
+}
+
+absl::Status RedisServer::Thaw() {
+  if (process_ == nullptr) return absl::FailedPreconditionError("not running");
+  process_->Signal(SIGCONT);
+  frozen_ = false;
+  return AwaitStopped(process_->pid(), false);
 }
 
 absl::Status RedisServer::Restart() {

@@ -39,6 +39,13 @@ class RedisServer {
   // ready.
   absl::Status Restart();
 
+  // Stops the server with SIGSTOP and returns once it is stopped: it reads and
+  // answers nothing, yet the kernel still accepts TCP connections for it (as a
+  // hung Redis behaves). The destructor and Kill thaw it first if needed.
+  absl::Status Freeze();
+  // Resumes a frozen server with SIGCONT and returns once it runs again.
+  absl::Status Thaw();
+
  private:
   explicit RedisServer(RedisServerOptions options)
       : options_(std::move(options)) {}
@@ -48,6 +55,7 @@ class RedisServer {
   int port_ = 0;
   std::string dir_;
   std::unique_ptr<Subprocess> process_;
+  bool frozen_ = false;
 };
 
 }  // namespace kepu::testing

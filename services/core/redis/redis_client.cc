@@ -1,8 +1,11 @@
 #include "services/core/redis/redis_client.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -85,49 +88,142 @@ void LuaScript::SetSha(std::string sha) const {
 
 // RedisClient
 
-// One caller's commands, and what came back.
+namespace {
+
+// Sets the socket's SO_SNDTIMEO or SO_RCVTIMEO (`option`, last set to `armed`)
+// so that one blocking write or read ends by `deadline`; false when it has
+// passed. The time left is rounded down to `step`, so successive round trips
+// (whose leaders have nearly the whole timeout left) find the socket set
+// already and save the system call; a read may end up to one step early.
+bool ArmTimeout(int fd, int option, absl::Duration& armed, absl::Time deadline,
+                absl::Duration step) {
+  const absl::Duration left = deadline - absl::Now();
+  if (left < absl::Microseconds(1)) return false;
+  const absl::Duration wanted =
+      absl::Floor(left, left >= step ? step : absl::Microseconds(1));
+  if (wanted == armed) return true;
+  const timeval timeout = absl::ToTimeval(wanted);
+  if (setsockopt(fd, SOL_SOCKET, option, &timeout, sizeof(timeout)) != 0) {
+    return false;
+  }
+  armed = wanted;
+  return true;
+}
+
+// How I/O on a connection ended.
+enum class Io { kOk, kTimedOut, kFailed };
+
+// Why hiredis I/O failed: a socket timeout (EAGAIN on a blocking socket) is
+// the deadline passing, anything else a broken connection.
+Io FailureOf(const redisContext& context) {
+  return context.err == REDIS_ERR_IO &&
+                 (errno == EAGAIN || errno == EWOULDBLOCK)
+             ? Io::kTimedOut
+             : Io::kFailed;
+}
+
+}  // namespace
+
+// One caller's commands, and what came back. Shared by the caller and the
+// queue or batch that holds it: a leader may still write into a request whose
+// caller has left at its deadline.
 struct RedisClient::Request {
   // The commands in Redis protocol, ready to send.
   std::string wire;
   size_t commands = 0;
-  // Set by the leader that sent the request, then `done`.
+  // The caller leaves then, answered or not.
+  absl::Time deadline;
+  // Set by the leader that takes the request, then `done`.
   std::vector<RedisReply> replies;
   absl::Status status;
   // The connection had worked before this round trip broke it.
   bool stale = false;
-  bool done = false;  // guarded by the connection's mutex
+  // Guarded by the connection's mutex:
+  bool done = false;
+  bool lead = false;  // chosen to lead the next round trip
 };
 
 struct RedisClient::Connection {
+  // See ArmTimeout.
+  explicit Connection(absl::Duration timeout_step) : step(timeout_step) {}
+
   absl::Mutex mu;
   // A leader is sending and reading on this connection.
   bool busy ABSL_GUARDED_BY(mu) = false;
-  // Requests waiting for the next round trip.
-  std::vector<Request*> queue ABSL_GUARDED_BY(mu);
+  // Requests waiting for the next round trip; between round trips, one of
+  // them is chosen to lead it (Request::lead).
+  std::vector<std::shared_ptr<Request>> queue ABSL_GUARDED_BY(mu);
 
   // Touched only by the current leader.
   redisContext* context = nullptr;
   // The connection has answered before (an I/O error may mean it went stale).
   bool used = false;
+  // The socket's SO_SNDTIMEO and SO_RCVTIMEO as last set (zero: not set).
+  absl::Duration send_timeout;
+  absl::Duration receive_timeout;
+  const absl::Duration step;
+
+  // Writes what was appended to the context, by `deadline`.
+  Io Flush(absl::Time deadline) {
+    int written = 0;
+    while (written == 0) {
+      if (!ArmTimeout(context->fd, SO_SNDTIMEO, send_timeout, deadline, step)) {
+        return Io::kTimedOut;
+      }
+      if (redisBufferWrite(context, &written) != REDIS_OK) {
+        return FailureOf(*context);
+      }
+    }
+    return Io::kOk;
+  }
+
+  // Reads the next reply into `*reply`, by `deadline`. (redisGetReply would
+  // wait up to the socket's timeout on every read.)
+  Io Read(absl::Time deadline, void** reply) {
+    *reply = nullptr;
+    if (redisGetReplyFromReader(context, reply) != REDIS_OK) return Io::kFailed;
+    while (*reply == nullptr) {
+      if (!ArmTimeout(context->fd, SO_RCVTIMEO, receive_timeout, deadline,
+                      step)) {
+        return Io::kTimedOut;
+      }
+      if (redisBufferRead(context) != REDIS_OK) return FailureOf(*context);
+      if (redisGetReplyFromReader(context, reply) != REDIS_OK) {
+        return Io::kFailed;
+      }
+    }
+    return Io::kOk;
+  }
 
   void Break() {
     if (context != nullptr) redisFree(context);
     context = nullptr;
     used = false;
+    send_timeout = receive_timeout = absl::ZeroDuration();
   }
   ~Connection() { Break(); }
 };
 
 RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {
   const int count = options_.connections > 0 ? options_.connections : 1;
+  const absl::Duration step =
+      std::max(options_.command_timeout / 64, absl::Microseconds(1));
   for (int i = 0; i < count; ++i) {
-    connections_.push_back(std::make_unique<Connection>());
+    connections_.push_back(std::make_unique<Connection>(step));
   }
 }
 
 RedisClient::~RedisClient() = default;
 
-absl::Status RedisClient::EnsureConnected(Connection& connection) {
+absl::Status RedisClient::TimedOut() const {
+  return Unavailable(
+      absl::StrCat("no answer within ",
+                   absl::FormatDuration(options_.command_timeout)),
+      options_);
+}
+
+absl::Status RedisClient::EnsureConnected(Connection& connection,
+                                          absl::Time deadline) {
   if (connection.context != nullptr) return absl::OkStatus();
   {
     absl::MutexLock lock(&down_mu_);
@@ -135,7 +231,10 @@ absl::Status RedisClient::EnsureConnected(Connection& connection) {
       return Unavailable("down (retrying shortly)", options_);
     }
   }
-  const timeval connect_timeout = absl::ToTimeval(options_.connect_timeout);
+  const absl::Duration left = deadline - absl::Now();
+  if (left < absl::Milliseconds(1)) return TimedOut();
+  const timeval connect_timeout =
+      absl::ToTimeval(std::min(options_.connect_timeout, left));
   redisContext* context = redisConnectWithTimeout(
       options_.host.c_str(), options_.port, connect_timeout);
   if (context == nullptr || context->err != 0) {
@@ -146,18 +245,21 @@ absl::Status RedisClient::EnsureConnected(Connection& connection) {
     down_until_ = absl::Now() + options_.reconnect_backoff;
     return Unavailable(absl::StrCat("cannot connect: ", error), options_);
   }
-  const timeval command_timeout = absl::ToTimeval(options_.command_timeout);
-  redisSetTimeout(context, command_timeout);
   redisEnableKeepAlive(context);
   connection.context = context;
   if (!options_.password.empty()) {
-    auto* reply = static_cast<redisReply*>(
-        redisCommand(context, "AUTH %b", options_.password.data(),
-                     options_.password.size()));
-    const bool ok = reply != nullptr && reply->type != REDIS_REPLY_ERROR;
+    void* reply = nullptr;
+    Io io = redisAppendCommand(context, "AUTH %b", options_.password.data(),
+                               options_.password.size()) == REDIS_OK
+                ? connection.Flush(deadline)
+                : Io::kFailed;
+    if (io == Io::kOk) io = connection.Read(deadline, &reply);
+    const bool ok = io == Io::kOk &&
+                    static_cast<redisReply*>(reply)->type != REDIS_REPLY_ERROR;
     if (reply != nullptr) freeReplyObject(reply);
     if (!ok) {
       connection.Break();
+      if (io == Io::kTimedOut) return TimedOut();
       return Unavailable("authentication failed", options_);
     }
   }
@@ -165,41 +267,70 @@ absl::Status RedisClient::EnsureConnected(Connection& connection) {
 }
 
 void RedisClient::RoundTrip(Connection& connection,
-                            const std::vector<Request*>& batch) {
+                            const std::vector<std::shared_ptr<Request>>& batch,
+                            absl::Time deadline) {
+  // A request whose caller has left (or is leaving) at its deadline is not
+  // sent: its commands never run.
+  const absl::Time now = absl::Now();
+  bool any = false;
+  for (const std::shared_ptr<Request>& request : batch) {
+    if (request->deadline <= now) {
+      request->status = TimedOut();
+    } else {
+      any = true;
+    }
+  }
+  if (!any) return;
   auto fail_all = [&](const absl::Status& status, bool stale) {
-    for (Request* request : batch) {
-      if (request->replies.size() == request->commands) continue;
+    for (const std::shared_ptr<Request>& request : batch) {
+      if (!request->status.ok() ||
+          request->replies.size() == request->commands) {
+        continue;
+      }
       request->status = status;
       request->stale = stale;
     }
   };
-  if (absl::Status connected = EnsureConnected(connection); !connected.ok()) {
+  // Past the deadline, or broken: close the connection, so that no late reply
+  // is read as the answer to a later command.
+  auto drop = [&](Io io) {
+    const std::string error = io == Io::kTimedOut ? ""
+                              : connection.context->err != 0
+                                  ? connection.context->errstr
+                                  : "no reply";
+    // A connection that worked before and now finds the other end gone went
+    // stale (Redis restarted); a timeout is Redis being slow, not stale.
+    const bool stale =
+        connection.used && connection.context->err == REDIS_ERR_EOF;
+    connection.Break();
+    fail_all(io == Io::kTimedOut ? TimedOut() : Unavailable(error, options_),
+             stale);
+  };
+  if (absl::Status connected = EnsureConnected(connection, deadline);
+      !connected.ok()) {
     fail_all(connected, false);
     return;
   }
   redisContext* context = connection.context;
-  for (const Request* request : batch) {
+  for (const std::shared_ptr<Request>& request : batch) {
+    if (!request->status.ok()) continue;
     if (redisAppendFormattedCommand(context, request->wire.data(),
                                     request->wire.size()) != REDIS_OK) {
-      const std::string error = context->errstr;
-      const bool stale = connection.used;
-      connection.Break();
-      fail_all(Unavailable(error, options_), stale);
+      drop(Io::kFailed);
       return;
     }
   }
-  for (Request* request : batch) {
+  if (Io io = connection.Flush(deadline); io != Io::kOk) {
+    drop(io);
+    return;
+  }
+  for (const std::shared_ptr<Request>& request : batch) {
+    if (!request->status.ok()) continue;
     request->replies.reserve(request->commands);
     while (request->replies.size() < request->commands) {
       void* raw = nullptr;
-      if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
-        const std::string error =
-            context->err != 0 ? context->errstr : "no reply";
-        // A connection that worked before and now finds the other end gone went
-        // stale (Redis restarted); a timeout is Redis being slow, not stale.
-        const bool stale = connection.used && context->err == REDIS_ERR_EOF;
-        connection.Break();
-        fail_all(Unavailable(error, options_), stale);
+      if (Io io = connection.Read(deadline, &raw); io != Io::kOk) {
+        drop(io);
         return;
       }
       auto root = std::shared_ptr<const redisReply>(
@@ -213,37 +344,71 @@ void RedisClient::RoundTrip(Connection& connection,
   }
 }
 
-void RedisClient::Submit(Request& request) {
+bool RedisClient::Submit(const std::shared_ptr<Request>& request) {
   Connection& connection =
       *connections_[next_connection_.fetch_add(1, std::memory_order_relaxed) %
                     connections_.size()];
   absl::MutexLock lock(&connection.mu);
-  connection.queue.push_back(&request);
+  connection.queue.push_back(request);
+  // Between round trips, the queued caller with the latest deadline is
+  // chosen to lead the next one, as a leader reads the replies of its whole
+  // batch but only until its own deadline; a caller that arrives before it
+  // wakes up (with a later deadline still) leads instead.
+  auto choose_leader =
+      [&connection]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection.mu) {
+        if (connection.queue.empty()) return;
+        (*std::max_element(connection.queue.begin(), connection.queue.end(),
+                           [](const std::shared_ptr<Request>& a,
+                              const std::shared_ptr<Request>& b) {
+                             return a->deadline < b->deadline;
+                           }))
+            ->lead = true;
+      };
   if (connection.busy) {
-    // A leader is in a round trip: it (or the next leader) sends ours.
-    auto answered_or_free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection.mu) {
-      return request.done || !connection.busy;
+    // A round trip is under way: its leader, or the next, sends ours.
+    auto leading = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection.mu) {
+      return request->lead && !connection.busy;
     };
-    connection.mu.Await(absl::Condition(&answered_or_free));
-    if (request.done) return;
-    // The leader left with our request still queued: lead the next round trip.
+    auto answered_or_leading =
+        [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection.mu) {
+          return request->done || leading();
+        };
+    connection.mu.AwaitWithDeadline(absl::Condition(&answered_or_leading),
+                                    request->deadline);
+    if (request->done) return true;
+    if (!leading() || absl::Now() >= request->deadline) {
+      // The deadline came first. Still queued, the request is taken back and
+      // never sent; already sent, its leader reads its replies into it for
+      // nobody.
+      auto queued =
+          std::find(connection.queue.begin(), connection.queue.end(), request);
+      if (queued != connection.queue.end()) connection.queue.erase(queued);
+      if (request->lead && !connection.busy) choose_leader();
+      return false;
+    }
   }
+  // Lead one round trip: ours and whatever is queued.
   connection.busy = true;
-  while (!request.done) {
-    std::vector<Request*> batch;
-    batch.swap(connection.queue);
-    connection.mu.Unlock();
-    RoundTrip(connection, batch);
-    connection.mu.Lock();
-    for (Request* answered : batch) answered->done = true;
+  std::vector<std::shared_ptr<Request>> batch;
+  batch.swap(connection.queue);
+  connection.mu.Unlock();
+  RoundTrip(connection, batch, request->deadline);
+  connection.mu.Lock();
+  for (const std::shared_ptr<Request>& answered : batch) {
+    answered->done = true;
+    answered->lead = false;
   }
   connection.busy = false;
+  choose_leader();
+  return true;
 }
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::Send(
-    const std::vector<std::vector<absl::string_view>>& commands) {
-  Request request;
-  request.commands = commands.size();
+    const std::vector<std::vector<absl::string_view>>& commands,
+    absl::Time deadline) {
+  auto request = std::make_shared<Request>();
+  request->deadline = deadline;
+  request->commands = commands.size();
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
   for (const auto& command : commands) {
@@ -257,52 +422,60 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::Send(
     const int length = redisFormatCommandArgv(
         &formatted, static_cast<int>(argv.size()), argv.data(), lengths.data());
     if (length < 0) return absl::InternalError("cannot format a redis command");
-    request.wire.append(formatted, static_cast<size_t>(length));
+    request->wire.append(formatted, static_cast<size_t>(length));
     redisFreeCommand(formatted);
   }
-  Submit(request);
-  if (request.status.ok()) {
-    // Redis answering "not now" (loading its data after a restart, a replica
-    // after a failover, a busy script) is unavailability, not an answer.
-    for (const RedisReply& reply : request.replies) {
-      if (reply.IsError() && IsTransientError(reply.Str())) {
-        return Unavailable(reply.Str(), options_);
-      }
+  for (int attempt = 0;; ++attempt) {
+    if (!Submit(request)) return TimedOut();
+    if (request->status.ok()) break;
+    if (!request->stale || attempt > 0) return request->status;
+    // The connection went stale (Redis restarted): once more on a fresh one,
+    // by the same deadline. (The answered request may still be in its
+    // leader's hands, so the retry is a new one.)
+    auto retry = std::make_shared<Request>();
+    retry->deadline = deadline;
+    retry->commands = request->commands;
+    retry->wire = std::move(request->wire);
+    request = std::move(retry);
+  }
+  // Redis answering "not now" (loading its data after a restart, a replica
+  // after a failover, a busy script) is unavailability, not an answer.
+  for (const RedisReply& reply : request->replies) {
+    if (reply.IsError() && IsTransientError(reply.Str())) {
+      return Unavailable(reply.Str(), options_);
     }
   }
-  if (!request.status.ok() && request.stale) {
-    // The connection went stale (Redis restarted): once more on a fresh one.
-    request.replies.clear();
-    request.status = absl::OkStatus();
-    request.stale = false;
-    request.done = false;
-    Submit(request);
-  }
-  if (!request.status.ok()) return request.status;
-  return std::move(request.replies);
+  return std::move(request->replies);
 }
 
 absl::StatusOr<RedisReply> RedisClient::Command(
     const std::vector<absl::string_view>& argv) {
-  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, Send({argv}));
+  return CommandBy(argv, absl::Now() + options_.command_timeout);
+}
+
+absl::StatusOr<RedisReply> RedisClient::CommandBy(
+    const std::vector<absl::string_view>& argv, absl::Time deadline) {
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, Send({argv}, deadline));
   return replies.front();
 }
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
     const std::vector<std::vector<absl::string_view>>& commands) {
   if (commands.empty()) return std::vector<RedisReply>();
-  return Send(commands);
+  return Send(commands, absl::Now() + options_.command_timeout);
 }
 
 absl::StatusOr<RedisReply> RedisClient::Eval(
     const LuaScript& script, const std::vector<absl::string_view>& keys,
     const std::vector<absl::string_view>& args) {
+  // Loading the script and running it share the call's one deadline.
+  const absl::Time deadline = absl::Now() + options_.command_timeout;
   const std::string key_count = absl::StrCat(keys.size());
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string sha = script.Sha();
     if (sha.empty()) {
       ASSIGN_OR_RETURN(RedisReply loaded,
-                       Command({"SCRIPT", "LOAD", script.body()}));
+                       CommandBy({"SCRIPT", "LOAD", script.body()}, deadline));
       if (!loaded.IsString()) {
         return absl::InternalError(
             absl::StrCat("loading script ", script.name(), ": ", loaded.Str()));
@@ -313,7 +486,7 @@ absl::StatusOr<RedisReply> RedisClient::Eval(
     std::vector<absl::string_view> argv = {"EVALSHA", sha, key_count};
     argv.insert(argv.end(), keys.begin(), keys.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    ASSIGN_OR_RETURN(RedisReply reply, Command(argv));
+    ASSIGN_OR_RETURN(RedisReply reply, CommandBy(argv, deadline));
     if (reply.IsError() && absl::StartsWith(reply.Str(), "NOSCRIPT")) {
       script.SetSha("");  // Redis lost its script cache (restart): load again
       continue;

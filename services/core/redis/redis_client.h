@@ -1,7 +1,6 @@
 // A small Redis client over hiredis: a few shared, automatically pipelined
-// connections with
-// connect and command timeouts, reconnects, pipelines and Lua scripts run with
-// EVALSHA.
+// connections, one deadline per call, reconnects, pipelines and Lua scripts
+// run with EVALSHA.
 #pragma once
 
 #include <atomic>
@@ -26,8 +25,10 @@ struct RedisOptions {
   int port = 6379;
   // Optional AUTH password.
   std::string password;
+  // The longest one connect may take (within the call's command_timeout).
   absl::Duration connect_timeout = absl::Milliseconds(500);
-  // How long one round trip may take before the call answers kUnavailable.
+  // How long a call may take, from its start to its answer, before it answers
+  // kUnavailable: everything it waits for comes out of this (see RedisClient).
   absl::Duration command_timeout = absl::Seconds(2);
   // After a failed connect, calls answer kUnavailable at once for this long
   // instead of trying again (fail fast while Redis is down), then one call
@@ -92,21 +93,45 @@ class LuaScript {
   mutable std::string sha_ ABSL_GUARDED_BY(mu_);
 };
 
-// Thread-safe. Every call answers kUnavailable when Redis cannot be reached,
-// does not answer in time, or the connection breaks, or answers that it cannot
-// serve now (LOADING after a restart, READONLY on a replica after a failover,
-// BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, NOREPLICAS); other Redis error
-// replies are returned as replies (IsError()), not as a Status. A call that
-// finds a connection broken (Redis restarted) reconnects and sends once more:
+// Thread-safe.
+//
+// Time: every call (Command, Pipeline, Eval) answers within
+// options().command_timeout of its start, plus the time the machine takes to
+// schedule its thread. That budget is the call's deadline and covers all it
+// may wait for: its turn on a shared connection, a connect, the round trip, a
+// second round trip after a broken connection, and for Eval the script's
+// loading. Whatever other callers do (a hung Redis included), no call waits
+// past its own deadline.
+//
+// Answers: kUnavailable when Redis cannot be reached, does not answer by the
+// deadline, or the connection breaks, or when it answers that it cannot serve
+// now (LOADING after a restart, READONLY on a replica after a failover, BUSY,
+// MASTERDOWN, TRYAGAIN, CLUSTERDOWN, NOREPLICAS); other Redis error replies
+// are returned as replies (IsError()), not as a Status. kUnavailable does not
+// say whether Redis ran the commands: sent commands may have run, or may still
+// run later (a hung Redis runs what it had received when it resumes); commands
+// whose caller gave up before they were sent are never sent. A call that finds
+// a connection broken (Redis restarted) reconnects and sends once more. So
 // callers must only send commands that are safe to repeat (reads, and writes
-// guarded by an idempotency key).
+// guarded by an idempotency key), and may retry a kUnavailable call.
+//
+// Recovery: a connection whose round trip failed or timed out is closed, so a
+// late reply is never taken for another call's; the next call on it connects
+// again (each connect bounded by connect_timeout and by the call's deadline).
+// After a failed connect, calls answer kUnavailable at once for
+// reconnect_backoff, then one tries again. So calls answer OK again by
+// themselves, without any restart, as soon as Redis does.
 //
 // Calls share connections. A caller that finds its connection idle sends its
 // commands and reads the replies itself; callers that arrive meanwhile queue
-// theirs, and when the round trip is over one of them sends all queued commands
-// in one write and reads all their replies (leader/follower, no I/O thread).
-// Under load this batches commands, which saves Redis a read and a write
-// system call per command.
+// theirs, and when the round trip is over the one of them with the latest
+// deadline (or a caller arriving before it wakes) sends all queued commands in
+// one write and reads all their replies (leader/follower, no I/O thread). Under
+// load this batches commands, which saves Redis a read and a write system call
+// per command. A leader waits for Redis until its own deadline at most, then
+// fails the commands of its batch still unanswered (so a call may answer
+// kUnavailable a little before its own deadline); a queued caller leaves at
+// its own deadline, whether its commands were sent or not.
 class RedisClient {
  public:
   explicit RedisClient(RedisOptions options);
@@ -133,17 +158,29 @@ class RedisClient {
   struct Connection;
   struct Request;
 
-  // Connects `connection` if it is not connected. Fails fast while Redis is
-  // known to be down. Called by a connection's leader only.
-  absl::Status EnsureConnected(Connection& connection);
-  // Sends the commands of `batch` and reads their replies; fills each request's
-  // replies or status. Called by a connection's leader only.
-  void RoundTrip(Connection& connection, const std::vector<Request*>& batch);
-  // Queues `request` on a connection and returns when it has been answered.
-  void Submit(Request& request);
-  // Submit, once more if a connection that had worked before broke.
+  // Connects `connection` if it is not connected, giving up at `deadline`.
+  // Fails fast while Redis is known to be down. Called by a connection's
+  // leader only.
+  absl::Status EnsureConnected(Connection& connection, absl::Time deadline);
+  // Sends the commands of `batch` and reads their replies, waiting until
+  // `deadline` at most; fills each request's replies or status. Called by a
+  // connection's leader only.
+  void RoundTrip(Connection& connection,
+                 const std::vector<std::shared_ptr<Request>>& batch,
+                 absl::Time deadline);
+  // Queues `request` on a connection and returns true when it has been
+  // answered, false when its deadline came first.
+  bool Submit(const std::shared_ptr<Request>& request);
+  // Submit, once more if a connection that had worked before broke; all by
+  // `deadline`.
   absl::StatusOr<std::vector<RedisReply>> Send(
-      const std::vector<std::vector<absl::string_view>>& commands);
+      const std::vector<std::vector<absl::string_view>>& commands,
+      absl::Time deadline);
+  // Command, by `deadline`.
+  absl::StatusOr<RedisReply> CommandBy(
+      const std::vector<absl::string_view>& argv, absl::Time deadline);
+  // kUnavailable: no answer within the command timeout.
+  absl::Status TimedOut() const;
 
   const RedisOptions options_;
   std::vector<std::unique_ptr<Connection>> connections_;
