@@ -37,8 +37,7 @@ absl::StatusOr<Record> Parse(absl::string_view bytes, absl::string_view what) {
 
 template <typename Record>
 absl::Status NotFound(absl::string_view id) {
-  return absl::NotFoundError(
-      absl::StrCat(Label<Record>(), " ", id, " not found"));
+  return RecordNotFoundError(KindOf<Record>(), id);
 }
 
 // Page cursors are the last id of the page, base64url so clients treat them
@@ -605,8 +604,7 @@ absl::StatusOr<Record> DirectoryRecords::Write(
   switch (mode) {
     case Mode::kCreate:
       if (before.has_value()) {
-        return absl::AlreadyExistsError(
-            absl::StrCat(label, " ", id, " already exists"));
+        return RecordExistsError(KindOf<Record>(), id);
       }
       after = *proposed;
       after.set_active(true);
@@ -616,9 +614,9 @@ absl::StatusOr<Record> DirectoryRecords::Write(
     case Mode::kDeactivate:
       if (!before.has_value()) return NotFound<Record>(id);
       if (before->version() != expected_version) {
-        return absl::AbortedError(absl::StrCat(
-            label, " ", id, " is at version ", before->version(), ", not ",
-            expected_version, ": read it again and retry"));
+        return StaleVersionError(KindOf<Record>(), id,
+                                 absl::StrCat(before->version()),
+                                 expected_version);
       }
       if (mode == Mode::kUpdate) {
         after = *proposed;

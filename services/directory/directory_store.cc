@@ -64,4 +64,27 @@ absl::Status CheckChange(const DirectoryChange& change) {
   return absl::OkStatus();
 }
 
+absl::Status RecordExistsError(RecordKind kind, absl::string_view id) {
+  return absl::AlreadyExistsError(
+      absl::StrCat(LabelOf(kind), " ", id, " already exists"));
+}
+
+absl::Status RecordNotFoundError(RecordKind kind, absl::string_view id) {
+  return absl::NotFoundError(
+      absl::StrCat(LabelOf(kind), " ", id, " not found"));
+}
+
+absl::Status StaleVersionError(RecordKind kind, absl::string_view id,
+                               absl::string_view stored_version,
+                               int64_t expected_version) {
+  return absl::AbortedError(
+      absl::StrCat(LabelOf(kind), " ", id, " is at version ", stored_version,
+                   ", not ", expected_version, ": read it again and retry"));
+}
+
+absl::Status GuardChangedError(const DirectoryChange::VersionGuard& guard) {
+  return absl::AbortedError(absl::StrCat(LabelOf(guard.kind), " ", guard.id,
+                                         " changed meanwhile: retry"));
+}
+
 }  // namespace kepu

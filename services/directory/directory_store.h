@@ -185,4 +185,17 @@ class DirectoryStore {
 // with it).
 absl::Status CheckChange(const DirectoryChange& change);
 
+// The refusals Apply answers, worded alike by every store (and by
+// DirectoryRecords when it sees the same before it applies):
+// kAlreadyExists "<label> <id> already exists", kNotFound "<label> <id> not
+// found", kAborted "<label> <id> is at version <stored>, not <expected>: read
+// it again and retry", and kAborted "<label> <id> changed meanwhile: retry"
+// for a VersionGuard's record.
+absl::Status RecordExistsError(RecordKind kind, absl::string_view id);
+absl::Status RecordNotFoundError(RecordKind kind, absl::string_view id);
+absl::Status StaleVersionError(RecordKind kind, absl::string_view id,
+                               absl::string_view stored_version,
+                               int64_t expected_version);
+absl::Status GuardChangedError(const DirectoryChange::VersionGuard& guard);
+
 }  // namespace kepu

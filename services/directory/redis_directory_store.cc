@@ -136,7 +136,6 @@ absl::StatusOr<std::vector<std::string>> RedisDirectoryStore::SelectIds(
 absl::StatusOr<AppliedChange> RedisDirectoryStore::Apply(
     const DirectoryChange& change) {
   RETURN_IF_ERROR(CheckChange(change));
-  const absl::string_view label = LabelOf(change.kind);
   auto entries = [this](const std::vector<DirectoryIndex>& indexes) {
     std::vector<ScoredKey> scored;
     scored.reserve(indexes.size());
@@ -176,20 +175,15 @@ absl::StatusOr<AppliedChange> RedisDirectoryStore::Apply(
     case WriteRefusal::kRequestReused:
       return RequestReusedError();
     case WriteRefusal::kExists:
-      return absl::AlreadyExistsError(
-          absl::StrCat(label, " ", change.id, " already exists"));
+      return RecordExistsError(change.kind, change.id);
     case WriteRefusal::kNotFound:
-      return absl::NotFoundError(
-          absl::StrCat(label, " ", change.id, " not found"));
+      return RecordNotFoundError(change.kind, change.id);
     case WriteRefusal::kStale:
-      return absl::AbortedError(absl::StrCat(
-          label, " ", change.id, " is at version ", outcome.detail, ", not ",
-          change.expected_version, ": read it again and retry"));
+      return StaleVersionError(change.kind, change.id, outcome.detail,
+                               change.expected_version);
     case WriteRefusal::kChanged:
       if (check >= 1 && check <= guards) {
-        const DirectoryChange::VersionGuard& guard = change.guards[check - 1];
-        return absl::AbortedError(absl::StrCat(
-            LabelOf(guard.kind), " ", guard.id, " changed meanwhile: retry"));
+        return GuardChangedError(change.guards[check - 1]);
       }
       break;
     case WriteRefusal::kNotEmpty:
@@ -201,8 +195,9 @@ absl::StatusOr<AppliedChange> RedisDirectoryStore::Apply(
     default:
       break;
   }
-  return absl::InternalError(
-      absl::StrCat("unexpected refusal of a write of ", label, " ", change.id));
+  return absl::InternalError(absl::StrCat("unexpected refusal of a write of ",
+                                          LabelOf(change.kind), " ",
+                                          change.id));
 }
 
 }  // namespace kepu

@@ -98,29 +98,25 @@ absl::StatusOr<AppliedChange> FakeDirectoryStore::Apply(
   RETURN_IF_ERROR(CheckChange(change));
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(Down());
-  const absl::string_view label = LabelOf(change.kind);
   ASSIGN_OR_RETURN(std::optional<std::string> prior, Prior(change.request));
   if (prior.has_value()) return AppliedChange{*prior, true};
 
   auto stored = records_.find({change.kind, change.id});
   if (change.expected_version == 0) {
     if (stored != records_.end()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(label, " ", change.id, " already exists"));
+      return RecordExistsError(change.kind, change.id);
     }
   } else if (stored == records_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat(label, " ", change.id, " not found"));
+    return RecordNotFoundError(change.kind, change.id);
   } else if (stored->second.version != change.expected_version) {
-    return absl::AbortedError(absl::StrCat(
-        label, " ", change.id, " is at version ", stored->second.version,
-        ", not ", change.expected_version, ": read it again and retry"));
+    return StaleVersionError(change.kind, change.id,
+                             absl::StrCat(stored->second.version),
+                             change.expected_version);
   }
   for (const DirectoryChange::VersionGuard& guard : change.guards) {
     auto it = records_.find({guard.kind, guard.id});
     if (it == records_.end() || it->second.version != guard.version) {
-      return absl::AbortedError(absl::StrCat(LabelOf(guard.kind), " ", guard.id,
-                                             " changed meanwhile: retry"));
+      return GuardChangedError(guard);
     }
   }
   for (const DirectoryChange::EmptyGuard& empty : change.empties) {
