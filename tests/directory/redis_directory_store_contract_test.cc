@@ -1,6 +1,7 @@
 // The DirectoryStore contract held to the Redis store, against a real
 // redis-server started per test.
 #include <memory>
+#include <string>
 
 #include "services/directory/redis_directory_store.h"
 #include "tests/directory/directory_store_contract.h"
@@ -50,6 +51,28 @@ INSTANTIATE_TEST_SUITE_P(Redis, DirectoryStoreContract,
                          ::testing::Values(DirectoryStoreImplementation{
                              "redis", &RedisHarness::Make}),
                          DirectoryStoreName);
+
+// Redis only, since the fake cannot hold a record it cannot read: a record
+// hash without its version answers kDataLoss, to Read and to Load.
+TEST(RedisDirectoryStoreTest, ARecordWithoutItsVersionIsDataLoss) {
+  absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  RedisClient client((*server)->ClientOptions());
+  RedisDirectoryStore store(client, "jining");
+  ASSERT_TRUE(
+      client
+          .Command({"HSET", store.keys().RecordOf(RecordKind::kTeam, "team-a"),
+                    "r", "bytes"})
+          .ok());
+  EXPECT_EQ(store.Read(RecordKind::kTeam, {"team-a"}).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(store
+                .Load({"admin-city", "req-1", std::string(32, 'f')},
+                      RecordKind::kTeam, "team-a")
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+}
 
 }  // namespace
 }  // namespace kepu::testing
