@@ -162,7 +162,7 @@ absl::StatusOr<v1::ListProgramsResponse> Directory::ListPrograms(
 absl::StatusOr<v1::ListServiceLinesResponse> Directory::ListServiceLines(
     const v1::Principal&, const v1::ListServiceLinesRequest& request) {
   ASSIGN_OR_RETURN(std::vector<v1::ServiceLine> lines,
-                   store_.ListServiceLines());
+                   records_.ListServiceLines());
   v1::ListServiceLinesResponse response;
   for (v1::ServiceLine& line : lines) {
     if (!request.include_inactive() && !line.active()) continue;
@@ -184,14 +184,14 @@ absl::StatusOr<v1::ListServiceLinesResponse> Directory::ListServiceLines(
 
 absl::StatusOr<v1::ServiceLine> Directory::GetServiceLine(
     const v1::Principal&, const v1::GetServiceLineRequest& request) {
-  return store_.GetServiceLine(request.id());
+  return records_.GetServiceLine(request.id());
 }
 
 absl::StatusOr<v1::ServiceLine> Directory::CreateServiceLine(
     const v1::Principal& principal,
     const v1::CreateServiceLineRequest& request) {
-  RETURN_IF_ERROR(Scope(principal, store_).RequireCity("service lines"));
-  return store_.Create<v1::ServiceLine>(
+  RETURN_IF_ERROR(Scope(principal, records_).RequireCity("service lines"));
+  return records_.Create<v1::ServiceLine>(
       WriteOf(principal, request, request.request_id(), "CreateServiceLine",
               ""),
       request.service_line(),
@@ -203,8 +203,8 @@ absl::StatusOr<v1::ServiceLine> Directory::CreateServiceLine(
 absl::StatusOr<v1::ServiceLine> Directory::UpdateServiceLine(
     const v1::Principal& principal,
     const v1::UpdateServiceLineRequest& request) {
-  RETURN_IF_ERROR(Scope(principal, store_).RequireCity("service lines"));
-  return store_.Update<v1::ServiceLine>(
+  RETURN_IF_ERROR(Scope(principal, records_).RequireCity("service lines"));
+  return records_.Update<v1::ServiceLine>(
       WriteOf(principal, request, request.request_id(), "UpdateServiceLine",
               ""),
       request.service_line(), request.expected_version(),
@@ -215,8 +215,8 @@ absl::StatusOr<v1::ServiceLine> Directory::UpdateServiceLine(
 
 absl::StatusOr<v1::ServiceLine> Directory::DeactivateServiceLine(
     const v1::Principal& principal, const v1::DeactivateRequest& request) {
-  RETURN_IF_ERROR(Scope(principal, store_).RequireCity("service lines"));
-  return store_.Deactivate<v1::ServiceLine>(
+  RETURN_IF_ERROR(Scope(principal, records_).RequireCity("service lines"));
+  return records_.Deactivate<v1::ServiceLine>(
       WriteOf(principal, request, request.request_id(), "DeactivateServiceLine",
               request.reason()),
       request.id(), request.expected_version(),
@@ -230,7 +230,7 @@ absl::StatusOr<v1::ServiceLine> Directory::DeactivateServiceLine(
 absl::StatusOr<v1::ListRegionsResponse> Directory::ListRegions(
     const v1::Principal&, const v1::ListRegionsRequest& request) {
   ASSIGN_OR_RETURN(RecordPage<v1::Region> page,
-                   store_.ListRegions(
+                   records_.ListRegions(
                        request.parent_id(), request.level(),
                        OptionsOf(request.page(), request.include_inactive())));
   v1::ListRegionsResponse response;
@@ -243,14 +243,14 @@ absl::StatusOr<v1::ListRegionsResponse> Directory::ListRegions(
 
 absl::StatusOr<v1::Region> Directory::GetRegion(
     const v1::Principal&, const v1::GetRegionRequest& request) {
-  return store_.GetRegion(request.id());
+  return records_.GetRegion(request.id());
 }
 
 absl::StatusOr<v1::Region> Directory::CreateRegion(
     const v1::Principal& principal, const v1::CreateRegionRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Create<v1::Region>(
+  return records_.Create<v1::Region>(
       WriteOf(principal, request, request.request_id(), "CreateRegion", ""),
       request.region(),
       [&scope](const v1::Region* before, const v1::Region& after) {
@@ -260,9 +260,9 @@ absl::StatusOr<v1::Region> Directory::CreateRegion(
 
 absl::StatusOr<v1::Region> Directory::UpdateRegion(
     const v1::Principal& principal, const v1::UpdateRegionRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Update<v1::Region>(
+  return records_.Update<v1::Region>(
       WriteOf(principal, request, request.request_id(), "UpdateRegion", ""),
       request.region(), request.expected_version(),
       [&scope](const v1::Region* before, const v1::Region& after) {
@@ -272,9 +272,9 @@ absl::StatusOr<v1::Region> Directory::UpdateRegion(
 
 absl::StatusOr<v1::Region> Directory::DeactivateRegion(
     const v1::Principal& principal, const v1::DeactivateRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Deactivate<v1::Region>(
+  return records_.Deactivate<v1::Region>(
       WriteOf(principal, request, request.request_id(), "DeactivateRegion",
               request.reason()),
       request.id(), request.expected_version(),
@@ -288,7 +288,7 @@ absl::StatusOr<v1::Region> Directory::DeactivateRegion(
 absl::StatusOr<v1::ListDepartmentsResponse> Directory::ListDepartments(
     const v1::Principal&, const v1::ListDepartmentsRequest& request) {
   ASSIGN_OR_RETURN(std::vector<v1::Department> departments,
-                   store_.ListDepartments());
+                   records_.ListDepartments());
   v1::ListDepartmentsResponse response;
   for (v1::Department& department : departments) {
     if (!request.include_inactive() && !department.active()) continue;
@@ -299,14 +299,14 @@ absl::StatusOr<v1::ListDepartmentsResponse> Directory::ListDepartments(
 
 absl::StatusOr<v1::Department> Directory::GetDepartment(
     const v1::Principal&, const v1::GetDepartmentRequest& request) {
-  return store_.GetDepartment(request.id());
+  return records_.GetDepartment(request.id());
 }
 
 absl::StatusOr<v1::Department> Directory::CreateDepartment(
     const v1::Principal& principal,
     const v1::CreateDepartmentRequest& request) {
-  RETURN_IF_ERROR(Scope(principal, store_).RequireCity("departments"));
-  return store_.Create<v1::Department>(
+  RETURN_IF_ERROR(Scope(principal, records_).RequireCity("departments"));
+  return records_.Create<v1::Department>(
       WriteOf(principal, request, request.request_id(), "CreateDepartment", ""),
       request.department(), [](const v1::Department*, const v1::Department&) {
         return absl::OkStatus();
@@ -316,8 +316,8 @@ absl::StatusOr<v1::Department> Directory::CreateDepartment(
 absl::StatusOr<v1::Department> Directory::UpdateDepartment(
     const v1::Principal& principal,
     const v1::UpdateDepartmentRequest& request) {
-  RETURN_IF_ERROR(Scope(principal, store_).RequireCity("departments"));
-  return store_.Update<v1::Department>(
+  RETURN_IF_ERROR(Scope(principal, records_).RequireCity("departments"));
+  return records_.Update<v1::Department>(
       WriteOf(principal, request, request.request_id(), "UpdateDepartment", ""),
       request.department(), request.expected_version(),
       [](const v1::Department*, const v1::Department&) {
@@ -327,8 +327,8 @@ absl::StatusOr<v1::Department> Directory::UpdateDepartment(
 
 absl::StatusOr<v1::Department> Directory::DeactivateDepartment(
     const v1::Principal& principal, const v1::DeactivateRequest& request) {
-  RETURN_IF_ERROR(Scope(principal, store_).RequireCity("departments"));
-  return store_.Deactivate<v1::Department>(
+  RETURN_IF_ERROR(Scope(principal, records_).RequireCity("departments"));
+  return records_.Deactivate<v1::Department>(
       WriteOf(principal, request, request.request_id(), "DeactivateDepartment",
               request.reason()),
       request.id(), request.expected_version(),
@@ -347,8 +347,8 @@ absl::StatusOr<v1::ListTeamsResponse> Directory::ListTeams(
   filter.department_id = request.department_id();
   ASSIGN_OR_RETURN(
       RecordPage<v1::Team> page,
-      store_.ListTeams(filter,
-                       OptionsOf(request.page(), request.include_inactive())));
+      records_.ListTeams(
+          filter, OptionsOf(request.page(), request.include_inactive())));
   v1::ListTeamsResponse response;
   for (v1::Team& team : page.records) {
     MaskFor(principal, team);
@@ -360,16 +360,16 @@ absl::StatusOr<v1::ListTeamsResponse> Directory::ListTeams(
 
 absl::StatusOr<v1::Team> Directory::GetTeam(const v1::Principal& principal,
                                             const v1::GetTeamRequest& request) {
-  ASSIGN_OR_RETURN(v1::Team team, store_.GetTeam(request.id()));
+  ASSIGN_OR_RETURN(v1::Team team, records_.GetTeam(request.id()));
   MaskFor(principal, team);
   return team;
 }
 
 absl::StatusOr<v1::Team> Directory::CreateTeam(
     const v1::Principal& principal, const v1::CreateTeamRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Create<v1::Team>(
+  return records_.Create<v1::Team>(
       WriteOf(principal, request, request.request_id(), "CreateTeam", ""),
       request.team(), [&scope](const v1::Team* before, const v1::Team& after) {
         return scope.Check(before, after);
@@ -378,9 +378,9 @@ absl::StatusOr<v1::Team> Directory::CreateTeam(
 
 absl::StatusOr<v1::Team> Directory::UpdateTeam(
     const v1::Principal& principal, const v1::UpdateTeamRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Update<v1::Team>(
+  return records_.Update<v1::Team>(
       WriteOf(principal, request, request.request_id(), "UpdateTeam", ""),
       request.team(), request.expected_version(),
       [&scope](const v1::Team* before, const v1::Team& after) {
@@ -390,9 +390,9 @@ absl::StatusOr<v1::Team> Directory::UpdateTeam(
 
 absl::StatusOr<v1::Team> Directory::DeactivateTeam(
     const v1::Principal& principal, const v1::DeactivateRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Deactivate<v1::Team>(
+  return records_.Deactivate<v1::Team>(
       WriteOf(principal, request, request.request_id(), "DeactivateTeam",
               request.reason()),
       request.id(), request.expected_version(),
@@ -406,7 +406,7 @@ absl::StatusOr<v1::Team> Directory::DeactivateTeam(
 absl::StatusOr<v1::ListVolunteersResponse> Directory::ListVolunteers(
     const v1::Principal& principal, const v1::ListVolunteersRequest& request) {
   ASSIGN_OR_RETURN(RecordPage<v1::Volunteer> page,
-                   store_.ListVolunteers(
+                   records_.ListVolunteers(
                        request.team_id(),
                        OptionsOf(request.page(), request.include_inactive())));
   v1::ListVolunteersResponse response;
@@ -420,16 +420,17 @@ absl::StatusOr<v1::ListVolunteersResponse> Directory::ListVolunteers(
 
 absl::StatusOr<v1::Volunteer> Directory::GetVolunteer(
     const v1::Principal& principal, const v1::GetVolunteerRequest& request) {
-  ASSIGN_OR_RETURN(v1::Volunteer volunteer, store_.GetVolunteer(request.id()));
+  ASSIGN_OR_RETURN(v1::Volunteer volunteer,
+                   records_.GetVolunteer(request.id()));
   MaskFor(principal, volunteer);
   return volunteer;
 }
 
 absl::StatusOr<v1::Volunteer> Directory::CreateVolunteer(
     const v1::Principal& principal, const v1::CreateVolunteerRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Create<v1::Volunteer>(
+  return records_.Create<v1::Volunteer>(
       WriteOf(principal, request, request.request_id(), "CreateVolunteer", ""),
       request.volunteer(),
       [&scope](const v1::Volunteer* before, const v1::Volunteer& after) {
@@ -439,9 +440,9 @@ absl::StatusOr<v1::Volunteer> Directory::CreateVolunteer(
 
 absl::StatusOr<v1::Volunteer> Directory::UpdateVolunteer(
     const v1::Principal& principal, const v1::UpdateVolunteerRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Update<v1::Volunteer>(
+  return records_.Update<v1::Volunteer>(
       WriteOf(principal, request, request.request_id(), "UpdateVolunteer", ""),
       request.volunteer(), request.expected_version(),
       [&scope](const v1::Volunteer* before, const v1::Volunteer& after) {
@@ -451,9 +452,9 @@ absl::StatusOr<v1::Volunteer> Directory::UpdateVolunteer(
 
 absl::StatusOr<v1::Volunteer> Directory::DeactivateVolunteer(
     const v1::Principal& principal, const v1::DeactivateRequest& request) {
-  Scope scope(principal, store_);
+  Scope scope(principal, records_);
   RETURN_IF_ERROR(scope.RequireAdmin());
-  return store_.Deactivate<v1::Volunteer>(
+  return records_.Deactivate<v1::Volunteer>(
       WriteOf(principal, request, request.request_id(), "DeactivateVolunteer",
               request.reason()),
       request.id(), request.expected_version(),

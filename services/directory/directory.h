@@ -1,13 +1,15 @@
-// The directory's rules over RedisDirectory: who may write which record, and
+// The directory's rules over a DirectoryStore: who may write which record, and
 // what readers see. One method per DirectoryService RPC, taking the request
-// and answering the response; no gRPC types.
+// and answering the response; no gRPC types. What a record may refer to and
+// what a write derives are DirectoryRecords' (directory_records.h), which this
+// class reads and writes through.
 #pragma once
 
 #include "absl/status/statusor.h"
 #include "kepu/v1/directory.pb.h"
 #include "kepu/v1/identity.pb.h"
 #include "services/core/clock.h"
-#include "services/directory/redis_directory.h"
+#include "services/directory/directory_records.h"
 
 namespace kepu {
 
@@ -26,16 +28,21 @@ namespace kepu {
 // regions lie inside such counties, and volunteers of at least one team, all of
 // whose teams are such teams; the record must qualify as stored and as
 // written. Service lines and departments are for city admins.
-// kPermissionDenied: out of scope. Everything else as RedisDirectory's writes:
+// kPermissionDenied: out of scope. Everything else as DirectoryRecords' writes:
 // kAlreadyExists, kNotFound, kAborted (stale expected_version),
 // kFailedPrecondition (a missing or inactive reference, a record inactive
 // already), kInvalidArgument naming request_id (reused for other content).
 // Every write records the RPC's full name as its audit action.
 class Directory {
  public:
-  // `store` and `clock` must outlive the directory.
-  Directory(RedisDirectory& store, const Clock& clock)
-      : store_(store), clock_(clock) {}
+  // `store` and `clock` must outlive the directory; `tenant` must pass
+  // CheckTenant.
+  Directory(DirectoryStore& store, absl::string_view tenant, const Clock& clock)
+      : records_(store, tenant), clock_(clock) {}
+
+  // The records of the store, as this directory reads them (what the order
+  // and identity domains read, through a CachedDirectory).
+  DirectoryRecords& records() { return records_; }
 
   // Catalog.
   absl::StatusOr<v1::ListProgramsResponse> ListPrograms(
@@ -118,7 +125,7 @@ class Directory {
                          absl::string_view request_id, absl::string_view rpc,
                          absl::string_view reason) const;
 
-  RedisDirectory& store_;
+  DirectoryRecords records_;
   const Clock& clock_;
 };
 

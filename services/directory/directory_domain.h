@@ -1,5 +1,5 @@
-// The directory of one tenant, as a server holds it: the Redis directory and
-// the rules over it.
+// The directory of one tenant, as a server holds it: the Redis store and the
+// rules over it.
 #pragma once
 
 #include <string>
@@ -9,7 +9,7 @@
 #include "services/core/redis/redis_client.h"
 #include "services/directory/cached_directory.h"
 #include "services/directory/directory.h"
-#include "services/directory/redis_directory.h"
+#include "services/directory/redis_directory_store.h"
 #include "services/rpc/per_tenant.h"
 
 namespace kepu {
@@ -21,13 +21,13 @@ struct DirectoryDomain {
                   const Clock& clock,
                   absl::Duration cache_ttl = absl::ZeroDuration())
       : store(redis, tenant),
-        directory(store, clock),
-        cache(store, clock, cache_ttl) {}
+        directory(store, tenant, clock),
+        cache(directory.records(), clock, cache_ttl) {}
 
   // What the order and identity domains read.
   DirectoryView& view() { return cache; }
 
-  RedisDirectory store;
+  RedisDirectoryStore store;
   Directory directory;
   // Cleared by every write through the DirectoryService.
   CachedDirectory cache;

@@ -10,8 +10,8 @@
 // stdout.
 //
 // Each run (every orders × batch size × workers) starts a fresh redis-server
-// (the test harness's), loads a synthetic directory through RedisDirectory and
-// places the orders through OrderWorkflow (create → dispatch → claim →
+// (the test harness's), loads a synthetic directory through DirectoryRecords
+// and places the orders through OrderWorkflow (create → dispatch → claim →
 // release, untimed), so the matching stream holds one entry per order as the
 // store wrote it. Then, timed:
 //   queue    — the queue's ceiling: the same entries (copied to another
@@ -887,7 +887,7 @@ absl::StatusOr<Row> RunOne(const World& world, int n, int batch_size,
   if (!server.ok()) return server.status();
   Stack stack(*std::move(server));
   if (absl::Status loaded =
-          testing::Load(world.directory, stack.directory.store);
+          testing::Load(world.directory, stack.directory.directory.records());
       !loaded.ok()) {
     return loaded;
   }

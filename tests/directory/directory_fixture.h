@@ -1,6 +1,7 @@
-// What the directory tests share: record builders, a fixture with a real
-// redis-server (started per test on a free port) and the directory of tenant
-// "jining" on it, and a small Jining to start from.
+// What the directory tests share: record builders, a fixture with the
+// directory of tenant "jining" on a real redis-server (started per test on a
+// free port) or on the in-memory FakeDirectoryStore, and a small Jining to
+// start from.
 #pragma once
 
 #include <memory>
@@ -15,7 +16,9 @@
 #include "services/core/clock.h"
 #include "services/core/validation.h"
 #include "services/directory/directory.h"
-#include "services/directory/redis_directory.h"
+#include "services/directory/directory_records.h"
+#include "services/directory/redis_directory_store.h"
+#include "services/directory/testing/fake_directory_store.h"
 #include "tests/support/people.h"
 #include "tests/support/redis_server.h"
 
@@ -89,14 +92,31 @@ inline v1::Volunteer MakeVolunteer(const std::string& id,
 
 class DirectoryFixture : public ::testing::Test {
  protected:
+  // What the directory keeps its records in.
+  enum class Backend { kRedis, kFake };
+
+  explicit DirectoryFixture(Backend backend = Backend::kRedis)
+      : backend_(backend) {}
+
   void SetUp() override {
-    auto server = testing::RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    redis_ = std::make_unique<RedisClient>(server_->ClientOptions());
-    store_ = std::make_unique<RedisDirectory>(*redis_, "jining");
-    directory_ = std::make_unique<Directory>(*store_, clock_);
+    DirectoryStore* store = nullptr;
+    if (backend_ == Backend::kRedis) {
+      auto server = testing::RedisServer::Start();
+      ASSERT_TRUE(server.ok()) << server.status();
+      server_ = std::move(*server);
+      redis_ = std::make_unique<RedisClient>(server_->ClientOptions());
+      redis_store_ = std::make_unique<RedisDirectoryStore>(*redis_, "jining");
+      store = redis_store_.get();
+    } else {
+      fake_store_ = std::make_unique<FakeDirectoryStore>();
+      store = fake_store_.get();
+    }
+    directory_ = std::make_unique<Directory>(*store, "jining", clock_);
+    store_ = &directory_->records();
   }
+
+  // The Redis key layout (Backend::kRedis).
+  const DirectoryKeys& keys() const { return redis_store_->keys(); }
 
   // A small Jining: the city; counties rencheng and weishan and the zone
   // gaoxin; a town in each county with one community; two departments; two
@@ -267,18 +287,26 @@ class DirectoryFixture : public ::testing::Test {
     return directory_->UpdateVolunteer(who, request);
   }
 
-  // DEBUG DIGEST: equal before and after when nothing was written.
+  // Equal before and after when nothing was written: DEBUG DIGEST on Redis,
+  // the fake's whole state on the fake.
   std::string Digest() {
+    if (fake_store_ != nullptr) return fake_store_->Digest();
     absl::StatusOr<RedisReply> reply = redis_->Command({"DEBUG", "DIGEST"});
     EXPECT_TRUE(reply.ok() && reply->IsString());
     return reply.ok() ? std::string(reply->Str()) : "";
   }
 
+  const Backend backend_;
   FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  // Backend::kRedis.
   std::unique_ptr<testing::RedisServer> server_;
   std::unique_ptr<RedisClient> redis_;
-  std::unique_ptr<RedisDirectory> store_;
+  std::unique_ptr<RedisDirectoryStore> redis_store_;
+  // Backend::kFake.
+  std::unique_ptr<FakeDirectoryStore> fake_store_;
   std::unique_ptr<Directory> directory_;
+  // The records and their rules, as directory_ reads and writes them.
+  DirectoryRecords* store_ = nullptr;
   int request_number_ = 0;
 
   const v1::Principal city_admin_ =

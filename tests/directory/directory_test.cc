@@ -1,6 +1,8 @@
-// The directory's rules on a real redis-server: which admin may write which
-// record (city and county scope), and who sees phone numbers. The expectations
-// are written from the rules in directory.h, case by case.
+// The directory's rules: which admin may write which record (city and county
+// scope), and who sees phone numbers. The expectations are written from the
+// rules in directory.h, case by case. They run on the in-memory
+// FakeDirectoryStore, held to the Redis store's behaviour by
+// directory_store_contract.cc; redis_directory_test runs the records on Redis.
 #include "services/directory/directory.h"
 
 #include <string>
@@ -21,12 +23,14 @@ constexpr char kVolunteerPhoneMasked[] = "139****4321";
 
 class DirectoryTest : public DirectoryFixture {
  protected:
+  DirectoryTest() : DirectoryFixture(Backend::kFake) {}
+
   void SetUp() override {
     DirectoryFixture::SetUp();
     Seed();
   }
 
-  // The status of a write, and whether it left Redis as it was.
+  // The status of a write, and whether it left the store as it was.
   struct Outcome {
     absl::Status status;
     bool wrote = false;
@@ -334,6 +338,34 @@ TEST_F(DirectoryTest, AVolunteersPhoneIsMaskedButForAdminsSelfAndLeader) {
   EXPECT_EQ(listed.volunteers(0).phone(), kVolunteerPhoneMasked);
   // Nothing masked is ever stored.
   EXPECT_EQ(Must(store_->GetVolunteer("v-zhao")).phone(), kVolunteerPhone);
+}
+
+TEST_F(DirectoryTest, AStoreThatIsDownAnswersUnavailableAndWritesNothing) {
+  v1::GetTeamRequest get;
+  get.set_id("weishan-health");
+  fake_store_->SetUnavailable(true);
+  absl::Status status = directory_->GetTeam(city_admin_, get).status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  const Outcome created = Try([&] {
+    return CreateDepartment(city_admin_, MakeDepartment("minzheng")).status();
+  });
+  EXPECT_TRUE(absl::IsUnavailable(created.status)) << created.status;
+  EXPECT_FALSE(created.wrote);
+  const Outcome scoped = Try([&] {
+    return CreateRegion(
+               weishan_admin_,
+               MakeRegion("weishan-fuqiao", v1::REGION_LEVEL_TOWN, "weishan"))
+        .status();
+  });
+  EXPECT_TRUE(absl::IsUnavailable(scoped.status)) << scoped.status;
+  EXPECT_FALSE(scoped.wrote);
+
+  // Back up, the same calls go through.
+  fake_store_->SetUnavailable(false);
+  EXPECT_TRUE(directory_->GetTeam(city_admin_, get).ok());
+  ExpectAllowed(Try([&] {
+    return CreateDepartment(city_admin_, MakeDepartment("minzheng")).status();
+  }));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "services/core/time_util.h"
 #include "services/directory/programs.h"
 #include "tests/directory/directory_fixture.h"
+#include "tests/directory/stream_entries.h"
 
 namespace kepu::directory_testing {
 namespace {
@@ -52,20 +53,7 @@ class RedisDirectoryTest : public DirectoryFixture {
  protected:
   // Every entry of the audit stream, as field -> value maps, oldest first.
   std::vector<std::map<std::string, std::string>> AuditEntries() {
-    std::vector<std::map<std::string, std::string>> entries;
-    absl::StatusOr<RedisReply> reply =
-        redis_->Command({"XRANGE", store_->keys().Audit(), "-", "+"});
-    EXPECT_TRUE(reply.ok()) << reply.status();
-    if (!reply.ok()) return entries;
-    for (size_t i = 0; i < reply->Size(); ++i) {
-      RedisReply fields = (*reply)[i][1];
-      std::map<std::string, std::string> entry;
-      for (size_t j = 0; j + 1 < fields.Size(); j += 2) {
-        entry[std::string(fields[j].Str())] = std::string(fields[j + 1].Str());
-      }
-      entries.push_back(std::move(entry));
-    }
-    return entries;
+    return testing::StreamEntries(*redis_, keys().Audit());
   }
 
   std::vector<std::string> Members(const std::string& key) {
@@ -435,10 +423,9 @@ TEST_F(RedisDirectoryTest, ARegionWithRegionsBelowItKeepsItsPlace) {
   EXPECT_THAT(RegionIds(Must(store_->RegionChain("weishan-xiazhen-dongcun"))),
               ElementsAre("weishan-xiazhen-dongcun", "rencheng-guhuai",
                           "rencheng", "jining"));
-  EXPECT_THAT(Members(store_->keys().RegionsByParent("weishan-xiazhen")),
-              IsEmpty());
+  EXPECT_THAT(Members(keys().RegionsByParent("weishan-xiazhen")), IsEmpty());
   EXPECT_THAT(
-      Members(store_->keys().RegionsByParent("rencheng-guhuai")),
+      Members(keys().RegionsByParent("rencheng-guhuai")),
       ElementsAre("rencheng-guhuai-zhuyuan", "weishan-xiazhen-dongcun"));
   // Now the town has nothing below it and may move.
   town = Must(store_->GetRegion("weishan-xiazhen"));
@@ -492,7 +479,7 @@ TEST_F(RedisDirectoryTest, TeamsServingFollowsTheRegionChain) {
               ElementsAre("dongcun-nurses", "xiazhen-doctors"));
   EXPECT_THAT(TeamIds(Must(store_->TeamsServing("youth-science", chain))),
               ElementsAre("dongcun-nurses", "weishan-health"));
-  EXPECT_THAT(Members(store_->keys().TeamsByLine("elderly-health")),
+  EXPECT_THAT(Members(keys().TeamsByLine("elderly-health")),
               ElementsAre("dongcun-nurses", "rencheng-health", "retired-team",
                           "xiazhen-doctors"));
 }
@@ -542,7 +529,7 @@ TEST_F(RedisDirectoryTest, PagesHaveNoGapsOrRepeats) {
   int n = 0;
   std::set<std::string> active;
   for (const std::string& id :
-       Members(store_->keys().RegionsByParent("weishan-xiazhen"))) {
+       Members(keys().RegionsByParent("weishan-xiazhen"))) {
     if (n++ % 3 == 1) {
       ASSERT_TRUE(
           directory_->DeactivateRegion(city_admin_, Deactivation(id, 1, ""))

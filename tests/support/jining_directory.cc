@@ -142,7 +142,7 @@ void Load(const DirectoryData& data, FakeDirectory& directory) {
   }
 }
 
-absl::Status Load(const DirectoryData& data, RedisDirectory& directory) {
+absl::Status Load(const DirectoryData& data, DirectoryRecords& directory) {
   // One request id per record, so loading again (or loading more records
   // later) never replays an earlier record's request.
   auto write = [](absl::string_view kind, absl::string_view id) {

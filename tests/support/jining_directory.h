@@ -1,6 +1,6 @@
 // A small Jining directory for tests: a few departments, service lines,
-// regions, teams and volunteers, loadable into the fake (domain tests) or the
-// Redis directory (integration tests).
+// regions, teams and volunteers, loadable into the FakeDirectory view (domain
+// tests) or through DirectoryRecords (RedisDirectory in integration tests).
 //
 //   departments  kexie 市科协, minzheng 市民政局, weijian 市卫生健康委, jiaoyu
 //   市教育局 lines        elderly-smart-help (orderable; minzheng, kexie),
@@ -55,8 +55,9 @@ v1::Team MakeTeam(const std::string& id, std::vector<std::string> lines,
 // Puts every record into `directory` (version 1, active, county ids derived).
 void Load(const DirectoryData& data, FakeDirectory& directory);
 
-// Creates every record through RedisDirectory (as the city admin "test-admin");
-// records that exist already are left as they are.
-absl::Status Load(const DirectoryData& data, RedisDirectory& directory);
+// Creates every record through DirectoryRecords (as the city admin
+// "test-admin"), e.g. a RedisDirectory; records that exist already are left as
+// they are.
+absl::Status Load(const DirectoryData& data, DirectoryRecords& directory);
 
 }  // namespace kepu::testing

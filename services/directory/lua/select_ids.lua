@@ -1,8 +1,8 @@
 #!lua flags=no-writes
 -- Reads (never writes) the ids that lie in at least one of a few indexes and in
--- every one of some others, past a cursor, in id order (RedisDirectory's
--- filtered lists and TeamsServing). Every index is a sorted set of ids with
--- score 0.
+-- every one of some others, past a cursor, in id order (RedisDirectoryStore's
+-- SelectIds: the directory's filtered lists and TeamsServing). Every index is a
+-- sorted set of ids with score 0.
 --
 -- KEYS[1 .. ARGV[1]]  indexes of which an id must be in one (may be none)
 -- KEYS[ARGV[1]+1 ..]  indexes an id must be in, every one
