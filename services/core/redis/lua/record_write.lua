@@ -61,94 +61,149 @@ local function malformed(path, what)
   error({[MALFORMED] = path .. ': ' .. what}, 0)
 end
 
--- Shape checkers: each takes (value, path, keys) and raises malformed() when the value does not fit.
+-- Shape checkers: each takes (value, keys) and raises bad() when the value does not fit. This runs
+-- before every write, so it is kept cheap: one pass over each table, Lua's functions held in
+-- locals, and no garbage on the way: the path of the value being checked is kept on a stack of
+-- names (`at`, `depth`) and joined into text only when a check fails.
 
-local function key_number(value, path, keys)
-  if type(value) ~= 'number' or value % 1 ~= 0 or value < 1 or value > #keys then
-    malformed(path, 'is not the number of a key')
+-- Lua's functions, taken on the first call: FUNCTION LOAD runs this file without them.
+local type_, pairs_, find_
+
+local at = {}
+local depth = 0
+
+local function bad(what)
+  local parts = {'write'}
+  for i = 1, depth do
+    local name = at[i]
+    if type(name) == 'number' then
+      parts[#parts + 1] = '[' .. name .. ']'
+    else
+      parts[#parts + 1] = '.' .. tostring(name)
+    end
+  end
+  malformed(table.concat(parts), what)
+end
+
+local function key_number(value, keys)
+  if type_(value) ~= 'number' or value % 1 ~= 0 or value < 1 or value > #keys then
+    bad('is not the number of a key')
   end
 end
 
-local function text(value, path)
-  if type(value) ~= 'string' then malformed(path, 'is not a string') end
+local function text(value)
+  if type_(value) ~= 'string' then bad('is not a string') end
 end
 
-local function decimal(value, path)
-  if type(value) ~= 'string' or #value > 20 or not string.find(value, '^%-?%d+$') then
-    malformed(path, 'is not a decimal integer')
+local function decimal(value)
+  if type_(value) ~= 'string' or #value > 20 or not find_(value, '^%-?%d+$') then
+    bad('is not a decimal integer')
   end
 end
 
-local function small_count(value, path)
-  if type(value) ~= 'number' or value % 1 ~= 0 or value < 0 or value > 1000000 then
-    malformed(path, 'is not a count')
+local function small_count(value)
+  if type_(value) ~= 'number' or value % 1 ~= 0 or value < 0 or value > 1000000 then
+    bad('is not a count')
   end
 end
 
-local function fingerprint(value, path)
-  if type(value) ~= 'string' or #value ~= 32 then malformed(path, 'is not a fingerprint') end
+local function fingerprint(value)
+  if type_(value) ~= 'string' or #value ~= 32 then bad('is not a fingerprint') end
 end
 
--- A list: a table with exactly the keys 1..n, each checked by `each`.
-local function list_of(each)
-  return function(value, path, keys)
-    if type(value) ~= 'table' then malformed(path, 'is not a list') end
-    local n = 0
-    for k in pairs(value) do
-      if type(k) ~= 'number' then malformed(path, 'is not a list') end
+local function any() end
+
+-- A list: a table with exactly the keys 1..n, each checked by `each`; `size`, when given, is the
+-- length it must have (`size_problem` says what it is otherwise).
+local function list_of(each, size, size_problem)
+  return function(value, keys)
+    if type_(value) ~= 'table' then bad('is not a list') end
+    -- n distinct positive integer keys whose largest is n are exactly 1..n.
+    local n, last = 0, 0
+    depth = depth + 1
+    for k, v in pairs_(value) do
+      if type_(k) ~= 'number' or k % 1 ~= 0 or k < 1 then
+        depth = depth - 1
+        bad('is not a list')
+      end
       n = n + 1
+      if k > last then last = k end
+      at[depth] = k
+      each(v, keys)
     end
-    for i = 1, n do
-      if value[i] == nil then malformed(path, 'is not a list') end
-      each(value[i], path .. '[' .. i .. ']', keys)
-    end
+    depth = depth - 1
+    if last ~= n then bad('is not a list') end
+    if size and n ~= size then bad(size_problem) end
   end
 end
 
 -- A map with only the named fields: {name = {checker, required}}.
 local function map_of(fields)
-  return function(value, path, keys)
-    if type(value) ~= 'table' then malformed(path, 'is not a map') end
-    for k in pairs(value) do
-      if type(k) ~= 'string' or fields[k] == nil then
-        malformed(path, 'has an unknown field ' .. tostring(k))
+  local required_count  -- counted on the first call
+  return function(value, keys)
+    if required_count == nil then
+      required_count = 0
+      for _, spec in pairs_(fields) do
+        if spec[2] then required_count = required_count + 1 end
       end
     end
-    for name, spec in pairs(fields) do
-      local field = value[name]
-      if field == nil then
-        if spec[2] then malformed(path .. '.' .. name, 'is missing') end
-      else
-        spec[1](field, path .. '.' .. name, keys)
+    if type_(value) ~= 'table' then bad('is not a map') end
+    local required = 0
+    depth = depth + 1
+    for k, v in pairs_(value) do
+      local spec = type_(k) == 'string' and fields[k]
+      if not spec then
+        depth = depth - 1
+        bad('has an unknown field ' .. tostring(k))
+      end
+      if spec[2] then required = required + 1 end
+      at[depth] = k
+      spec[1](v, keys)
+    end
+    if required ~= required_count then
+      for name, spec in pairs_(fields) do
+        if spec[2] and value[name] == nil then
+          at[depth] = name
+          bad('is missing')
+        end
       end
     end
+    depth = depth - 1
   end
 end
 
 -- One of several map shapes, chosen by the field `tag` (e.g. op = 'set').
 local function variant(tag, shapes)
-  return function(value, path, keys)
-    if type(value) ~= 'table' then malformed(path, 'is not a map') end
+  return function(value, keys)
+    if type(value) ~= 'table' then bad('is not a map') end
     local shape = shapes[value[tag]]
-    if shape == nil then malformed(path .. '.' .. tag, 'is not known') end
-    shape(value, path, keys)
+    if shape == nil then
+      depth = depth + 1
+      at[depth] = tag
+      bad('is not known')
+    end
+    shape(value, keys)
   end
 end
 
 local function one_of(...)
-  local allowed = {...}
-  return function(value, path)
-    for _, v in ipairs(allowed) do
-      if value == v then return end
+  local listed = {...}
+  local allowed
+  return function(value)
+    if allowed == nil then
+      allowed = {}
+      for _, v in ipairs(listed) do allowed[v] = true end
     end
-    malformed(path, 'is not one of ' .. table.concat(allowed, ', '))
+    if not allowed[value] then bad('is not one of ' .. table.concat(listed, ', ')) end
   end
 end
 
+local texts = list_of(text)
+
 -- Field, value, field, value ...
-local function pairs_list(value, path, keys)
-  list_of(text)(value, path, keys)
-  if #value % 2 ~= 0 then malformed(path, 'is not a list of pairs') end
+local function pairs_list(value, keys)
+  texts(value, keys)
+  if #value % 2 ~= 0 then bad('is not a list of pairs') end
 end
 
 local REQUIRED, OPTIONAL = true, false
@@ -156,11 +211,15 @@ local function req(check) return {check, REQUIRED} end
 local function opt(check) return {check, OPTIONAL} end
 
 -- {key, score}
-local function index_entry(value, path, keys)
-  list_of(function() end)(value, path, keys)
-  if #value ~= 2 then malformed(path, 'is not a pair') end
-  key_number(value[1], path .. '[1]', keys)
-  decimal(value[2], path .. '[2]')
+local pair = list_of(any, 2, 'is not a pair')
+local function index_entry(value, keys)
+  pair(value, keys)
+  depth = depth + 1
+  at[depth] = 1
+  key_number(value[1], keys)
+  at[depth] = 2
+  decimal(value[2])
+  depth = depth - 1
 end
 
 local WRITE = map_of({
@@ -173,10 +232,7 @@ local WRITE = map_of({
     empty = map_of({check = req(text), key = req(key_number)}),
     absent = map_of({check = req(text), key = req(key_number)}),
     capacity = map_of({check = req(text), key = req(key_number), limit = req(small_count),
-                       ranges = req(list_of(function(v, p, k)
-                         list_of(decimal)(v, p, k)
-                         if #v ~= 2 then malformed(p, 'is not a range') end
-                       end))}),
+                       ranges = req(list_of(list_of(decimal, 2, 'is not a range')))}),
   }))),
   write = req(map_of({fields = opt(pairs_list), value = opt(text)})),
   links = opt(map_of({key = req(key_number), since = req(decimal), limit = req(small_count),
@@ -223,19 +279,23 @@ local function check_consistency(w)
   end
 end
 
+local function check(w, keys)
+  depth = 0
+  if type_ == nil then type_, pairs_, find_ = type, pairs, string.find end
+  WRITE(w, keys)
+  check_consistency(w)
+end
+
 local function decode(payload, keys)
   if type(payload) ~= 'string' then return nil, 'write: is missing' end
-  local ok, result = pcall(function()
-    local decoded = {cmsgpack.unpack(payload)}
-    if #decoded ~= 1 then malformed('write', 'is not one MessagePack value') end
-    local w = decoded[1]
-    WRITE(w, 'write', keys)
-    check_consistency(w)
-    return w
-  end)
-  if ok then return result end
-  if type(result) == 'table' and result[MALFORMED] then return nil, result[MALFORMED] end
-  return nil, 'write: is not MessagePack (' .. tostring(result) .. ')'
+  local ok, decoded = pcall(function() return {cmsgpack.unpack(payload)} end)
+  if not ok then return nil, 'write: is not MessagePack (' .. tostring(decoded) .. ')' end
+  if #decoded ~= 1 then return nil, 'write: is not one MessagePack value' end
+  local w = decoded[1]
+  local fits, problem = pcall(check, w, keys)
+  if fits then return w end
+  if type(problem) == 'table' and problem[MALFORMED] then return nil, problem[MALFORMED] end
+  return nil, 'write: ' .. tostring(problem)
 end
 
 local function field_of(fields, name)
