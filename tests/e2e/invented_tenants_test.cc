@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "kepu/v1/identity.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
+#include "tests/support/call_context.h"
 #include "tests/support/kepud_process.h"
 #include "tests/support/redis_server.h"
 
@@ -116,14 +117,7 @@ class TenantsTest : public ::testing::Test {
 
   static std::unique_ptr<grpc::ClientContext> Context(
       const std::string& tenant, const std::string& token) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(30));
-    if (!tenant.empty()) context->AddMetadata("x-kepu-tenant", tenant);
-    if (!token.empty()) {
-      context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    }
-    return context;
+    return CallContext(token, tenant, "", std::chrono::seconds(30));
   }
 
   // What an outsider does with one tenant name: registers and signs in

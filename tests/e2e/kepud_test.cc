@@ -28,6 +28,7 @@
 #include "services/core/redis/redis_sessions.h"
 #include "services/core/time_util.h"
 #include "services/directory/redis_directory.h"
+#include "tests/support/call_context.h"
 #include "tests/support/freeze_drill.h"
 #include "tests/support/jining_directory.h"
 #include "tests/support/redis_server.h"
@@ -97,12 +98,7 @@ class KepudTest : public ::testing::Test {
   }
 
   std::unique_ptr<grpc::ClientContext> Context(bool with_token = true) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(10));
-    if (with_token)
-      context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
-    return context;
+    return testing::CallContext(with_token ? token_ : "");
   }
 
   v1::CreateOrderRequest NewOrder(const std::string& request_id) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "kepu/v1/identity.grpc.pb.h"
+#include "tests/support/call_context.h"
 #include "tests/support/kepud_process.h"
 #include "tests/support/redis_server.h"
 
@@ -41,14 +42,7 @@ class SignInLimitsTest : public ::testing::Test {
   // address a gateway forwards.
   static std::unique_ptr<grpc::ClientContext> Context(
       const std::string& tenant, const std::string& forwarded = "") {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(10));
-    if (!tenant.empty()) context->AddMetadata("x-kepu-tenant", tenant);
-    if (!forwarded.empty()) {
-      context->AddMetadata("x-kepu-client-address", forwarded);
-    }
-    return context;
+    return CallContext("", tenant, forwarded);
   }
 
   grpc::Status Login(const std::string& tenant, const std::string& phone,

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "services/core/testing/fake_directory.h"
 #include "tests/identity/identity_fixtures.h"
+#include "tests/support/call_context.h"
 #include "tests/support/redis_server.h"
 
 namespace kepu {
@@ -71,14 +72,7 @@ class IdentityServiceTest : public ::testing::Test {
 
   std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "",
                                                const std::string& tenant = "") {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(10));
-    if (!token.empty()) {
-      context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    }
-    if (!tenant.empty()) context->AddMetadata("x-kepu-tenant", tenant);
-    return context;
+    return kepu::testing::CallContext(token, tenant);
   }
 
   static absl::Status ToAbsl(const grpc::Status& status) {

@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "kepu/v1/identity.grpc.pb.h"
+#include "tests/support/call_context.h"
 
 namespace kepu {
 namespace {
@@ -112,14 +113,7 @@ class ServeUnaryTest : public ::testing::Test {
 
   static std::unique_ptr<grpc::ClientContext> Context(
       const std::string& token = "", const std::string& tenant = "") {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(10));
-    if (!token.empty()) {
-      context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    }
-    if (!tenant.empty()) context->AddMetadata("x-kepu-tenant", tenant);
-    return context;
+    return kepu::testing::CallContext(token, tenant);
   }
 
   grpc::Status GetUser(const std::string& token, const std::string& user_id) {
