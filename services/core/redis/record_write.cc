@@ -23,33 +23,48 @@ const FunctionLibrary& Library() {
   return *kLibrary;
 }
 
-// MessagePack through msgpack-c's packer, into a string.
+// The tokens of a write as MessagePack values one after another (a stream,
+// not an array), led by their number, through msgpack-c's packer.
 class Packer {
  public:
   Packer() { msgpack_packer_init(&packer_, &out_, &Packer::Append); }
   Packer(const Packer&) = delete;
   Packer& operator=(const Packer&) = delete;
 
-  void Map(size_t entries) { msgpack_pack_map(&packer_, entries); }
-  void Array(size_t entries) { msgpack_pack_array(&packer_, entries); }
   void Str(absl::string_view text) {
     msgpack_pack_str(&packer_, text.size());
     msgpack_pack_str_body(&packer_, text.data(), text.size());
+    ++tokens_;
   }
-  void Int(int64_t value) { msgpack_pack_int64(&packer_, value); }
+  void Int(int64_t value) {
+    msgpack_pack_int64(&packer_, value);
+    ++tokens_;
+  }
+  void False() {
+    msgpack_pack_false(&packer_);
+    ++tokens_;
+  }
   // Numbers that go to Redis travel as decimal strings (Lua's numbers would
   // print scores beyond 14 digits rounded).
   void Decimal(int64_t value) { Str(absl::StrCat(value)); }
-  // A list of field, value, field, value ...
+  // N, then field, value, field, value ... (N pairs).
   void Pairs(const RecordWrite::Fields& fields) {
-    Array(fields.size() * 2);
+    Int(static_cast<int64_t>(fields.size()));
     for (const auto& [field, value] : fields) {
       Str(field);
       Str(value);
     }
   }
 
-  std::string Take() { return std::move(out_); }
+  // The number of tokens, then the tokens.
+  std::string Take() {
+    std::string whole;
+    msgpack_packer count;
+    msgpack_packer_init(&count, &whole, &Packer::Append);
+    msgpack_pack_int64(&count, tokens_);
+    whole.append(out_);
+    return whole;
+  }
 
  private:
   static int Append(void* data, const char* bytes, size_t length) {
@@ -59,6 +74,7 @@ class Packer {
 
   std::string out_;
   msgpack_packer packer_;
+  int64_t tokens_ = 0;
 };
 
 }  // namespace
@@ -217,93 +233,58 @@ RecordWrite& RecordWrite::Result(absl::string_view value) {
 }
 
 std::string RecordWrite::Encode() const {
+  // The tokens of lua/record_write.lua, section by section, in its order.
   Packer p;
-  const size_t sections =
-      2 + (request_key_.has_value() ? 1 : 0) + (checks_.empty() ? 0 : 1) +
-      (links_.has_value() ? 1 : 0) + (index_.has_value() ? 1 : 0) +
-      (ops_.empty() ? 0 : 1) + (log_.has_value() ? 1 : 0) +
-      (queues_.empty() ? 0 : 1) + (result_.has_value() ? 1 : 0);
-  p.Map(sections);
   if (request_key_.has_value()) {
     p.Str("request");
-    p.Map(3);
-    p.Str("key");
     p.Int(*request_key_);
-    p.Str("fingerprint");
     p.Str(fingerprint_);
-    p.Str("ttl");
     p.Decimal(ttl_seconds_);
   }
 
-  p.Str("record");
   if (hash_) {
-    p.Map(expected_state_.has_value() ? 4 : 3);
-    p.Str("key");
-    p.Int(record_key_);
-    p.Str("kind");
     p.Str("hash");
-    p.Str("version");
-    p.Decimal(expected_version_);
-    if (expected_state_.has_value()) {
-      p.Str("state");
-      p.Decimal(*expected_state_);
-    }
-  } else {
-    p.Map(expected_value_.has_value() ? 3 : 2);
-    p.Str("key");
     p.Int(record_key_);
-    p.Str("kind");
+    p.Decimal(expected_version_);
+    expected_state_.has_value() ? p.Decimal(*expected_state_) : p.False();
+  } else {
     p.Str("string");
-    if (expected_value_.has_value()) {
-      p.Str("value");
-      p.Str(*expected_value_);
-    }
+    p.Int(record_key_);
+    expected_value_.has_value() ? p.Str(*expected_value_) : p.False();
   }
 
   if (!checks_.empty()) {
     p.Str("checks");
-    p.Array(checks_.size());
+    p.Int(static_cast<int64_t>(checks_.size()));
     for (const Check& check : checks_) {
       switch (check.kind) {
         case Check::Kind::kVersion:
-          p.Map(3);
-          p.Str("check");
           p.Str("version");
-          p.Str("version");
+          p.Int(check.key);
           p.Decimal(check.version);
           break;
         case Check::Kind::kEmpty:
-          p.Map(2);
-          p.Str("check");
           p.Str("empty");
+          p.Int(check.key);
           break;
         case Check::Kind::kAbsent:
-          p.Map(2);
-          p.Str("check");
           p.Str("absent");
+          p.Int(check.key);
           break;
         case Check::Kind::kCapacity:
-          p.Map(4);
-          p.Str("check");
           p.Str("capacity");
-          p.Str("limit");
+          p.Int(check.key);
           p.Int(check.limit);
-          p.Str("ranges");
-          p.Array(check.ranges.size());
+          p.Int(static_cast<int64_t>(check.ranges.size()));
           for (const auto& [low, high] : check.ranges) {
-            p.Array(2);
             p.Decimal(low);
             p.Decimal(high);
           }
           break;
       }
-      p.Str("key");
-      p.Int(check.key);
     }
   }
 
-  p.Str("write");
-  p.Map(1);
   if (hash_) {
     p.Str("fields");
     p.Pairs(fields_);
@@ -314,129 +295,86 @@ std::string RecordWrite::Encode() const {
 
   if (links_.has_value()) {
     p.Str("links");
-    p.Map(5);
-    p.Str("key");
     p.Int(links_->key);
-    p.Str("since");
     p.Decimal(links_->since);
-    p.Str("limit");
     p.Int(links_->limit);
-    p.Str("exclude");
     p.Str(links_->exclude);
-    p.Str("tag");
     p.Str(links_->tag);
   }
 
   if (index_.has_value()) {
     auto entries = [&p](const std::vector<std::pair<int, int64_t>>& list) {
-      p.Array(list.size());
+      p.Int(static_cast<int64_t>(list.size()));
       for (const auto& [key, score] : list) {
-        p.Array(2);
         p.Int(key);
         p.Decimal(score);
       }
     };
     p.Str("index");
-    p.Map(3);
-    p.Str("member");
     p.Str(index_->member);
-    p.Str("before");
     entries(index_->before);
-    p.Str("after");
     entries(index_->after);
   }
 
   if (!ops_.empty()) {
     p.Str("ops");
-    p.Array(ops_.size());
+    p.Int(static_cast<int64_t>(ops_.size()));
     for (const Op& op : ops_) {
       switch (op.kind) {
         case Op::Kind::kSet:
-          p.Map(3);
-          p.Str("op");
           p.Str("set");
-          p.Str("value");
+          p.Int(op.key);
           p.Str(op.a);
           break;
         case Op::Kind::kSetIf:
-          p.Map(4);
-          p.Str("op");
           p.Str("setif");
-          p.Str("value");
-          p.Str(op.a);
-          p.Str("expect");
+          p.Int(op.key);
           p.Str(op.b);
+          p.Str(op.a);
           break;
         case Op::Kind::kZAdd:
-          p.Map(4);
-          p.Str("op");
           p.Str("zadd");
-          p.Str("member");
-          p.Str(op.a);
-          p.Str("score");
+          p.Int(op.key);
           p.Decimal(op.number);
+          p.Str(op.a);
           break;
         case Op::Kind::kZRem:
-          p.Map(3);
-          p.Str("op");
           p.Str("zrem");
-          p.Str("member");
+          p.Int(op.key);
           p.Str(op.a);
           break;
         case Op::Kind::kHIncrBy:
-          p.Map(4);
-          p.Str("op");
           p.Str("hincrby");
-          p.Str("field");
+          p.Int(op.key);
           p.Str(op.a);
-          p.Str("by");
           p.Decimal(op.number);
           break;
         case Op::Kind::kEndSessions:
-          p.Map(op.has_b ? 3 : 2);
-          p.Str("op");
           p.Str("end_sessions");
-          if (op.has_b) {
-            p.Str("keep");
-            p.Str(op.b);
-          }
+          p.Int(op.key);
+          op.has_b ? p.Str(op.b) : p.False();
           break;
       }
-      p.Str("key");
-      p.Int(op.key);
     }
   }
 
   if (log_.has_value()) {
     p.Str("log");
-    p.Map(2 + (log_->max_length.has_value() ? 1 : 0) +
-          (log_->history_key != 0 ? 1 : 0));
-    p.Str("key");
     p.Int(log_->key);
-    p.Str("fields");
+    log_->max_length.has_value() ? p.Decimal(*log_->max_length) : p.False();
     p.Pairs(log_->fields);
-    if (log_->max_length.has_value()) {
-      p.Str("maxlen");
-      p.Decimal(*log_->max_length);
-    }
     if (log_->history_key != 0) {
       p.Str("history");
-      p.Map(2);
-      p.Str("key");
       p.Int(log_->history_key);
-      p.Str("value");
       p.Str(log_->history_value);
     }
   }
 
   if (!queues_.empty()) {
     p.Str("enqueue");
-    p.Array(queues_.size());
+    p.Int(static_cast<int64_t>(queues_.size()));
     for (const Queue& queue : queues_) {
-      p.Map(2);
-      p.Str("key");
       p.Int(queue.key);
-      p.Str("fields");
       p.Pairs(queue.fields);
     }
   }

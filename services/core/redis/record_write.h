@@ -1,6 +1,7 @@
 // The one record-write protocol (ARCHITECTURE §10): every write of a record —
 // an order's move, a directory record, an account, a compare-and-set of a side
-// record — is one RecordWrite, encoded as one MessagePack argument and applied
+// record — is one RecordWrite, encoded as one argument (a stream of MessagePack
+// tokens, section by section) and applied
 // by one Redis Function (lua/record_write.lua), all or nothing.
 //
 // The function checks the whole argument's shape before anything else, then
@@ -114,7 +115,8 @@ class RecordWrite {
 
   // The keys, in the order the encoded argument numbers them from 1.
   const std::vector<std::string>& keys() const { return keys_; }
-  // The MessagePack argument of the write function.
+  // The argument of the write function: its tokens as MessagePack values, one
+  // after another (lua/record_write.lua says what they are).
   std::string Encode() const;
 
  private:

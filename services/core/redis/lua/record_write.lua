@@ -1,309 +1,285 @@
 -- Kepu's record-write protocol: every write of a record (an order's move, a directory record, an
 -- account, a compare-and-set of a side record) is one call of the function registered below, with
--- one argument, a MessagePack map that services/core/redis/record_write.h builds. Loaded with
--- FUNCTION LOAD as a library named after a digest of this text (record_write.cc prepends the
--- "#!lua name=..." line and replaces KEPU_LIBRARY with that name), so it is persisted and
--- replicated with the data, and builds of different versions of it can run side by side.
+-- one argument that services/core/redis/record_write.h builds. Loaded with FUNCTION LOAD as a
+-- library named after a digest of this text (record_write.cc prepends the "#!lua name=..." line
+-- and replaces KEPU_LIBRARY with that name), so it is persisted and replicated with the data, and
+-- builds of different versions of it can run side by side.
 --
 -- The whole argument's shape is checked before anything is read or written; then the request key,
 -- the record's version (and state), the other checks; only then the writes. A refused or malformed
 -- write writes nothing.
 --
 -- KEYS: every key the write touches; the argument names them by number (1-based).
--- ARGV[1]: the write, a map of these sections (all optional but `record`):
---   request = {key, fingerprint (32 characters), ttl (seconds, decimal string)}
---       The request key: if it holds "<fingerprint>:<result>", the write was applied before and
---       its result is answered (or KEPU_REQUEST_REUSED when the fingerprint differs).
---   record = {key, kind = 'hash' | 'string', version, state, value}
---       hash:   version = the field v it must have ("0": the hash must not exist); state = the
---               field s it must have.
---       string: value = what it must hold; absent: the key must not exist.
---   checks = list of
---       {check = 'version', key, version}  the hash's field v must be `version` (KEPU_CHANGED <n>)
---       {check = 'empty', key}             the sorted set must be empty (KEPU_NOT_EMPTY <n>)
---       {check = 'absent', key}            the key must not exist (KEPU_TAKEN <n>)
---       {check = 'capacity', key, ranges = list of {low, high}, limit}
---                                          fewer than `limit` members of the sorted set may score
---                                          in [low, high) (KEPU_CAPACITY <count>)
---   write = {fields = list of field, value (hash) | value (string)}
---       What the record becomes: HSET of the fields, or SET of the value.
---   links = {key, since, limit, exclude, tag}
---       The members of the sorted set scoring `since` or more (at most `limit`, lowest first, but
---       `exclude`) are appended to the record's field r as protobuf string fields with the tag
---       bytes `tag`, and answered.
---   index = {member, before = list of {key, score}, after = list of {key, score}}
---       The member leaves the sorted sets it was in that it is no longer in, and is added where
---       it is new or its score changed.
---   ops = list of
---       {op = 'set', key, value}                 SET
---       {op = 'setif', key, expect, value}       SET if the key holds `expect` (else nothing)
---       {op = 'zadd', key, score, member}        {op = 'zrem', key, member}
---       {op = 'hincrby', key, field, by}
---       {op = 'end_sessions', key, keep}         DEL every key the sorted set lists but `keep`
---                                                (those keys share its hash tag), and ZREM them
---   log = {key, maxlen, fields = list of field, value, history = {key, value}}
---       XADD to the stream (trimmed to about `maxlen` when given); with history, RPUSH
---       "<entry id> <value>" to the list.
---   enqueue = list of {key, fields}              XADD to each stream
---   result = what the request key remembers (default: the record's field r, or its value)
--- Numbers that go to Redis (versions, scores, counts, ttl) travel as decimal strings; key numbers
--- and the limits of links and capacity as MessagePack integers.
+-- ARGV[1]: the write: a stream of MessagePack values (no enclosing array): the number of tokens
+-- that follow, then the tokens. Unpacking it makes one Lua table, and the write is checked and
+-- applied straight from that list, so a write costs little more in Lua than a script with
+-- positional arguments does. The tokens are sections, each a name followed by its values, in this
+-- order (all optional but a record and its write):
+--
+--   request  K fingerprint ttl      The request key: if it holds "<fingerprint>:<result>", the
+--                                   write was applied before and its result is answered (or
+--                                   KEPU_REQUEST_REUSED when the fingerprint differs).
+--   hash     K version state        The record is a hash whose field v must be `version` ("0": it
+--                                   must not exist) and, unless `state` is false, whose field s
+--                                   must be `state`.
+--   string   K expected             The record is a string that must hold `expected` (false: the
+--                                   key must not exist).
+--   checks   N check...             version K D   the hash's field v must be D (KEPU_CHANGED <n>)
+--                                   empty K       the sorted set must be empty (KEPU_NOT_EMPTY <n>)
+--                                   absent K      the key must not exist (KEPU_TAKEN <n>)
+--                                   capacity K limit R (low high)*R
+--                                                 fewer than `limit` members of the sorted set may
+--                                                 score in the ranges [low, high) (KEPU_CAPACITY
+--                                                 <count>)
+--   fields   N (field value)*N      A hash's new fields (N >= 1): HSET.
+--   value    V                      A string's new value: SET.
+--   links    K since limit exclude tag
+--                                   The members of the sorted set scoring `since` or more (at most
+--                                   `limit`, lowest first, but `exclude`) are appended to the
+--                                   record's field r as protobuf string fields with the tag bytes
+--                                   `tag`, and answered. A hash record only.
+--   index    member N (K score)*N M (K score)*M
+--                                   The member leaves the sorted sets it was in (the first list)
+--                                   that it is no longer in (the second), and is added where it is
+--                                   new or its score changed.
+--   ops      N op...                set K value | setif K expect value (SET only if the key holds
+--                                   `expect`) | zadd K score member | zrem K member |
+--                                   hincrby K field by | end_sessions K keep (DEL every key the
+--                                   sorted set lists but `keep`, false for none, and ZREM them;
+--                                   those keys share its hash tag)
+--   log      K maxlen N (field value)*N
+--                                   XADD to the stream (trimmed to about `maxlen` unless false).
+--   history  K value                With log: RPUSH "<entry id> <value>" to the list.
+--   enqueue  N (K M (field value)*M)*N
+--                                   XADD to each stream.
+--   result   value                  What the request key remembers (default: the record's field
+--                                   r, or its value).
+-- K is a key's number, N, M, R, limit and the limit of links counts: MessagePack integers. Numbers
+-- that go to Redis (versions, states, scores, ttl, since, by, maxlen) travel as decimal strings, so
+-- none is rounded. A write has at most about 7,000 tokens (Lua's stack).
 --
 -- Returns {'applied', log entry id or '', {linked members}} or {'replayed', first result}.
--- Refusals are error replies: KEPU_MALFORMED <path>: <what>, KEPU_REQUEST_REUSED, KEPU_EXISTS,
--- KEPU_NOT_FOUND, KEPU_STALE <version>, KEPU_STATE <state>, KEPU_CHANGED <n>, KEPU_NOT_EMPTY <n>,
--- KEPU_TAKEN <n>, KEPU_CAPACITY <count> (each with text after the code: Redis prefixes a bare
--- code with ERR).
+-- Refusals are error replies: KEPU_MALFORMED write[<i>] (<section>): <what> (i counts the
+-- argument's values from 1, the count included),
+-- KEPU_REQUEST_REUSED, KEPU_EXISTS, KEPU_NOT_FOUND, KEPU_STALE <version>, KEPU_STATE <state>,
+-- KEPU_CHANGED <n>, KEPU_NOT_EMPTY <n>, KEPU_TAKEN <n>, KEPU_CAPACITY <count> (each with text
+-- after the code: Redis prefixes a bare code with ERR).
 
 local MALFORMED = 'kepu-malformed'
 
-local function malformed(path, what)
-  error({[MALFORMED] = path .. ': ' .. what}, 0)
-end
-
--- Shape checkers: each takes (value, keys) and raises bad() when the value does not fit. This runs
--- before every write, so it is kept cheap: one pass over each table, Lua's functions held in
--- locals, and no garbage on the way: the path of the value being checked is kept on a stack of
--- names (`at`, `depth`) and joined into text only when a check fails.
-
 -- Lua's functions, taken on the first call: FUNCTION LOAD runs this file without them.
-local type_, pairs_, find_
+local type_, find_, select_, unpack_
 
-local at = {}
-local depth = 0
-
-local function bad(what)
-  local parts = {'write'}
-  for i = 1, depth do
-    local name = at[i]
-    if type(name) == 'number' then
-      parts[#parts + 1] = '[' .. name .. ']'
-    else
-      parts[#parts + 1] = '.' .. tostring(name)
-    end
-  end
-  malformed(table.concat(parts), what)
+local function malformed(what)
+  error({[MALFORMED] = what}, 0)
 end
 
-local function key_number(value, keys)
-  if type_(value) ~= 'number' or value % 1 ~= 0 or value < 1 or value > #keys then
-    bad('is not the number of a key')
+local function bad(i, section, what)
+  malformed('write[' .. i .. '] (' .. section .. '): ' .. what)
+end
+
+-- Token checks: each looks at a[i] and raises bad() when it does not fit. They make no garbage.
+
+local function key_at(a, i, section, keys)
+  local v = a[i]
+  if type_(v) ~= 'number' or v % 1 ~= 0 or v < 1 or v > keys then
+    bad(i, section, 'is not the number of a key')
   end
 end
 
-local function text(value)
-  if type_(value) ~= 'string' then bad('is not a string') end
+local function text_at(a, i, section)
+  if type_(a[i]) ~= 'string' then bad(i, section, 'is not a string') end
 end
 
-local function decimal(value)
-  if type_(value) ~= 'string' or #value > 20 or not find_(value, '^%-?%d+$') then
-    bad('is not a decimal integer')
+local function decimal_at(a, i, section)
+  local v = a[i]
+  if type_(v) ~= 'string' or #v > 20 or not find_(v, '^%-?%d+$') then
+    bad(i, section, 'is not a decimal integer')
   end
 end
 
-local function small_count(value)
-  if type_(value) ~= 'number' or value % 1 ~= 0 or value < 0 or value > 1000000 then
-    bad('is not a count')
+-- A count: answered.
+local function count_at(a, i, section)
+  local v = a[i]
+  if type_(v) ~= 'number' or v % 1 ~= 0 or v < 0 or v > 1000000 then
+    bad(i, section, 'is not a count')
   end
+  return v
 end
 
-local function fingerprint(value)
-  if type_(value) ~= 'string' or #value ~= 32 then bad('is not a fingerprint') end
+-- N (field value)*N from a[i]; answers the index after them.
+local function pairs_at(a, i, section)
+  local n = count_at(a, i, section)
+  local last = i + 2 * n
+  for j = i + 1, last do text_at(a, j, section) end
+  return last + 1
 end
 
-local function any() end
+-- N (K score)*N from a[i]; answers the index after them.
+local function entries_at(a, i, section, keys)
+  local n = count_at(a, i, section)
+  for j = i + 1, i + 2 * n, 2 do
+    key_at(a, j, section, keys)
+    decimal_at(a, j + 1, section)
+  end
+  return i + 2 * n + 1
+end
 
--- A list: a table with exactly the keys 1..n, each checked by `each`; `size`, when given, is the
--- length it must have (`size_problem` says what it is otherwise).
-local function list_of(each, size, size_problem)
-  return function(value, keys)
-    if type_(value) ~= 'table' then bad('is not a list') end
-    -- n distinct positive integer keys whose largest is n are exactly 1..n.
-    local n, last = 0, 0
-    depth = depth + 1
-    for k, v in pairs_(value) do
-      if type_(k) ~= 'number' or k % 1 ~= 0 or k < 1 then
-        depth = depth - 1
-        bad('is not a list')
+-- The tokens of each op, its name included.
+local OP_SIZE = {set = 3, setif = 4, zadd = 4, zrem = 3, hincrby = 4, end_sessions = 3}
+
+local ORDER = {request = 1, hash = 2, string = 2, checks = 3, fields = 4, value = 4, links = 5,
+               index = 6, ops = 7, log = 8, history = 9, enqueue = 10, result = 11}
+
+-- Checks the tokens a[2..n] and answers where each section starts (nil: absent): request, record,
+-- checks, write, links, index, ops, log, history, enqueue, result.
+local function shape(a, n, keys)
+  local request, record, checks, write, links, index, ops, log, history, enqueue, result
+  local i, last = 2, 0
+  while i <= n do
+    local section = a[i]
+    local rank = ORDER[section]
+    if rank == nil then bad(i, 'write', 'is not a section') end
+    if rank <= last then bad(i, section, 'is repeated or out of order') end
+    last = rank
+    if section == 'request' then
+      request = i
+      key_at(a, i + 1, section, keys)
+      local fingerprint = a[i + 2]
+      if type_(fingerprint) ~= 'string' or #fingerprint ~= 32 then
+        bad(i + 2, section, 'is not a fingerprint')
       end
-      n = n + 1
-      if k > last then last = k end
-      at[depth] = k
-      each(v, keys)
-    end
-    depth = depth - 1
-    if last ~= n then bad('is not a list') end
-    if size and n ~= size then bad(size_problem) end
-  end
-end
-
--- A map with only the named fields: {name = {checker, required}}.
-local function map_of(fields)
-  local required_count  -- counted on the first call
-  return function(value, keys)
-    if required_count == nil then
-      required_count = 0
-      for _, spec in pairs_(fields) do
-        if spec[2] then required_count = required_count + 1 end
-      end
-    end
-    if type_(value) ~= 'table' then bad('is not a map') end
-    local required = 0
-    depth = depth + 1
-    for k, v in pairs_(value) do
-      local spec = type_(k) == 'string' and fields[k]
-      if not spec then
-        depth = depth - 1
-        bad('has an unknown field ' .. tostring(k))
-      end
-      if spec[2] then required = required + 1 end
-      at[depth] = k
-      spec[1](v, keys)
-    end
-    if required ~= required_count then
-      for name, spec in pairs_(fields) do
-        if spec[2] and value[name] == nil then
-          at[depth] = name
-          bad('is missing')
+      decimal_at(a, i + 3, section)
+      i = i + 4
+    elseif section == 'hash' then
+      record = i
+      key_at(a, i + 1, section, keys)
+      decimal_at(a, i + 2, section)
+      if a[i + 3] ~= false then decimal_at(a, i + 3, section) end
+      i = i + 4
+    elseif section == 'string' then
+      record = i
+      key_at(a, i + 1, section, keys)
+      if a[i + 2] ~= false then text_at(a, i + 2, section) end
+      i = i + 3
+    elseif section == 'checks' then
+      checks = i
+      i = i + 2
+      for _ = 1, count_at(a, i - 1, section) do
+        local kind = a[i]
+        if kind == 'version' then
+          key_at(a, i + 1, section, keys)
+          decimal_at(a, i + 2, section)
+          i = i + 3
+        elseif kind == 'empty' or kind == 'absent' then
+          key_at(a, i + 1, section, keys)
+          i = i + 2
+        elseif kind == 'capacity' then
+          key_at(a, i + 1, section, keys)
+          count_at(a, i + 2, section)
+          local ranges = count_at(a, i + 3, section)
+          for j = i + 4, i + 3 + 2 * ranges do decimal_at(a, j, section) end
+          i = i + 4 + 2 * ranges
+        else
+          bad(i, section, 'is not a check')
         end
       end
+    elseif section == 'fields' then
+      write = i
+      if a[i + 1] == 0 then bad(i + 1, section, 'is empty') end
+      i = pairs_at(a, i + 1, section)
+    elseif section == 'value' then
+      write = i
+      text_at(a, i + 1, section)
+      i = i + 2
+    elseif section == 'links' then
+      links = i
+      key_at(a, i + 1, section, keys)
+      decimal_at(a, i + 2, section)
+      count_at(a, i + 3, section)
+      text_at(a, i + 4, section)
+      text_at(a, i + 5, section)
+      i = i + 6
+    elseif section == 'index' then
+      index = i
+      text_at(a, i + 1, section)
+      i = entries_at(a, entries_at(a, i + 2, section, keys), section, keys)
+    elseif section == 'ops' then
+      ops = i
+      i = i + 2
+      for _ = 1, count_at(a, i - 1, section) do
+        local op = a[i]
+        local size = OP_SIZE[op]
+        if size == nil then bad(i, section, 'is not an op') end
+        key_at(a, i + 1, section, keys)
+        if op == 'zadd' then
+          decimal_at(a, i + 2, section)
+          text_at(a, i + 3, section)
+        elseif op == 'hincrby' then
+          text_at(a, i + 2, section)
+          decimal_at(a, i + 3, section)
+        elseif op ~= 'end_sessions' or a[i + 2] ~= false then
+          for j = i + 2, i + size - 1 do text_at(a, j, section) end
+        end
+        i = i + size
+      end
+    elseif section == 'log' then
+      log = i
+      key_at(a, i + 1, section, keys)
+      if a[i + 2] ~= false then decimal_at(a, i + 2, section) end
+      i = pairs_at(a, i + 3, section)
+    elseif section == 'history' then
+      history = i
+      key_at(a, i + 1, section, keys)
+      text_at(a, i + 2, section)
+      i = i + 3
+    elseif section == 'enqueue' then
+      enqueue = i
+      i = i + 2
+      for _ = 1, count_at(a, i - 1, section) do
+        key_at(a, i, section, keys)
+        i = pairs_at(a, i + 1, section)
+      end
+    else  -- result
+      result = i
+      text_at(a, i + 1, section)
+      i = i + 2
     end
-    depth = depth - 1
   end
-end
-
--- One of several map shapes, chosen by the field `tag` (e.g. op = 'set').
-local function variant(tag, shapes)
-  return function(value, keys)
-    if type(value) ~= 'table' then bad('is not a map') end
-    local shape = shapes[value[tag]]
-    if shape == nil then
-      depth = depth + 1
-      at[depth] = tag
-      bad('is not known')
-    end
-    shape(value, keys)
+  -- A section whose last value is missing reads past the end: a[n + 1] is nil, and refused.
+  if record == nil then malformed('write: has no record (hash or string)') end
+  if write == nil then malformed('write: has no fields or value') end
+  if (a[record] == 'hash') ~= (a[write] == 'fields') then
+    bad(write, a[write], 'does not write a ' .. a[record] .. ' record')
   end
+  if links and a[record] ~= 'hash' then bad(links, 'links', 'need a hash record') end
+  if history and not log then bad(history, 'history', 'needs a log') end
+  return request, record, checks, write, links, index, ops, log, history, enqueue, result
 end
 
-local function one_of(...)
-  local listed = {...}
-  local allowed
-  return function(value)
-    if allowed == nil then
-      allowed = {}
-      for _, v in ipairs(listed) do allowed[v] = true end
-    end
-    if not allowed[value] then bad('is not one of ' .. table.concat(listed, ', ')) end
-  end
+-- Answers the tokens and how many there are (a nil among them is a hole the shape check reads).
+local function tokens(...)
+  return {...}, select_('#', ...)
 end
 
-local texts = list_of(text)
-
--- Field, value, field, value ...
-local function pairs_list(value, keys)
-  texts(value, keys)
-  if #value % 2 ~= 0 then bad('is not a list of pairs') end
-end
-
-local REQUIRED, OPTIONAL = true, false
-local function req(check) return {check, REQUIRED} end
-local function opt(check) return {check, OPTIONAL} end
-
--- {key, score}
-local pair = list_of(any, 2, 'is not a pair')
-local function index_entry(value, keys)
-  pair(value, keys)
-  depth = depth + 1
-  at[depth] = 1
-  key_number(value[1], keys)
-  at[depth] = 2
-  decimal(value[2])
-  depth = depth - 1
-end
-
-local WRITE = map_of({
-  request = opt(map_of({key = req(key_number), fingerprint = req(fingerprint),
-                        ttl = req(decimal)})),
-  record = req(map_of({key = req(key_number), kind = req(one_of('hash', 'string')),
-                       version = opt(decimal), state = opt(decimal), value = opt(text)})),
-  checks = opt(list_of(variant('check', {
-    version = map_of({check = req(text), key = req(key_number), version = req(decimal)}),
-    empty = map_of({check = req(text), key = req(key_number)}),
-    absent = map_of({check = req(text), key = req(key_number)}),
-    capacity = map_of({check = req(text), key = req(key_number), limit = req(small_count),
-                       ranges = req(list_of(list_of(decimal, 2, 'is not a range')))}),
-  }))),
-  write = req(map_of({fields = opt(pairs_list), value = opt(text)})),
-  links = opt(map_of({key = req(key_number), since = req(decimal), limit = req(small_count),
-                      exclude = req(text), tag = req(text)})),
-  index = opt(map_of({member = req(text), before = req(list_of(index_entry)),
-                      after = req(list_of(index_entry))})),
-  ops = opt(list_of(variant('op', {
-    set = map_of({op = req(text), key = req(key_number), value = req(text)}),
-    setif = map_of({op = req(text), key = req(key_number), expect = req(text),
-                    value = req(text)}),
-    zadd = map_of({op = req(text), key = req(key_number), score = req(decimal),
-                   member = req(text)}),
-    zrem = map_of({op = req(text), key = req(key_number), member = req(text)}),
-    hincrby = map_of({op = req(text), key = req(key_number), field = req(text),
-                      by = req(decimal)}),
-    end_sessions = map_of({op = req(text), key = req(key_number), keep = opt(text)}),
-  }))),
-  log = opt(map_of({key = req(key_number), maxlen = opt(decimal), fields = req(pairs_list),
-                    history = opt(map_of({key = req(key_number), value = req(text)}))})),
-  enqueue = opt(list_of(map_of({key = req(key_number), fields = req(pairs_list)}))),
-  result = opt(text),
-})
-
--- What the sections must hold together, beyond each one's shape.
-local function check_consistency(w)
-  local record = w.record
-  if record.kind == 'hash' then
-    if record.version == nil then malformed('write.record.version', 'is missing') end
-    if record.value ~= nil then malformed('write.record.value', 'is for strings') end
-    if w.write.fields == nil or w.write.value ~= nil then
-      malformed('write.write', 'a hash is written by fields')
-    end
-  else
-    if record.version ~= nil or record.state ~= nil then
-      malformed('write.record', 'a string has no version or state')
-    end
-    if w.write.value == nil or w.write.fields ~= nil then
-      malformed('write.write', 'a string is written by value')
-    end
-    if w.links ~= nil then malformed('write.links', 'need a hash record') end
-  end
-  if record.kind == 'hash' and #w.write.fields == 0 then
-    malformed('write.write.fields', 'is empty')
-  end
-end
-
-local function check(w, keys)
-  depth = 0
-  if type_ == nil then type_, pairs_, find_ = type, pairs, string.find end
-  WRITE(w, keys)
-  check_consistency(w)
+local function unpack_tokens(payload)
+  return tokens(cmsgpack.unpack(payload))
 end
 
 local function decode(payload, keys)
-  if type(payload) ~= 'string' then return nil, 'write: is missing' end
-  local ok, decoded = pcall(function() return {cmsgpack.unpack(payload)} end)
-  if not ok then return nil, 'write: is not MessagePack (' .. tostring(decoded) .. ')' end
-  if #decoded ~= 1 then return nil, 'write: is not one MessagePack value' end
-  local w = decoded[1]
-  local fits, problem = pcall(check, w, keys)
-  if fits then return w end
-  if type(problem) == 'table' and problem[MALFORMED] then return nil, problem[MALFORMED] end
-  return nil, 'write: ' .. tostring(problem)
+  if type_(payload) ~= 'string' then malformed('write: is missing') end
+  local ok, a, n = pcall(unpack_tokens, payload)
+  if not ok then malformed('write: is not MessagePack (' .. tostring(a) .. ')') end
+  -- The count makes a write cut short, or two writes run together, malformed, even where the
+  -- cut falls between two sections.
+  if a[1] ~= n - 1 then
+    malformed('write: does not start with the number of its tokens (' .. (n - 1) .. ')')
+  end
+  return a, shape(a, n, keys)
 end
 
-local function field_of(fields, name)
-  for i = 1, #fields, 2 do
-    if fields[i] == name then return fields[i + 1], i + 1 end
-  end
-  return nil
-end
+-- The linked members of a write without links (never changed).
+local NONE = {}
 
 local function varint(n)
   local bytes = ''
@@ -314,16 +290,21 @@ local function varint(n)
   return bytes .. string.char(n)
 end
 
-local function write(keys, args)
-  local w, problem = decode(args[1], keys)
-  if w == nil then return redis.error_reply('KEPU_MALFORMED ' .. problem) end
-  if #args ~= 1 then return redis.error_reply('KEPU_MALFORMED write: one argument expected') end
+-- The index of field `name`'s value among the fields section at a[w] (nil: none).
+local function field_at(a, w, name)
+  for j = w + 2, w + 1 + 2 * a[w + 1], 2 do
+    if a[j] == name then return j + 1 end
+  end
+  return nil
+end
 
+local function apply(keys, a, request, record, checks, write, links, index, ops, log, history,
+                     enqueue, result_at)
   -- The request.
-  if w.request then
-    local prior = redis.call('GET', keys[w.request.key])
+  if request then
+    local prior = redis.call('GET', keys[a[request + 1]])
     if prior then
-      if string.sub(prior, 1, 32) ~= w.request.fingerprint then
+      if string.sub(prior, 1, 32) ~= a[request + 2] then
         return redis.error_reply('KEPU_REQUEST_REUSED request id used for other content')
       end
       return {'replayed', string.sub(prior, 34)}
@@ -331,144 +312,190 @@ local function write(keys, args)
   end
 
   -- The record.
-  local record = w.record
-  local record_key = keys[record.key]
-  if record.kind == 'hash' then
+  local record_key = keys[a[record + 1]]
+  local hash = a[record] == 'hash'
+  if hash then
     local stored = redis.call('HMGET', record_key, 'v', 's')
-    if record.version == '0' then
+    local version, state = a[record + 2], a[record + 3]
+    if version == '0' then
       if stored[1] then return redis.error_reply('KEPU_EXISTS record exists') end
     else
       if not stored[1] then return redis.error_reply('KEPU_NOT_FOUND no such record') end
-      if stored[1] ~= record.version then
-        return redis.error_reply('KEPU_STALE ' .. stored[1])
-      end
-      if record.state and stored[2] ~= record.state then
+      if stored[1] ~= version then return redis.error_reply('KEPU_STALE ' .. stored[1]) end
+      if state and stored[2] ~= state then
         return redis.error_reply('KEPU_STATE ' .. tostring(stored[2]))
       end
     end
   else
     local stored = redis.call('GET', record_key)
-    if record.value == nil then
+    local expected = a[record + 2]
+    if expected == false then
       if stored then return redis.error_reply('KEPU_EXISTS record exists') end
     else
       if not stored then return redis.error_reply('KEPU_NOT_FOUND no such record') end
-      if stored ~= record.value then return redis.error_reply('KEPU_STALE changed') end
+      if stored ~= expected then return redis.error_reply('KEPU_STALE changed') end
     end
   end
 
   -- The other checks.
-  for i, check in ipairs(w.checks or {}) do
-    local key = keys[check.key]
-    if check.check == 'version' then
-      if redis.call('HGET', key, 'v') ~= check.version then
-        return redis.error_reply('KEPU_CHANGED ' .. i)
+  if checks then
+    local i = checks + 2
+    for number = 1, a[checks + 1] do
+      local kind, key = a[i], keys[a[i + 1]]
+      if kind == 'version' then
+        if redis.call('HGET', key, 'v') ~= a[i + 2] then
+          return redis.error_reply('KEPU_CHANGED ' .. number)
+        end
+        i = i + 3
+      elseif kind == 'empty' then
+        if redis.call('ZCARD', key) > 0 then
+          return redis.error_reply('KEPU_NOT_EMPTY ' .. number)
+        end
+        i = i + 2
+      elseif kind == 'absent' then
+        if redis.call('EXISTS', key) == 1 then return redis.error_reply('KEPU_TAKEN ' .. number) end
+        i = i + 2
+      else
+        local held = 0
+        for j = i + 4, i + 3 + 2 * a[i + 3], 2 do
+          held = held + redis.call('ZCOUNT', key, a[j], '(' .. a[j + 1])
+        end
+        if held >= a[i + 2] then return redis.error_reply('KEPU_CAPACITY ' .. held) end
+        i = i + 4 + 2 * a[i + 3]
       end
-    elseif check.check == 'empty' then
-      if redis.call('ZCARD', key) > 0 then return redis.error_reply('KEPU_NOT_EMPTY ' .. i) end
-    elseif check.check == 'absent' then
-      if redis.call('EXISTS', key) == 1 then return redis.error_reply('KEPU_TAKEN ' .. i) end
-    else
-      local held = 0
-      for _, range in ipairs(check.ranges) do
-        held = held + redis.call('ZCOUNT', key, range[1], '(' .. range[2])
-      end
-      if held >= check.limit then return redis.error_reply('KEPU_CAPACITY ' .. held) end
     end
   end
 
   -- Links: found before the record is written (it may be listed in that set itself).
-  local fields = w.write.fields
-  local linked = {}
-  if w.links then
-    local l = w.links
-    local found = redis.call('ZRANGE', keys[l.key], l.since, '+inf', 'BYSCORE', 'LIMIT', '0',
-                             tostring(l.limit))
-    local r, at = field_of(fields, 'r')
-    r = r or ''
+  local linked = NONE
+  local r_at = hash and field_at(a, write, 'r')
+  local extra_r
+  if links then
+    local found = redis.call('ZRANGE', keys[a[links + 1]], a[links + 2], '+inf', 'BYSCORE',
+                             'LIMIT', '0', a[links + 3])
+    local exclude, tag = a[links + 4], a[links + 5]
+    local r = r_at and a[r_at] or ''
+    linked = {}
     for _, member in ipairs(found) do
-      if member ~= l.exclude then
-        r = r .. l.tag .. varint(#member) .. member
+      if member ~= exclude then
+        r = r .. tag .. varint(#member) .. member
         linked[#linked + 1] = member
       end
     end
-    if at then
-      fields[at] = r
-    else
-      fields[#fields + 1] = 'r'
-      fields[#fields + 1] = r
-    end
+    if r_at then a[r_at] = r else extra_r = r end
   end
 
   -- The writes.
   local result
-  if record.kind == 'hash' then
-    redis.call('HSET', record_key, unpack(fields))
-    result = field_of(fields, 'r') or ''
+  if hash then
+    redis.call('HSET', record_key, unpack_(a, write + 2, write + 1 + 2 * a[write + 1]))
+    if extra_r then redis.call('HSET', record_key, 'r', extra_r) end
+    result = extra_r or (r_at and a[r_at]) or ''
   else
-    redis.call('SET', record_key, w.write.value)
-    result = w.write.value
+    result = a[write + 1]
+    redis.call('SET', record_key, result)
   end
-  if w.result then result = w.result end
+  if result_at then result = a[result_at + 1] end
 
-  if w.index then
-    local member = w.index.member
-    local after = {}
-    for _, entry in ipairs(w.index.after) do after[entry[1]] = entry[2] end
-    local before = {}
-    for _, entry in ipairs(w.index.before) do
-      before[entry[1]] = entry[2]
-      if after[entry[1]] == nil then redis.call('ZREM', keys[entry[1]], member) end
-    end
-    for _, entry in ipairs(w.index.after) do
-      if before[entry[1]] ~= entry[2] then
-        redis.call('ZADD', keys[entry[1]], entry[2], member)
-      end
-    end
-  end
-
-  for _, op in ipairs(w.ops or {}) do
-    local key = keys[op.key]
-    if op.op == 'set' then
-      redis.call('SET', key, op.value)
-    elseif op.op == 'setif' then
-      if redis.call('GET', key) == op.expect then redis.call('SET', key, op.value) end
-    elseif op.op == 'zadd' then
-      redis.call('ZADD', key, op.score, op.member)
-    elseif op.op == 'zrem' then
-      redis.call('ZREM', key, op.member)
-    elseif op.op == 'hincrby' then
-      redis.call('HINCRBY', key, op.field, op.by)
-    else
-      for _, session in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-        if session ~= op.keep then
-          redis.call('DEL', session)
-          redis.call('ZREM', key, session)
+  if index then
+    local member = a[index + 1]
+    local before, after = index + 3, index + 4 + 2 * a[index + 2]
+    local before_last, after_last = after - 3, after + 2 * a[after - 1] - 2
+    for i = before, before_last, 2 do
+      local stays = false
+      for j = after, after_last, 2 do
+        if a[j] == a[i] then
+          stays = true
+          break
         end
+      end
+      if not stays then redis.call('ZREM', keys[a[i]], member) end
+    end
+    for j = after, after_last, 2 do
+      local same = false
+      for i = before, before_last, 2 do
+        if a[i] == a[j] and a[i + 1] == a[j + 1] then
+          same = true
+          break
+        end
+      end
+      if not same then redis.call('ZADD', keys[a[j]], a[j + 1], member) end
+    end
+  end
+
+  if ops then
+    local i = ops + 2
+    for _ = 1, a[ops + 1] do
+      local op, key = a[i], keys[a[i + 1]]
+      if op == 'set' then
+        redis.call('SET', key, a[i + 2])
+        i = i + 3
+      elseif op == 'setif' then
+        if redis.call('GET', key) == a[i + 2] then redis.call('SET', key, a[i + 3]) end
+        i = i + 4
+      elseif op == 'zadd' then
+        redis.call('ZADD', key, a[i + 2], a[i + 3])
+        i = i + 4
+      elseif op == 'zrem' then
+        redis.call('ZREM', key, a[i + 2])
+        i = i + 3
+      elseif op == 'hincrby' then
+        redis.call('HINCRBY', key, a[i + 2], a[i + 3])
+        i = i + 4
+      else
+        local keep = a[i + 2]
+        for _, session in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+          if session ~= keep then
+            redis.call('DEL', session)
+            redis.call('ZREM', key, session)
+          end
+        end
+        i = i + 3
       end
     end
   end
 
   local log_id = ''
-  if w.log then
-    if w.log.maxlen then
-      log_id = redis.call('XADD', keys[w.log.key], 'MAXLEN', '~', w.log.maxlen, '*',
-                          unpack(w.log.fields))
+  if log then
+    local key, maxlen, first, last = keys[a[log + 1]], a[log + 2], log + 4,
+                                     log + 3 + 2 * a[log + 3]
+    if maxlen then
+      log_id = redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack_(a, first, last))
     else
-      log_id = redis.call('XADD', keys[w.log.key], '*', unpack(w.log.fields))
+      log_id = redis.call('XADD', key, '*', unpack_(a, first, last))
     end
-    if w.log.history then
-      redis.call('RPUSH', keys[w.log.history.key], log_id .. ' ' .. w.log.history.value)
+    if history then
+      redis.call('RPUSH', keys[a[history + 1]], log_id .. ' ' .. a[history + 2])
     end
   end
-  for _, queue in ipairs(w.enqueue or {}) do
-    redis.call('XADD', keys[queue.key], '*', unpack(queue.fields))
+  if enqueue then
+    local i = enqueue + 2
+    for _ = 1, a[enqueue + 1] do
+      local last = i + 1 + 2 * a[i + 1]
+      redis.call('XADD', keys[a[i]], '*', unpack_(a, i + 2, last))
+      i = last + 1
+    end
   end
 
-  if w.request then
-    redis.call('SET', keys[w.request.key], w.request.fingerprint .. ':' .. result, 'EX',
-               w.request.ttl)
+  if request then
+    redis.call('SET', keys[a[request + 1]], a[request + 2] .. ':' .. result, 'EX', a[request + 3])
   end
   return {'applied', log_id, linked}
+end
+
+local function write(keys, args)
+  if type_ == nil then type_, find_, select_, unpack_ = type, string.find, select, unpack end
+  local ok, a, request, record, checks, write_at, links, index, ops, log, history, enqueue,
+        result = pcall(decode, args[1], #keys)
+  if not ok then
+    if type_(a) == 'table' and a[MALFORMED] then
+      return redis.error_reply('KEPU_MALFORMED ' .. a[MALFORMED])
+    end
+    return redis.error_reply('KEPU_MALFORMED write: ' .. tostring(a))
+  end
+  if #args ~= 1 then return redis.error_reply('KEPU_MALFORMED write: one argument expected') end
+  return apply(keys, a, request, record, checks, write_at, links, index, ops, log, history,
+               enqueue, result)
 end
 
 redis.register_function('KEPU_LIBRARY_write', write)
