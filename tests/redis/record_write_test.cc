@@ -175,7 +175,8 @@ Value Int(int64_t number) {
 }
 
 // Values of another kind than `v` (never an empty container, which Lua cannot
-// tell apart from an empty one of the other kind).
+// tell apart from an empty one of the other kind; a text or a decimal is never
+// a number, an integer never a string of digits).
 std::vector<Value> WrongValues(const Value& v) {
   Value nil{Value::Kind::kNil};
   Value boolean{Value::Kind::kBool};
@@ -184,21 +185,20 @@ std::vector<Value> WrongValues(const Value& v) {
   real.real = 1.5;
   Value text{Value::Kind::kStr};
   text.text = "not-it";
+  Value digits{Value::Kind::kStr};
+  digits.text = "7";
   Value big{Value::Kind::kInt};
   big.integer = 1'000'000'000'000;
-  Value negative{Value::Kind::kInt};
-  negative.integer = -1;
   Value array{Value::Kind::kArray};
   array.items.push_back(text);
   Value map{Value::Kind::kMap};
   map.fields.emplace_back("x", text);
   std::vector<Value> wrong = {nil, boolean, real};
+  // (An integer's wrong values are not integers: which integers a key
+  // number or a count may be is tried on its own.)
   if (v.kind != Value::Kind::kStr) wrong.push_back(text);
+  if (v.kind != Value::Kind::kStr) wrong.push_back(digits);
   if (v.kind != Value::Kind::kInt) wrong.push_back(big);
-  if (v.kind == Value::Kind::kInt) {
-    wrong.push_back(negative);
-    wrong.push_back(big);
-  }
   if (v.kind != Value::Kind::kArray) wrong.push_back(array);
   if (v.kind != Value::Kind::kMap) wrong.push_back(map);
   return wrong;
@@ -586,13 +586,23 @@ TEST_F(MalformedSweep, UnknownSectionsKindsAndOrdersAreRefused) {
     broken[At("hash") + 1] = Int(key);
     ExpectRefused({Encode(broken)}, absl::StrCat("key number ", key));
   }
-  // Decimals that are not.
+  // Counts below zero or beyond any write.
+  for (int64_t count : {int64_t{-1}, int64_t{1'000'000}}) {
+    broken = template_;
+    broken[At("fields") + 1] = Int(count);
+    ExpectRefused({Encode(broken)}, absl::StrCat("count ", count));
+  }
+  // Decimals that are not: text that is not an optional minus and digits, or
+  // a MessagePack number.
   for (const char* version :
        {"4x", "", " 4", "0x4", "1e3", "4.0", "123456789012345678901"}) {
     broken = template_;
     broken[At("hash") + 2] = Str(version);
     ExpectRefused({Encode(broken)}, absl::StrCat("version '", version, "'"));
   }
+  broken = template_;
+  broken[At("hash") + 2] = Int(4);
+  ExpectRefused({Encode(broken)}, "a version that is a number");
   // A fingerprint of the wrong length.
   broken = template_;
   broken[At("request") + 2] = Str(std::string(31, 'c'));

@@ -54,7 +54,7 @@ class RecordWrite {
   // follow with Field().
   RecordWrite& Hash(absl::string_view key, int64_t expected_version,
                     std::optional<int64_t> expected_state = std::nullopt);
-  RecordWrite& Field(absl::string_view name, absl::string_view value);
+  RecordWrite& Field(absl::string_view name, std::string value);
   // The record is a string that must hold `expected` (nullopt: must not
   // exist), replaced by `value`.
   RecordWrite& String(absl::string_view key,

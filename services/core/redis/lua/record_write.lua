@@ -54,9 +54,12 @@
 --                                   XADD to each stream.
 --   result   value                  What the request key remembers (default: the record's field
 --                                   r, or its value).
--- K is a key's number, N, M, R, limit and the limit of links counts: MessagePack integers. Numbers
--- that go to Redis (versions, states, scores, ttl, since, by, maxlen) travel as decimal strings, so
--- none is rounded. A write has at most about 7,000 tokens (Lua's stack).
+-- K is a key's number; N, M, R, limit and the limit of links are counts (at most 100,000): these
+-- are MessagePack integers. Numbers that go to Redis (versions, states, scores, ttl, since, low,
+-- high, by, maxlen) are decimal strings (at most 20 characters, an optional minus and digits):
+-- Redis would format a Lua number with printf's %.17g, which costs a microsecond each. Texts
+-- (fields, values, members, the fingerprint) are MessagePack strings. A write has at most about
+-- 7,000 tokens (Lua's stack).
 --
 -- Returns {'applied', log entry id or '', {linked members}} or {'replayed', first result}.
 -- Refusals are error replies: KEPU_MALFORMED write[<i>] (<section>): <what> (i counts the
@@ -67,8 +70,9 @@
 
 local MALFORMED = 'kepu-malformed'
 
--- Lua's functions, taken on the first call: FUNCTION LOAD runs this file without them.
-local type_, find_, select_, unpack_
+-- Lua's and Redis's functions, taken on the first call (FUNCTION LOAD runs this file without
+-- them), and held in locals: every global a function reads goes through a metatable.
+local type_, find_, select_, unpack_, sub_, tonumber_, ipairs_, call_, error_reply_, unpack_msgpack_
 
 local function malformed(what)
   error({[MALFORMED] = what}, 0)
@@ -78,13 +82,24 @@ local function bad(i, section, what)
   malformed('write[' .. i .. '] (' .. section .. '): ' .. what)
 end
 
--- Token checks: each looks at a[i] and raises bad() when it does not fit. They make no garbage.
+-- Where the section being checked starts: a value of the wrong kind may stop a check with Lua's
+-- own error (the length of a number, say), which is then reported as of this section.
+local checking = 0
+
+-- The token checks run for every token of every write, so they make no garbage and call no C
+-- function but type() for texts and find() for decimals; the loops below write them out rather
+-- than call these.
+--   a key number K:  keys[v] ~= nil
+--   a count:         v + 0 == v (a number: Lua does not convert in ==; anything but a number or a
+--                    string of digits raises) and v % 1 == 0 and 0 <= v <= 100000
+--   a text:          type_(v) == 'string'
+--   a decimal:       #v <= 20 and find_(v, '^%-?%d+$') (# raises for what is not a string or a
+--                    table; find raises for a table)
+local DECIMAL = '^%-?%d+$'
+local MOST = 100000
 
 local function key_at(a, i, section, keys)
-  local v = a[i]
-  if type_(v) ~= 'number' or v % 1 ~= 0 or v < 1 or v > keys then
-    bad(i, section, 'is not the number of a key')
-  end
+  if keys[a[i]] == nil then bad(i, section, 'is not the number of a key') end
 end
 
 local function text_at(a, i, section)
@@ -93,36 +108,36 @@ end
 
 local function decimal_at(a, i, section)
   local v = a[i]
-  if type_(v) ~= 'string' or #v > 20 or not find_(v, '^%-?%d+$') then
-    bad(i, section, 'is not a decimal integer')
-  end
+  if #v > 20 or not find_(v, DECIMAL) then bad(i, section, 'is not a decimal integer') end
 end
 
 -- A count: answered.
 local function count_at(a, i, section)
   local v = a[i]
-  if type_(v) ~= 'number' or v % 1 ~= 0 or v < 0 or v > 1000000 then
-    bad(i, section, 'is not a count')
-  end
+  if v + 0 ~= v or v % 1 ~= 0 or v < 0 or v > MOST then bad(i, section, 'is not a count') end
   return v
 end
 
 -- N (field value)*N from a[i]; answers the index after them.
 local function pairs_at(a, i, section)
-  local n = count_at(a, i, section)
-  local last = i + 2 * n
-  for j = i + 1, last do text_at(a, j, section) end
+  local last = i + 2 * count_at(a, i, section)
+  for j = i + 1, last do
+    if type_(a[j]) ~= 'string' then bad(j, section, 'is not a string') end
+  end
   return last + 1
 end
 
 -- N (K score)*N from a[i]; answers the index after them.
 local function entries_at(a, i, section, keys)
-  local n = count_at(a, i, section)
-  for j = i + 1, i + 2 * n, 2 do
-    key_at(a, j, section, keys)
-    decimal_at(a, j + 1, section)
+  local last = i + 2 * count_at(a, i, section)
+  for j = i + 1, last, 2 do
+    if keys[a[j]] == nil then bad(j, section, 'is not the number of a key') end
+    local score = a[j + 1]
+    if #score > 20 or not find_(score, DECIMAL) then
+      bad(j + 1, section, 'is not a decimal integer')
+    end
   end
-  return i + 2 * n + 1
+  return last + 1
 end
 
 -- The tokens of each op, its name included.
@@ -134,6 +149,7 @@ local ORDER = {request = 1, hash = 2, string = 2, checks = 3, fields = 4, value 
 -- Checks the tokens a[2..n] and answers where each section starts (nil: absent): request, record,
 -- checks, write, links, index, ops, log, history, enqueue, result.
 local function shape(a, n, keys)
+  checking = 1
   local request, record, checks, write, links, index, ops, log, history, enqueue, result
   local i, last = 2, 0
   while i <= n do
@@ -142,20 +158,26 @@ local function shape(a, n, keys)
     if rank == nil then bad(i, 'write', 'is not a section') end
     if rank <= last then bad(i, section, 'is repeated or out of order') end
     last = rank
+    checking = i
     if section == 'request' then
       request = i
-      key_at(a, i + 1, section, keys)
-      local fingerprint = a[i + 2]
+      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
+      local fingerprint, ttl = a[i + 2], a[i + 3]
       if type_(fingerprint) ~= 'string' or #fingerprint ~= 32 then
         bad(i + 2, section, 'is not a fingerprint')
       end
-      decimal_at(a, i + 3, section)
+      if #ttl > 20 or not find_(ttl, DECIMAL) then bad(i + 3, section, 'is not a decimal integer') end
       i = i + 4
     elseif section == 'hash' then
       record = i
-      key_at(a, i + 1, section, keys)
-      decimal_at(a, i + 2, section)
-      if a[i + 3] ~= false then decimal_at(a, i + 3, section) end
+      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
+      local version, state = a[i + 2], a[i + 3]
+      if #version > 20 or not find_(version, DECIMAL) then
+        bad(i + 2, section, 'is not a decimal integer')
+      end
+      if state ~= false and (#state > 20 or not find_(state, DECIMAL)) then
+        bad(i + 3, section, 'is not a decimal integer')
+      end
       i = i + 4
     elseif section == 'string' then
       record = i
@@ -211,27 +233,32 @@ local function shape(a, n, keys)
         local op = a[i]
         local size = OP_SIZE[op]
         if size == nil then bad(i, section, 'is not an op') end
-        key_at(a, i + 1, section, keys)
+        if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
         if op == 'zadd' then
-          decimal_at(a, i + 2, section)
-          text_at(a, i + 3, section)
+          local score = a[i + 2]
+          if #score > 20 or not find_(score, DECIMAL) then
+            bad(i + 2, section, 'is not a decimal integer')
+          end
+          if type_(a[i + 3]) ~= 'string' then bad(i + 3, section, 'is not a string') end
         elseif op == 'hincrby' then
-          text_at(a, i + 2, section)
+          if type_(a[i + 2]) ~= 'string' then bad(i + 2, section, 'is not a string') end
           decimal_at(a, i + 3, section)
         elseif op ~= 'end_sessions' or a[i + 2] ~= false then
-          for j = i + 2, i + size - 1 do text_at(a, j, section) end
+          for j = i + 2, i + size - 1 do
+            if type_(a[j]) ~= 'string' then bad(j, section, 'is not a string') end
+          end
         end
         i = i + size
       end
     elseif section == 'log' then
       log = i
-      key_at(a, i + 1, section, keys)
+      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
       if a[i + 2] ~= false then decimal_at(a, i + 2, section) end
       i = pairs_at(a, i + 3, section)
     elseif section == 'history' then
       history = i
-      key_at(a, i + 1, section, keys)
-      text_at(a, i + 2, section)
+      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
+      if type_(a[i + 2]) ~= 'string' then bad(i + 2, section, 'is not a string') end
       i = i + 3
     elseif section == 'enqueue' then
       enqueue = i
@@ -263,7 +290,7 @@ local function tokens(...)
 end
 
 local function unpack_tokens(payload)
-  return tokens(cmsgpack.unpack(payload))
+  return tokens(unpack_msgpack_(payload))
 end
 
 local function decode(payload, keys)
@@ -302,12 +329,12 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
                      enqueue, result_at)
   -- The request.
   if request then
-    local prior = redis.call('GET', keys[a[request + 1]])
+    local prior = call_('GET', keys[a[request + 1]])
     if prior then
-      if string.sub(prior, 1, 32) ~= a[request + 2] then
-        return redis.error_reply('KEPU_REQUEST_REUSED request id used for other content')
+      if sub_(prior, 1, 32) ~= a[request + 2] then
+        return error_reply_('KEPU_REQUEST_REUSED request id used for other content')
       end
-      return {'replayed', string.sub(prior, 34)}
+      return {'replayed', sub_(prior, 34)}
     end
   end
 
@@ -315,25 +342,25 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
   local record_key = keys[a[record + 1]]
   local hash = a[record] == 'hash'
   if hash then
-    local stored = redis.call('HMGET', record_key, 'v', 's')
+    local stored = call_('HMGET', record_key, 'v', 's')
     local version, state = a[record + 2], a[record + 3]
     if version == '0' then
-      if stored[1] then return redis.error_reply('KEPU_EXISTS record exists') end
+      if stored[1] then return error_reply_('KEPU_EXISTS record exists') end
     else
-      if not stored[1] then return redis.error_reply('KEPU_NOT_FOUND no such record') end
-      if stored[1] ~= version then return redis.error_reply('KEPU_STALE ' .. stored[1]) end
+      if not stored[1] then return error_reply_('KEPU_NOT_FOUND no such record') end
+      if stored[1] ~= version then return error_reply_('KEPU_STALE ' .. stored[1]) end
       if state and stored[2] ~= state then
-        return redis.error_reply('KEPU_STATE ' .. tostring(stored[2]))
+        return error_reply_('KEPU_STATE ' .. tostring(stored[2]))
       end
     end
   else
-    local stored = redis.call('GET', record_key)
+    local stored = call_('GET', record_key)
     local expected = a[record + 2]
     if expected == false then
-      if stored then return redis.error_reply('KEPU_EXISTS record exists') end
+      if stored then return error_reply_('KEPU_EXISTS record exists') end
     else
-      if not stored then return redis.error_reply('KEPU_NOT_FOUND no such record') end
-      if stored ~= expected then return redis.error_reply('KEPU_STALE changed') end
+      if not stored then return error_reply_('KEPU_NOT_FOUND no such record') end
+      if stored ~= expected then return error_reply_('KEPU_STALE changed') end
     end
   end
 
@@ -343,24 +370,24 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
     for number = 1, a[checks + 1] do
       local kind, key = a[i], keys[a[i + 1]]
       if kind == 'version' then
-        if redis.call('HGET', key, 'v') ~= a[i + 2] then
-          return redis.error_reply('KEPU_CHANGED ' .. number)
+        if call_('HGET', key, 'v') ~= a[i + 2] then
+          return error_reply_('KEPU_CHANGED ' .. number)
         end
         i = i + 3
       elseif kind == 'empty' then
-        if redis.call('ZCARD', key) > 0 then
-          return redis.error_reply('KEPU_NOT_EMPTY ' .. number)
+        if call_('ZCARD', key) > 0 then
+          return error_reply_('KEPU_NOT_EMPTY ' .. number)
         end
         i = i + 2
       elseif kind == 'absent' then
-        if redis.call('EXISTS', key) == 1 then return redis.error_reply('KEPU_TAKEN ' .. number) end
+        if call_('EXISTS', key) == 1 then return error_reply_('KEPU_TAKEN ' .. number) end
         i = i + 2
       else
         local held = 0
         for j = i + 4, i + 3 + 2 * a[i + 3], 2 do
-          held = held + redis.call('ZCOUNT', key, a[j], '(' .. a[j + 1])
+          held = held + call_('ZCOUNT', key, a[j], '(' .. a[j + 1])
         end
-        if held >= a[i + 2] then return redis.error_reply('KEPU_CAPACITY ' .. held) end
+        if held >= a[i + 2] then return error_reply_('KEPU_CAPACITY ' .. held) end
         i = i + 4 + 2 * a[i + 3]
       end
     end
@@ -371,12 +398,12 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
   local r_at = hash and field_at(a, write, 'r')
   local extra_r
   if links then
-    local found = redis.call('ZRANGE', keys[a[links + 1]], a[links + 2], '+inf', 'BYSCORE',
+    local found = call_('ZRANGE', keys[a[links + 1]], a[links + 2], '+inf', 'BYSCORE',
                              'LIMIT', '0', a[links + 3])
     local exclude, tag = a[links + 4], a[links + 5]
     local r = r_at and a[r_at] or ''
     linked = {}
-    for _, member in ipairs(found) do
+    for _, member in ipairs_(found) do
       if member ~= exclude then
         r = r .. tag .. varint(#member) .. member
         linked[#linked + 1] = member
@@ -388,12 +415,12 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
   -- The writes.
   local result
   if hash then
-    redis.call('HSET', record_key, unpack_(a, write + 2, write + 1 + 2 * a[write + 1]))
-    if extra_r then redis.call('HSET', record_key, 'r', extra_r) end
+    call_('HSET', record_key, unpack_(a, write + 2, write + 1 + 2 * a[write + 1]))
+    if extra_r then call_('HSET', record_key, 'r', extra_r) end
     result = extra_r or (r_at and a[r_at]) or ''
   else
     result = a[write + 1]
-    redis.call('SET', record_key, result)
+    call_('SET', record_key, result)
   end
   if result_at then result = a[result_at + 1] end
 
@@ -409,7 +436,7 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
           break
         end
       end
-      if not stays then redis.call('ZREM', keys[a[i]], member) end
+      if not stays then call_('ZREM', keys[a[i]], member) end
     end
     for j = after, after_last, 2 do
       local same = false
@@ -419,7 +446,7 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
           break
         end
       end
-      if not same then redis.call('ZADD', keys[a[j]], a[j + 1], member) end
+      if not same then call_('ZADD', keys[a[j]], a[j + 1], member) end
     end
   end
 
@@ -428,26 +455,26 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
     for _ = 1, a[ops + 1] do
       local op, key = a[i], keys[a[i + 1]]
       if op == 'set' then
-        redis.call('SET', key, a[i + 2])
+        call_('SET', key, a[i + 2])
         i = i + 3
       elseif op == 'setif' then
-        if redis.call('GET', key) == a[i + 2] then redis.call('SET', key, a[i + 3]) end
+        if call_('GET', key) == a[i + 2] then call_('SET', key, a[i + 3]) end
         i = i + 4
       elseif op == 'zadd' then
-        redis.call('ZADD', key, a[i + 2], a[i + 3])
+        call_('ZADD', key, a[i + 2], a[i + 3])
         i = i + 4
       elseif op == 'zrem' then
-        redis.call('ZREM', key, a[i + 2])
+        call_('ZREM', key, a[i + 2])
         i = i + 3
       elseif op == 'hincrby' then
-        redis.call('HINCRBY', key, a[i + 2], a[i + 3])
+        call_('HINCRBY', key, a[i + 2], a[i + 3])
         i = i + 4
       else
         local keep = a[i + 2]
-        for _, session in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+        for _, session in ipairs_(call_('ZRANGE', key, 0, -1)) do
           if session ~= keep then
-            redis.call('DEL', session)
-            redis.call('ZREM', key, session)
+            call_('DEL', session)
+            call_('ZREM', key, session)
           end
         end
         i = i + 3
@@ -460,40 +487,45 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
     local key, maxlen, first, last = keys[a[log + 1]], a[log + 2], log + 4,
                                      log + 3 + 2 * a[log + 3]
     if maxlen then
-      log_id = redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack_(a, first, last))
+      log_id = call_('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack_(a, first, last))
     else
-      log_id = redis.call('XADD', key, '*', unpack_(a, first, last))
+      log_id = call_('XADD', key, '*', unpack_(a, first, last))
     end
     if history then
-      redis.call('RPUSH', keys[a[history + 1]], log_id .. ' ' .. a[history + 2])
+      call_('RPUSH', keys[a[history + 1]], log_id .. ' ' .. a[history + 2])
     end
   end
   if enqueue then
     local i = enqueue + 2
     for _ = 1, a[enqueue + 1] do
       local last = i + 1 + 2 * a[i + 1]
-      redis.call('XADD', keys[a[i]], '*', unpack_(a, i + 2, last))
+      call_('XADD', keys[a[i]], '*', unpack_(a, i + 2, last))
       i = last + 1
     end
   end
 
   if request then
-    redis.call('SET', keys[a[request + 1]], a[request + 2] .. ':' .. result, 'EX', a[request + 3])
+    call_('SET', keys[a[request + 1]], a[request + 2] .. ':' .. result, 'EX', a[request + 3])
   end
   return {'applied', log_id, linked}
 end
 
 local function write(keys, args)
-  if type_ == nil then type_, find_, select_, unpack_ = type, string.find, select, unpack end
+  if type_ == nil then
+    type_, find_, select_, unpack_, sub_, tonumber_, ipairs_ = type, string.find, select, unpack,
+                                                                 string.sub, tonumber, ipairs
+    call_, error_reply_, unpack_msgpack_ = redis.call, redis.error_reply, cmsgpack.unpack
+  end
   local ok, a, request, record, checks, write_at, links, index, ops, log, history, enqueue,
-        result = pcall(decode, args[1], #keys)
+        result = pcall(decode, args[1], keys)
   if not ok then
     if type_(a) == 'table' and a[MALFORMED] then
-      return redis.error_reply('KEPU_MALFORMED ' .. a[MALFORMED])
+      return error_reply_('KEPU_MALFORMED ' .. a[MALFORMED])
     end
-    return redis.error_reply('KEPU_MALFORMED write: ' .. tostring(a))
+    return error_reply_('KEPU_MALFORMED write[' .. checking .. ']: holds a value of the wrong '
+                             .. 'kind (' .. tostring(a) .. ')')
   end
-  if #args ~= 1 then return redis.error_reply('KEPU_MALFORMED write: one argument expected') end
+  if #args ~= 1 then return error_reply_('KEPU_MALFORMED write: one argument expected') end
   return apply(keys, a, request, record, checks, write_at, links, index, ops, log, history,
                enqueue, result)
 end
