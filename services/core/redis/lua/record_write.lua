@@ -72,7 +72,7 @@ local MALFORMED = 'kepu-malformed'
 
 -- Lua's and Redis's functions, taken on the first call (FUNCTION LOAD runs this file without
 -- them), and held in locals: every global a function reads goes through a metatable.
-local type_, find_, select_, unpack_, sub_, tonumber_, ipairs_, call_, error_reply_, unpack_msgpack_
+local type_, find_, select_, unpack_, sub_, ipairs_, call_, error_reply_, unpack_msgpack_
 
 local function malformed(what)
   error({[MALFORMED] = what}, 0)
@@ -512,8 +512,8 @@ end
 
 local function write(keys, args)
   if type_ == nil then
-    type_, find_, select_, unpack_, sub_, tonumber_, ipairs_ = type, string.find, select, unpack,
-                                                                 string.sub, tonumber, ipairs
+    type_, find_, select_, unpack_, sub_, ipairs_ = type, string.find, select, unpack, string.sub,
+                                                    ipairs
     call_, error_reply_, unpack_msgpack_ = redis.call, redis.error_reply, cmsgpack.unpack
   end
   local ok, a, request, record, checks, write_at, links, index, ops, log, history, enqueue,
