@@ -65,7 +65,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
   }
 
   // The reactor is freed when the call is done and the start task has finished,
-  // whichever comes last.
+  // whichever comes last. (Finish waits for the start task, so OnDone, which
+  // follows Finish, comes after it unless the task never ran.)
   void OnDone() override {
     std::unique_ptr<RedisEventFeed::Subscription> subscription;
     bool free;
@@ -123,7 +124,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
       absl::MutexLock lock(&mu_);
       starting_ = false;
       free = done_;
-      if (free) subscription = std::move(subscription_);
+      if (free) {
+        subscription = std::move(subscription_);
+      } else {
+        WriteNextLocked();  // sends a Finish that waited for the start task
+      }
     }
     if (free) {
       subscription.reset();
@@ -148,7 +153,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || done_) return;
     if (finishing_) {
-      if (!finished_) {
+      // Not while the start task runs: it reads the call's context, which
+      // gRPC frees after OnDone, and OnDone follows Finish.
+      if (!finished_ && !starting_) {
         finished_ = true;
         Finish(ToGrpcStatus(end_status_));
       }
