@@ -87,8 +87,7 @@ end
 local checking = 0
 
 -- The token checks run for every token of every write, so they make no garbage and call no C
--- function but type() for texts and find() for decimals; the loops below write them out rather
--- than call these.
+-- function but type() for texts and find() for decimals.
 --   a key number K:  keys[v] ~= nil
 --   a count:         v + 0 == v (a number: Lua does not convert in ==; anything but a number or a
 --                    string of digits raises) and v % 1 == 0 and 0 <= v <= 100000
@@ -122,7 +121,7 @@ end
 local function pairs_at(a, i, section)
   local last = i + 2 * count_at(a, i, section)
   for j = i + 1, last do
-    if type_(a[j]) ~= 'string' then bad(j, section, 'is not a string') end
+    text_at(a, j, section)
   end
   return last + 1
 end
@@ -131,11 +130,8 @@ end
 local function entries_at(a, i, section, keys)
   local last = i + 2 * count_at(a, i, section)
   for j = i + 1, last, 2 do
-    if keys[a[j]] == nil then bad(j, section, 'is not the number of a key') end
-    local score = a[j + 1]
-    if #score > 20 or not find_(score, DECIMAL) then
-      bad(j + 1, section, 'is not a decimal integer')
-    end
+    key_at(a, j, section, keys)
+    decimal_at(a, j + 1, section)
   end
   return last + 1
 end
@@ -161,23 +157,18 @@ local function shape(a, n, keys)
     checking = i
     if section == 'request' then
       request = i
-      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
-      local fingerprint, ttl = a[i + 2], a[i + 3]
+      key_at(a, i + 1, section, keys)
+      local fingerprint = a[i + 2]
       if type_(fingerprint) ~= 'string' or #fingerprint ~= 32 then
         bad(i + 2, section, 'is not a fingerprint')
       end
-      if #ttl > 20 or not find_(ttl, DECIMAL) then bad(i + 3, section, 'is not a decimal integer') end
+      decimal_at(a, i + 3, section)
       i = i + 4
     elseif section == 'hash' then
       record = i
-      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
-      local version, state = a[i + 2], a[i + 3]
-      if #version > 20 or not find_(version, DECIMAL) then
-        bad(i + 2, section, 'is not a decimal integer')
-      end
-      if state ~= false and (#state > 20 or not find_(state, DECIMAL)) then
-        bad(i + 3, section, 'is not a decimal integer')
-      end
+      key_at(a, i + 1, section, keys)
+      decimal_at(a, i + 2, section)
+      if a[i + 3] ~= false then decimal_at(a, i + 3, section) end
       i = i + 4
     elseif section == 'string' then
       record = i
@@ -233,32 +224,27 @@ local function shape(a, n, keys)
         local op = a[i]
         local size = OP_SIZE[op]
         if size == nil then bad(i, section, 'is not an op') end
-        if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
+        key_at(a, i + 1, section, keys)
         if op == 'zadd' then
-          local score = a[i + 2]
-          if #score > 20 or not find_(score, DECIMAL) then
-            bad(i + 2, section, 'is not a decimal integer')
-          end
-          if type_(a[i + 3]) ~= 'string' then bad(i + 3, section, 'is not a string') end
+          decimal_at(a, i + 2, section)
+          text_at(a, i + 3, section)
         elseif op == 'hincrby' then
-          if type_(a[i + 2]) ~= 'string' then bad(i + 2, section, 'is not a string') end
+          text_at(a, i + 2, section)
           decimal_at(a, i + 3, section)
         elseif op ~= 'end_sessions' or a[i + 2] ~= false then
-          for j = i + 2, i + size - 1 do
-            if type_(a[j]) ~= 'string' then bad(j, section, 'is not a string') end
-          end
+          for j = i + 2, i + size - 1 do text_at(a, j, section) end
         end
         i = i + size
       end
     elseif section == 'log' then
       log = i
-      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
+      key_at(a, i + 1, section, keys)
       if a[i + 2] ~= false then decimal_at(a, i + 2, section) end
       i = pairs_at(a, i + 3, section)
     elseif section == 'history' then
       history = i
-      if keys[a[i + 1]] == nil then bad(i + 1, section, 'is not the number of a key') end
-      if type_(a[i + 2]) ~= 'string' then bad(i + 2, section, 'is not a string') end
+      key_at(a, i + 1, section, keys)
+      text_at(a, i + 2, section)
       i = i + 3
     elseif section == 'enqueue' then
       enqueue = i
