@@ -195,9 +195,13 @@ std::vector<Value> WrongValues(const Value& v) {
   map.fields.emplace_back("x", text);
   std::vector<Value> wrong = {nil, boolean, real};
   // (An integer's wrong values are not integers: which integers a key
-  // number or a count may be is tried on its own.)
-  if (v.kind != Value::Kind::kStr) wrong.push_back(text);
-  if (v.kind != Value::Kind::kStr) wrong.push_back(digits);
+  // number or a count may be is tried on its own. False stands for a string
+  // left out — a set the index member was not in — so strings are its right
+  // kind.)
+  const bool may_be_text =
+      v.kind == Value::Kind::kStr || v.kind == Value::Kind::kBool;
+  if (!may_be_text) wrong.push_back(text);
+  if (!may_be_text) wrong.push_back(digits);
   if (v.kind != Value::Kind::kInt) wrong.push_back(big);
   if (v.kind != Value::Kind::kArray) wrong.push_back(array);
   if (v.kind != Value::Kind::kMap) wrong.push_back(map);
@@ -603,6 +607,21 @@ TEST_F(MalformedSweep, UnknownSectionsKindsAndOrdersAreRefused) {
   broken = template_;
   broken[At("hash") + 2] = Int(4);
   ExpectRefused({Encode(broken)}, "a version that is a number");
+  // An index's after scores go to ZADD: decimals too (its before scores are
+  // only compared with them, so any string will do).
+  const size_t index = At("index");
+  int scores = 0;
+  for (int64_t set = 0; set < template_[index + 2].integer; ++set) {
+    const size_t after = index + 3 + 3 * set + 2;
+    if (template_[after].kind != Value::Kind::kStr) continue;
+    for (const char* score : {"4x", " 4", "1e3", ""}) {
+      broken = template_;
+      broken[after] = Str(score);
+      ExpectRefused({Encode(broken)}, absl::StrCat("score '", score, "'"));
+      ++scores;
+    }
+  }
+  EXPECT_GT(scores, 0);
   // A fingerprint of the wrong length.
   broken = template_;
   broken[At("request") + 2] = Str(std::string(31, 'c'));

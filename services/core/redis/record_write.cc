@@ -147,8 +147,19 @@ RecordWrite& RecordWrite::CheckAbsent(absl::string_view key) {
 RecordWrite& RecordWrite::CheckCapacity(
     absl::string_view key, std::vector<std::pair<int64_t, int64_t>> ranges,
     int limit) {
+  // Ranges that meet ([a, b) and [b, c)) are counted as one ([a, c)): one
+  // ZCOUNT fewer, the same count.
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<int64_t, int64_t>> merged;
+  for (const auto& range : ranges) {
+    if (!merged.empty() && merged.back().second == range.first) {
+      merged.back().second = range.second;
+    } else {
+      merged.push_back(range);
+    }
+  }
   checks_.push_back(
-      {Check::Kind::kCapacity, KeyNumber(key), 0, std::move(ranges), limit});
+      {Check::Kind::kCapacity, KeyNumber(key), 0, std::move(merged), limit});
   return *this;
 }
 
@@ -165,11 +176,22 @@ RecordWrite& RecordWrite::Index(absl::string_view member,
                                 const std::vector<ScoredKey>& after) {
   IndexSpec index;
   index.member = std::string(member);
-  for (const ScoredKey& entry : before) {
-    index.before.emplace_back(KeyNumber(entry.key), entry.score);
+  // One entry per set, in the order the sets first appear; a set listed twice
+  // in one list keeps its first score.
+  auto entry = [this, &index](absl::string_view key) -> IndexSpec::Set& {
+    const int number = KeyNumber(key);
+    for (IndexSpec::Set& set : index.sets) {
+      if (set.key == number) return set;
+    }
+    return index.sets.emplace_back(IndexSpec::Set{number, {}, {}});
+  };
+  for (const ScoredKey& scored : before) {
+    IndexSpec::Set& set = entry(scored.key);
+    if (!set.before.has_value()) set.before = scored.score;
   }
-  for (const ScoredKey& entry : after) {
-    index.after.emplace_back(KeyNumber(entry.key), entry.score);
+  for (const ScoredKey& scored : after) {
+    IndexSpec::Set& set = entry(scored.key);
+    if (!set.after.has_value()) set.after = scored.score;
   }
   index_ = std::move(index);
   return *this;
@@ -312,17 +334,14 @@ std::string RecordWrite::Encode() const {
   }
 
   if (index_.has_value()) {
-    auto entries = [&p](const std::vector<std::pair<int, int64_t>>& list) {
-      p.Int(static_cast<int64_t>(list.size()));
-      for (const auto& [key, score] : list) {
-        p.Int(key);
-        p.Decimal(score);
-      }
-    };
     p.Str("index");
     p.Str(index_->member);
-    entries(index_->before);
-    entries(index_->after);
+    p.Int(static_cast<int64_t>(index_->sets.size()));
+    for (const IndexSpec::Set& set : index_->sets) {
+      p.Int(set.key);
+      set.before.has_value() ? p.Decimal(*set.before) : p.False();
+      set.after.has_value() ? p.Decimal(*set.after) : p.False();
+    }
   }
 
   if (!ops_.empty()) {

@@ -64,8 +64,8 @@ class RecordWrite {
   // Further checks, in this order, after the record's: a hash at `version`
   // (kChanged, its number), an empty sorted set (kNotEmpty), a key that must
   // not exist (kTaken); fewer than `limit` members scoring in one of `ranges`
-  // ([low, high)) (kCapacity, the count). Checks are numbered from 1 in the
-  // order they are added, over all kinds.
+  // ([low, high); the ranges must not overlap) (kCapacity, the count). Checks
+  // are numbered from 1 in the order they are added, over all kinds.
   RecordWrite& CheckVersion(absl::string_view key, int64_t version);
   RecordWrite& CheckEmpty(absl::string_view key);
   RecordWrite& CheckAbsent(absl::string_view key);
@@ -143,9 +143,14 @@ class RecordWrite {
     std::string tag;
   };
   struct IndexSpec {
+    // A sorted set the member was in (before) or is to be in (after).
+    struct Set {
+      int key = 0;
+      std::optional<int64_t> before;
+      std::optional<int64_t> after;
+    };
     std::string member;
-    std::vector<std::pair<int, int64_t>> before;
-    std::vector<std::pair<int, int64_t>> after;
+    std::vector<Set> sets;
   };
   struct LogSpec {
     int key = 0;

@@ -38,10 +38,11 @@
 --                                   `limit`, lowest first, but `exclude`) are appended to the
 --                                   record's field r as protobuf string fields with the tag bytes
 --                                   `tag`, and answered. A hash record only.
---   index    member N (K score)*N M (K score)*M
---                                   The member leaves the sorted sets it was in (the first list)
---                                   that it is no longer in (the second), and is added where it is
---                                   new or its score changed.
+--   index    member N (K before after)*N
+--                                   For each sorted set the member was in or is to be in: its
+--                                   score before (false: it was not in the set) and after (false:
+--                                   it leaves the set). The member leaves the sets whose after is
+--                                   false, and is added where its score is new or changed.
 --   ops      N op...                set K value | setif K expect value (SET only if the key holds
 --                                   `expect`) | zadd K score member | zrem K member |
 --                                   hincrby K field by | end_sessions K keep (DEL every key the
@@ -55,10 +56,12 @@
 --   result   value                  What the request key remembers (default: the record's field
 --                                   r, or its value).
 -- K is a key's number; N, M, R, limit and the limit of links are counts (at most 100,000): these
--- are MessagePack integers. Numbers that go to Redis (versions, states, scores, ttl, since, low,
--- high, by, maxlen) are decimal strings (at most 20 characters, an optional minus and digits):
--- Redis would format a Lua number with printf's %.17g, which costs a microsecond each. Texts
--- (fields, values, members, the fingerprint) are MessagePack strings. A write has at most about
+-- are MessagePack integers. Numbers that go to Redis or are compared with what it holds
+-- (versions, states, scores, ttl, since, low, high, by, maxlen) are decimal strings (at most 20
+-- characters, an optional minus and digits): Redis would format a Lua number with printf's %.17g,
+-- which costs a microsecond each. An index's before scores are only compared with its after
+-- scores, so any string will do. Texts (fields, values, members, the fingerprint) are MessagePack
+-- strings. A write has at most about
 -- 7,000 tokens (Lua's stack).
 --
 -- Returns {'applied', log entry id or '', {linked members}} or {'replayed', first result}.
@@ -87,11 +90,11 @@ end
 local checking = 0
 
 -- The token checks run for every token of every write, so they make no garbage and call no C
--- function but type() for texts and find() for decimals.
+-- function but find() for decimals; the hot ones are written out where they are used.
 --   a key number K:  keys[v] ~= nil
 --   a count:         v + 0 == v (a number: Lua does not convert in ==; anything but a number or a
 --                    string of digits raises) and v % 1 == 0 and 0 <= v <= 100000
---   a text:          type_(v) == 'string'
+--   a text:          v < '' is false for every string, and raises for anything else
 --   a decimal:       #v <= 20 and find_(v, '^%-?%d+$') (# raises for what is not a string or a
 --                    table; find raises for a table)
 local DECIMAL = '^%-?%d+$'
@@ -102,7 +105,7 @@ local function key_at(a, i, section, keys)
 end
 
 local function text_at(a, i, section)
-  if type_(a[i]) ~= 'string' then bad(i, section, 'is not a string') end
+  if a[i] < '' then bad(i, section, 'is not a string') end
 end
 
 local function decimal_at(a, i, section)
@@ -121,17 +124,7 @@ end
 local function pairs_at(a, i, section)
   local last = i + 2 * count_at(a, i, section)
   for j = i + 1, last do
-    text_at(a, j, section)
-  end
-  return last + 1
-end
-
--- N (K score)*N from a[i]; answers the index after them.
-local function entries_at(a, i, section, keys)
-  local last = i + 2 * count_at(a, i, section)
-  for j = i + 1, last, 2 do
-    key_at(a, j, section, keys)
-    decimal_at(a, j + 1, section)
+    if a[j] < '' then bad(j, section, 'is not a string') end
   end
   return last + 1
 end
@@ -216,7 +209,16 @@ local function shape(a, n, keys)
     elseif section == 'index' then
       index = i
       text_at(a, i + 1, section)
-      i = entries_at(a, entries_at(a, i + 2, section, keys), section, keys)
+      local last = i + 2 + 3 * count_at(a, i + 2, section)
+      for j = i + 3, last, 3 do
+        if keys[a[j]] == nil then bad(j, section, 'is not the number of a key') end
+        local before, after = a[j + 1], a[j + 2]
+        if before ~= false and before < '' then bad(j + 1, section, 'is not a string') end
+        if after ~= false and (#after > 20 or not find_(after, DECIMAL)) then
+          bad(j + 2, section, 'is not a decimal integer')
+        end
+      end
+      i = last + 1
     elseif section == 'ops' then
       ops = i
       i = i + 2
@@ -412,27 +414,13 @@ local function apply(keys, a, request, record, checks, write, links, index, ops,
 
   if index then
     local member = a[index + 1]
-    local before, after = index + 3, index + 4 + 2 * a[index + 2]
-    local before_last, after_last = after - 3, after + 2 * a[after - 1] - 2
-    for i = before, before_last, 2 do
-      local stays = false
-      for j = after, after_last, 2 do
-        if a[j] == a[i] then
-          stays = true
-          break
-        end
+    for j = index + 3, index + 2 + 3 * a[index + 2], 3 do
+      local before, after = a[j + 1], a[j + 2]
+      if after == false then
+        if before ~= false then call_('ZREM', keys[a[j]], member) end
+      elseif after ~= before then
+        call_('ZADD', keys[a[j]], after, member)
       end
-      if not stays then call_('ZREM', keys[a[i]], member) end
-    end
-    for j = after, after_last, 2 do
-      local same = false
-      for i = before, before_last, 2 do
-        if a[i] == a[j] and a[i + 1] == a[j + 1] then
-          same = true
-          break
-        end
-      end
-      if not same then call_('ZADD', keys[a[j]], a[j + 1], member) end
     end
   end
 
