@@ -518,5 +518,65 @@ TEST_F(KepudFrozenRedisTest, EveryCallAnswersWithinTheRedisTimeout) {
       });
 }
 
+// A fourth fixture: one worker, so that watches wait in the work pool's queue
+// while Redis is frozen.
+class KepudOneWorkerTest : public KepudTest {
+ protected:
+  void SetUp() override { Start({"--workers=1"}); }
+};
+
+TEST_F(KepudOneWorkerTest, WatchesThatEndBeforeTheyStartLeaveNothingBehind) {
+  // A watch is admitted and subscribed on the work pool. With Redis frozen and
+  // one worker, the watches below wait in the pool's queue; each ends (its
+  // deadline passes) before its start task runs. The task must still find the
+  // call's context alive when it runs after Redis resumes (the sanitizer build
+  // of this test caught a read of a freed context, fd75268), and kepud must
+  // answer afterwards as before.
+  constexpr int kWatches = 16;
+  ASSERT_TRUE(redis_->Freeze().ok());
+  auto thaw = absl::MakeCleanup([this] { (void)redis_->Thaw(); });
+  for (int i = 0; i < kWatches; ++i) {
+    auto context = Context();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(200));
+    auto stream =
+        orders_->WatchMyOrders(context.get(), v1::WatchMyOrdersRequest());
+    v1::OrderEvent event;
+    EXPECT_FALSE(stream->Read(&event));
+    const grpc::Status status = stream->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << status.error_message();
+  }
+  std::move(thaw).Invoke();
+
+  // The queued start tasks run now; then kepud answers, and a new watch opens.
+  v1::Order order;
+  grpc::Status status;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  do {
+    status = orders_->CreateOrder(Context().get(), NewOrder("after-watches"),
+                                  &order);
+  } while (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+           kepud_->running() && absl::Now() < deadline);
+  ASSERT_TRUE(status.ok()) << status.error_message() << "\n"
+                           << kepud_->Output();
+  auto context = Context();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(10));
+  auto stream =
+      orders_->WatchMyOrders(context.get(), v1::WatchMyOrdersRequest());
+  stream->WaitForInitialMetadata();
+  const auto& metadata = context->GetServerInitialMetadata();
+  auto open = metadata.find("x-kepu-watch");
+  ASSERT_NE(open, metadata.end());
+  EXPECT_EQ(std::string(open->second.data(), open->second.size()), "open");
+  context->TryCancel();
+  v1::OrderEvent event;
+  while (stream->Read(&event)) {
+  }
+  (void)stream->Finish();
+  EXPECT_TRUE(kepud_->running()) << kepud_->Output();
+}
+
 }  // namespace
 }  // namespace kepu
