@@ -12,9 +12,9 @@
 -- KEYS: every key the write touches; the argument names them by number (1-based).
 -- ARGV[1]: the write: a stream of MessagePack values (no enclosing array): the number of tokens
 -- that follow, then the tokens. Unpacking it makes one Lua table, and the write is checked and
--- applied straight from that list, so a write costs little more in Lua than a script with
--- positional arguments does. The tokens are sections, each a name followed by its values, in this
--- order (all optional but a record and its write):
+-- applied straight from that list (README, "The record-write protocol (#11): what it costs",
+-- says what the unpacking and the checks cost). The tokens are sections, each a name followed by
+-- its values, in this order (all optional but a record and its write):
 --
 --   request  K fingerprint ttl      The request key: if it holds "<fingerprint>:<result>", the
 --                                   write was applied before and its result is answered (or
