@@ -94,7 +94,11 @@ local checking = 0
 --   a key number K:  keys[v] ~= nil
 --   a count:         v + 0 == v (a number: Lua does not convert in ==; anything but a number or a
 --                    string of digits raises) and v % 1 == 0 and 0 <= v <= 100000
---   a text:          v < '' is false for every string, and raises for anything else
+--   a text:          v < '' is false for every string, and raises for anything else (Lua
+--                    compares strings with strcoll, in the locale Redis sets from its
+--                    environment; glibc's strcoll answers at once when one side is empty:
+--                    every 1- and 2-byte string compared greater than '' under C, en_US and
+--                    zh_CN UTF-8, and Lua's own loop handles strings that start with NUL)
 --   a decimal:       #v <= 20 and find_(v, '^%-?%d+$') (# raises for what is not a string or a
 --                    table; find raises for a table)
 local DECIMAL = '^%-?%d+$'
