@@ -21,8 +21,11 @@
 //                      argument: what calling a function with this argument
 //                      costs before the write function does anything.
 // The figure to watch is "applied − empty": the protocol's work per move inside
-// Redis's one thread. Only Redis's time counts (commandstats), so the numbers
-// hold on a busy machine better than any rate.
+// Redis's one thread. Only the time Redis spends in the command counts
+// (commandstats), so the numbers hold on a busy machine better than any rate,
+// though a busy machine still stretches that time. Calls are sent 100 at a
+// time (--calls is rounded up to a multiple of 100); a refused call stops the
+// run.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -151,6 +154,10 @@ int Run() {
     for (int done = 0; done < calls; done += 100) {
       absl::StatusOr<std::vector<RedisReply>> replies = redis.Pipeline(many);
       if (!replies.ok()) return replies.status();
+      for (const RedisReply& reply : *replies) {
+        if (reply.IsError())
+          return absl::InternalError(std::string(reply.Str()));
+      }
     }
     return UsecPerCall(redis, "fcall");
   };

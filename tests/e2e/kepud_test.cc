@@ -530,8 +530,9 @@ TEST_F(KepudOneWorkerTest, WatchesThatEndBeforeTheyStartLeaveNothingBehind) {
   // one worker, the watches below wait in the pool's queue; each ends (its
   // deadline passes) before its start task runs. The task must still find the
   // call's context alive when it runs after Redis resumes (the sanitizer build
-  // of this test caught a read of a freed context, fd75268), and kepud must
-  // answer afterwards as before.
+  // of this test caught a read of a freed context, fd75268; without the
+  // sanitizer, only a crash would show), and kepud must answer afterwards as
+  // before.
   constexpr int kWatches = 16;
   ASSERT_TRUE(redis_->Freeze().ok());
   auto thaw = absl::MakeCleanup([this] { (void)redis_->Thaw(); });

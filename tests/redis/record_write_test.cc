@@ -178,7 +178,10 @@ Value Int(int64_t number) {
 // Values of another kind than `v` (never an empty container, which Lua cannot
 // tell apart from an empty one of the other kind; a text or a decimal is never
 // a number, an integer never a string of digits).
-std::vector<Value> WrongValues(const Value& v) {
+// `text_too`: at a false token, whether a text is a right kind there (an
+// index's before score; elsewhere false stands for a decimal left out, so a
+// text that is not one is tried).
+std::vector<Value> WrongValues(const Value& v, bool text_too) {
   Value nil{Value::Kind::kNil};
   Value boolean{Value::Kind::kBool};
   boolean.boolean = true;
@@ -196,13 +199,13 @@ std::vector<Value> WrongValues(const Value& v) {
   map.fields.emplace_back("x", text);
   std::vector<Value> wrong = {nil, boolean, real};
   // (An integer's wrong values are not integers: which integers a key
-  // number or a count may be is tried on its own. False stands for a string
-  // left out — a set the index member was not in — so strings are its right
-  // kind.)
-  const bool may_be_text =
-      v.kind == Value::Kind::kStr || v.kind == Value::Kind::kBool;
-  if (!may_be_text) wrong.push_back(text);
-  if (!may_be_text) wrong.push_back(digits);
+  // number or a count may be is tried on its own.)
+  if (v.kind == Value::Kind::kBool) {
+    if (!text_too) wrong.push_back(text);
+  } else if (v.kind != Value::Kind::kStr) {
+    wrong.push_back(text);
+    wrong.push_back(digits);
+  }
   if (v.kind != Value::Kind::kInt) wrong.push_back(big);
   if (v.kind != Value::Kind::kArray) wrong.push_back(array);
   if (v.kind != Value::Kind::kMap) wrong.push_back(map);
@@ -385,6 +388,43 @@ TEST_F(RecordWriteTest, StringRecordsCompareTheirValue) {
   EXPECT_EQ(replay.result, "two");
 }
 
+TEST_F(RecordWriteTest, IndexSetsKeptAtTheirScoreAreNotTouched) {
+  // One entry per set: kept at its score (no command: the member, taken out
+  // behind the write's back, stays out), moved to a new score, left, joined.
+  ASSERT_TRUE(redis_->Command({"ZADD", "t:left", "1", "self"}).ok());
+  ASSERT_TRUE(redis_->Command({"ZADD", "t:moved", "1", "self"}).ok());
+  RecordWrite write;
+  write.Hash("t:record", 0).Field("v", "1");
+  write.Index("self", {{"t:kept", 5}, {"t:moved", 1}, {"t:left", 1}},
+              {{"t:kept", 5}, {"t:moved", 2}, {"t:joined", 3}, {"t:moved", 9}});
+  ASSERT_TRUE(Apply(write).applied());
+  EXPECT_TRUE(redis_->Command({"ZSCORE", "t:kept", "self"})->IsNil());
+  EXPECT_EQ(redis_->Command({"ZSCORE", "t:moved", "self"})->Str(), "2");
+  EXPECT_TRUE(redis_->Command({"ZSCORE", "t:left", "self"})->IsNil());
+  EXPECT_EQ(redis_->Command({"ZSCORE", "t:joined", "self"})->Str(), "3");
+}
+
+TEST_F(RecordWriteTest, CapacityCountsRangesThatMeetOnceAndEmptyOnesNot) {
+  // Members at 50, 150 and 250; ranges [0, 100) and [100, 200) meet, [200,
+  // 100) holds nothing (and must not shorten the range it meets): two members
+  // held, so a limit of 2 refuses and 3 allows.
+  for (const char* score : {"50", "150", "250"}) {
+    ASSERT_TRUE(
+        redis_->Command({"ZADD", "t:team", score, absl::StrCat("m", score)})
+            .ok());
+  }
+  const std::vector<std::pair<int64_t, int64_t>> ranges = {
+      {100, 200}, {200, 100}, {0, 100}};
+  RecordWrite full;
+  full.Hash("t:a", 0).Field("v", "1").CheckCapacity("t:team", ranges, 2);
+  const WriteOutcome refused = Apply(full);
+  EXPECT_EQ(refused.refusal, WriteRefusal::kCapacity);
+  EXPECT_EQ(refused.detail, "2");
+  RecordWrite room;
+  room.Hash("t:b", 0).Field("v", "1").CheckCapacity("t:team", ranges, 3);
+  EXPECT_TRUE(Apply(room).applied());
+}
+
 TEST_F(RecordWriteTest, SetIfSkipsARecordThatChanged) {
   ASSERT_TRUE(redis_->Command({"SET", "h", "declined"}).ok());
   RecordWrite write;
@@ -481,9 +521,15 @@ TEST_F(MalformedSweep, EveryValueOfAWrongKindIsRefused) {
   // The template is a real move: every section but string records, results
   // and ending sessions.
   ASSERT_GT(template_.size(), 60u);
+  // An index's before scores: any string will do there.
+  std::set<size_t> befores;
+  const size_t index = At("index");
+  for (int64_t set = 0; set < template_[index + 2].integer; ++set) {
+    befores.insert(index + 3 + 3 * set + 1);
+  }
   int tried = 0;
   for (size_t i = 0; i < template_.size(); ++i) {
-    for (const Value& wrong : WrongValues(template_[i])) {
+    for (const Value& wrong : WrongValues(template_[i], befores.contains(i))) {
       std::vector<Value> broken = template_;
       broken[i] = wrong;
       ExpectRefused({Encode(broken)}, absl::StrCat("token ", i + 1));
@@ -586,7 +632,6 @@ TEST_F(MalformedSweep, UnknownSectionsKindsAndOrdersAreRefused) {
   int scores = 0;
   for (int64_t set = 0; set < template_[index + 2].integer; ++set) {
     const size_t after = index + 3 + 3 * set + 2;
-    if (template_[after].kind != Value::Kind::kStr) continue;
     for (const char* score : {"4x", " 4", "1e3", ""}) {
       broken = template_;
       broken[after] = Str(score);
@@ -595,6 +640,20 @@ TEST_F(MalformedSweep, UnknownSectionsKindsAndOrdersAreRefused) {
     }
   }
   EXPECT_GT(scores, 0);
+  // Numbers Redis takes as 64-bit integers and refuses after the record's
+  // write had they got through: a request kept for no time or less, a
+  // negative MAXLEN, an increment past 64 bits.
+  for (const char* ttl : {"0", "-1", "1234567890123456789"}) {
+    broken = template_;
+    broken[At("request") + 3] = Str(ttl);
+    ExpectRefused({Encode(broken)}, absl::StrCat("ttl '", ttl, "'"));
+  }
+  broken = template_;
+  broken[At("log") + 2] = Str("-1");
+  ExpectRefused({Encode(broken)}, "maxlen -1");
+  broken = template_;
+  broken[At("hincrby") + 3] = Str("99999999999999999999");
+  ExpectRefused({Encode(broken)}, "an increment past 64 bits");
   // A fingerprint of the wrong length.
   broken = template_;
   broken[At("request") + 2] = Str(std::string(31, 'c'));

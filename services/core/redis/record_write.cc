@@ -101,7 +101,8 @@ RecordWrite& RecordWrite::Request(absl::string_view key,
                                   absl::Duration ttl) {
   request_key_ = KeyNumber(key);
   fingerprint_ = std::string(fingerprint);
-  ttl_seconds_ = absl::ToInt64Seconds(ttl);
+  // Redis's SET EX takes whole seconds, at least one.
+  ttl_seconds_ = std::max<int64_t>(1, absl::ToInt64Seconds(ttl));
   return *this;
 }
 
@@ -152,6 +153,7 @@ RecordWrite& RecordWrite::CheckCapacity(
   std::sort(ranges.begin(), ranges.end());
   std::vector<std::pair<int64_t, int64_t>> merged;
   for (const auto& range : ranges) {
+    if (range.first >= range.second) continue;  // holds nothing
     if (!merged.empty() && merged.back().second == range.first) {
       merged.back().second = range.second;
     } else {

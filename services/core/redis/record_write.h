@@ -80,7 +80,8 @@ class RecordWrite {
                      absl::string_view exclude, absl::string_view tag);
 
   // `member` leaves the sorted sets of `before` that `after` does not list and
-  // is added to those of `after` that are new or whose score changed.
+  // is added to those of `after` that are new or whose score changed. A set
+  // listed twice in one list counts with its first score.
   RecordWrite& Index(absl::string_view member,
                      const std::vector<ScoredKey>& before,
                      const std::vector<ScoredKey>& after);

@@ -58,8 +58,9 @@
 -- K is a key's number; N, M, R, limit and the limit of links are counts (at most 100,000): these
 -- are MessagePack integers. Numbers that go to Redis or are compared with what it holds
 -- (versions, states, scores, ttl, since, low, high, by, maxlen) are decimal strings (at most 20
--- characters, an optional minus and digits): Redis would format a Lua number with printf's %.17g,
--- which costs a microsecond each. An index's before scores are only compared with its after
+-- characters, an optional minus and digits; ttl at most 18 digits and positive, maxlen at most 18
+-- digits, by at most 18 characters): Redis would format a Lua number with printf's %.17g, which
+-- costs a microsecond each. An index's before scores are only compared with its after
 -- scores, so any string will do. Texts (fields, values, members, the fingerprint) are MessagePack
 -- strings. A write has at most about
 -- 7,000 tokens (Lua's stack).
@@ -117,6 +118,17 @@ local function decimal_at(a, i, section)
   if #v > 20 or not find_(v, DECIMAL) then bad(i, section, 'is not a decimal integer') end
 end
 
+-- Where Redis takes the number as a 64-bit integer and refuses some (SET's EX must be positive,
+-- XADD's MAXLEN must not be negative, HINCRBY's increment must fit): decimals of at most 18
+-- characters (so they fit) matching `pattern`. A refusal by Redis there would come after the
+-- record's write.
+local POSITIVE, NATURAL = '^[1-9]%d*$', '^%d+$'
+
+local function integer_at(a, i, section, pattern)
+  local v = a[i]
+  if #v > 18 or not find_(v, pattern) then bad(i, section, 'is out of range') end
+end
+
 -- A count: answered.
 local function count_at(a, i, section)
   local v = a[i]
@@ -159,7 +171,7 @@ local function shape(a, n, keys)
       if type_(fingerprint) ~= 'string' or #fingerprint ~= 32 then
         bad(i + 2, section, 'is not a fingerprint')
       end
-      decimal_at(a, i + 3, section)
+      integer_at(a, i + 3, section, POSITIVE)
       i = i + 4
     elseif section == 'hash' then
       record = i
@@ -213,8 +225,8 @@ local function shape(a, n, keys)
     elseif section == 'index' then
       index = i
       text_at(a, i + 1, section)
-      local last = i + 2 + 3 * count_at(a, i + 2, section)
-      for j = i + 3, last, 3 do
+      local stop = i + 2 + 3 * count_at(a, i + 2, section)
+      for j = i + 3, stop, 3 do
         if keys[a[j]] == nil then bad(j, section, 'is not the number of a key') end
         local before, after = a[j + 1], a[j + 2]
         if before ~= false and before < '' then bad(j + 1, section, 'is not a string') end
@@ -222,7 +234,7 @@ local function shape(a, n, keys)
           bad(j + 2, section, 'is not a decimal integer')
         end
       end
-      i = last + 1
+      i = stop + 1
     elseif section == 'ops' then
       ops = i
       i = i + 2
@@ -236,7 +248,7 @@ local function shape(a, n, keys)
           text_at(a, i + 3, section)
         elseif op == 'hincrby' then
           text_at(a, i + 2, section)
-          decimal_at(a, i + 3, section)
+          integer_at(a, i + 3, section, DECIMAL)
         elseif op ~= 'end_sessions' or a[i + 2] ~= false then
           for j = i + 2, i + size - 1 do text_at(a, j, section) end
         end
@@ -245,7 +257,7 @@ local function shape(a, n, keys)
     elseif section == 'log' then
       log = i
       key_at(a, i + 1, section, keys)
-      if a[i + 2] ~= false then decimal_at(a, i + 2, section) end
+      if a[i + 2] ~= false then integer_at(a, i + 2, section, NATURAL) end
       i = pairs_at(a, i + 3, section)
     elseif section == 'history' then
       history = i
