@@ -365,10 +365,12 @@ int Run() {
   if (absl::Status admin = EnsureBootstrapAdmin(identity); !admin.ok()) {
     return Fail(admin.message());
   }
+  // Declared before the pools, so it outlives their threads: a call's task
+  // ends the call in it after answering (serve_unary.cc).
+  CallTracker calls;
   WorkPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_queue));
   WorkPool sign_in_pool(absl::GetFlag(FLAGS_sign_in_threads),
                         absl::GetFlag(FLAGS_sign_in_queue));
-  CallTracker calls;
   const ServiceEnv env{pool,
                        sign_in_pool,
                        sessions,

@@ -119,7 +119,12 @@ grpc::ServerUnaryReactor* StartUnary(
   env.calls.Begin();
   const bool queued =
       (sign_in ? env.sign_in_pool : env.pool)
-          .TrySubmit([context, reactor, method, &env, valid = std::move(valid),
+          // `calls` is taken apart from `env`: a service holds its ServiceEnv
+          // by value, and once Finish has answered, the service may be
+          // destroyed (a test tearing down) before this task's last line; the
+          // tracker outlives the pool.
+          .TrySubmit([context, reactor, method, &env, &calls = env.calls,
+                      valid = std::move(valid),
                       handler = std::move(handler)]() mutable {
             grpc::Status status;
             if (context->deadline() < std::chrono::system_clock::now()) {
@@ -133,7 +138,7 @@ grpc::ServerUnaryReactor* StartUnary(
                                                 : caller.status());
             }
             reactor->Finish(status);
-            env.calls.End();
+            calls.End();  // not env: see above
           });
   if (!queued) {
     reactor->Finish(
