@@ -64,6 +64,16 @@ export function makeRouter(): Router {
     }
     return true;
   });
+  // Every screen's code is fetched once the first screen is up, so a phone that
+  // loses its signal later can still open any screen (the offline outbox leads
+  // to 我的订单). A fetch that fails here is tried again by the navigation that
+  // needs it.
+  void router.isReady().then(() => {
+    for (const route of routes) {
+      const load = route.component;
+      if (typeof load === 'function') void (load as () => Promise<unknown>)().catch(() => undefined);
+    }
+  });
   return router;
 }
 
