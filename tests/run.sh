@@ -25,7 +25,7 @@ echo "== mobile client: build (clients/mobile/dist, which the browser test opens
 (cd clients/mobile && npm run --silent build >/dev/null)
 
 echo "== format (clang-format, Google style)"
-mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find services clients tests -name '*.cc' -o -name '*.h')
+mapfile -t sources < <(git ls-files '*.cc' '*.h' ':!third_party' 2>/dev/null || find services clients tests -name '*.cc' -o -name '*.h')
 clang-format --dry-run -Werror "${sources[@]}"
 
 run_suite() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and starts Kepu on this machine: redis-server with the
-# project's config and kepud with every service. Safe to run again (it restarts kepud with the
+# project's config and Kepu's module (its record writes), and kepud with every service. Safe to run again (it restarts kepud with the
 # fresh build and leaves Redis and its data alone). ./deploy/local/down.sh stops everything.
 #
 # Environment: KEPU_GRPC_PORT (7070), KEPU_HTTP_PORT (8080), KEPU_REDIS_PORT (6390),
@@ -25,7 +25,8 @@ kepu_ensure_packages "${KEPU_BUILD_PACKAGES[@]}" "${KEPU_RUN_PACKAGES[@]}"
 
 echo "kepu: building ($build_dir)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEPU_BUILD_TESTS=OFF >/dev/null
-ninja -C "$build_dir" -j "$(kepu_jobs)" kepud kepuctl kepu-gateway
+ninja -C "$build_dir" -j "$(kepu_jobs)" kepud kepuctl kepu-gateway kepu_redis_module
+redis_module="$root/$build_dir/services/core/kepu_redis_module.so"
 
 # The mobile client (clients/mobile), built into clients/mobile/dist, which the gateway serves.
 kepu_ensure_node
@@ -33,19 +34,32 @@ kepu_npm_ci clients/mobile
 echo "kepu: building the mobile client (clients/mobile/dist)"
 (cd clients/mobile && npm run --silent build >/dev/null)
 
-# Redis: start it unless ours is already answering.
+# Redis: start it unless ours is already answering with Kepu's module loaded. One started by an
+# older up.sh (without the module) is shut down first: its append-only file keeps the data.
+redis_has_module() {
+  redis-cli -p "$redis_port" COMMAND INFO kepu.write.v1 2>/dev/null | grep -q kepu.write.v1
+}
+if redis-cli -p "$redis_port" PING >/dev/null 2>&1 && ! redis_has_module; then
+  echo "kepu: restarting redis on 127.0.0.1:$redis_port to load Kepu's module"
+  redis-cli -p "$redis_port" SHUTDOWN >/dev/null 2>&1 || true
+  for _ in $(seq 1 100); do
+    redis-cli -p "$redis_port" PING >/dev/null 2>&1 || break
+    sleep 0.1
+  done
+fi
 if redis-cli -p "$redis_port" PING >/dev/null 2>&1; then
   echo "kepu: redis already running on 127.0.0.1:$redis_port"
 else
   echo "kepu: starting redis on 127.0.0.1:$redis_port"
   redis-server deploy/redis/redis.conf --port "$redis_port" --dir "$data_dir/redis" \
-    --pidfile "$run_dir/redis.pid" --logfile "$run_dir/redis.log"
+    --pidfile "$run_dir/redis.pid" --logfile "$run_dir/redis.log" --loadmodule "$redis_module"
   for _ in $(seq 1 100); do
     redis-cli -p "$redis_port" PING >/dev/null 2>&1 && break
     sleep 0.1
   done
   redis-cli -p "$redis_port" PING >/dev/null || { echo "kepu: redis did not start; see $run_dir/redis.log"; exit 1; }
 fi
+redis_has_module || { echo "kepu: redis on 127.0.0.1:$redis_port has no Kepu module; see $run_dir/redis.log"; exit 1; }
 
 # The key that hashes session tokens: made once, kept with the data.
 if [ ! -s "$data_dir/token.key" ]; then

@@ -40,6 +40,7 @@
 #include "services/core/clock.h"
 #include "services/core/ids.h"
 #include "services/core/log.h"
+#include "services/core/redis/record_write.h"
 #include "services/core/redis/redis_client.h"
 #include "services/core/redis/redis_sessions.h"
 #include "services/core/stop_signals.h"
@@ -443,6 +444,13 @@ int Run() {
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const std::string address =
       absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  // Every record write is a command of Kepu's Redis module: say at once when
+  // Redis lacks it (calls answer UNAVAILABLE until it is loaded).
+  if (absl::StatusOr<bool> has = HasRecordWriteCommand(redis);
+      has.ok() && !*has) {
+    Log(LogLevel::kError, "kepud.redis_module_missing",
+        {{"message", std::string(NoRecordWriteCommandError().message())}});
+  }
   Log(LogLevel::kInfo, "kepud.listening",
       {{"address", address},
        {"redis", absl::StrCat(redis_options->host, ":", redis_options->port)},

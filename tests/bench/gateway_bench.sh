@@ -9,7 +9,8 @@
 # A third run POSTs GetOrder for the last order, whose answer is the same size: a read through
 # the same gateway, to tell the gateway's cost from the write's.
 #
-# Environment: KEPUD, KEPUCTL, KEPU_SEED_DIR (default: build/dev's binaries, deploy/seed);
+# Environment: KEPUD, KEPUCTL, KEPU_REDIS_MODULE, KEPU_SEED_DIR (default: build/dev's binaries,
+# deploy/seed);
 # BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_DURATION (10s), BENCH_FSYNC (always, the
 # project's; or everysec, no). Needs redis-server, wrk, curl, jq.
 set -euo pipefail
@@ -17,6 +18,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 kepud="${KEPUD:-$root/build/dev/services/kepud/kepud}"
 kepuctl="${KEPUCTL:-$root/build/dev/clients/kepuctl/kepuctl}"
+redis_module="${KEPU_REDIS_MODULE:-$root/build/dev/services/core/kepu_redis_module.so}"
 seed_dir="${KEPU_SEED_DIR:-$root/deploy/seed}"
 threads="${BENCH_THREADS:-2}"
 connections="${BENCH_CONNECTIONS:-32}"
@@ -26,8 +28,8 @@ fsync="${BENCH_FSYNC:-always}"
 for tool in redis-server wrk curl jq; do
   command -v "$tool" >/dev/null || { echo "gateway_bench: needs $tool (apt-get install $tool)" >&2; exit 2; }
 done
-for file in "$kepud" "$kepuctl"; do
-  [ -x "$file" ] || { echo "gateway_bench: $file is not an executable (set KEPUD / KEPUCTL)" >&2; exit 2; }
+for file in "$kepud" "$kepuctl" "$redis_module"; do
+  [ -x "$file" ] || { echo "gateway_bench: $file is not an executable (set KEPUD / KEPUCTL / KEPU_REDIS_MODULE)" >&2; exit 2; }
 done
 [ -f "$seed_dir/accounts.tsv" ] || { echo "gateway_bench: no $seed_dir/accounts.tsv (set KEPU_SEED_DIR)" >&2; exit 2; }
 
@@ -73,6 +75,7 @@ for attempt in 1 2 3 4 5; do
   redis_port=$((20000 + RANDOM % 40000))
   port_is_free "$redis_port" || continue
   redis-server "$root/deploy/redis/redis.conf" --port "$redis_port" --bind 127.0.0.1 \
+    --loadmodule "$redis_module" \
     --dir "$tmp/redis" --daemonize no --logfile "" --appendfsync "$fsync" \
     >"$tmp/redis.log" 2>&1 &
   redis_pid=$!

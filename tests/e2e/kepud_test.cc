@@ -78,6 +78,7 @@ class KepudTest : public ::testing::Test {
     absl::StatusOr<std::string> ready =
         kepud_->WaitForText("\"event\":\"kepud.listening\"", absl::Seconds(30));
     ASSERT_TRUE(ready.ok()) << ready.status();
+    EXPECT_FALSE(absl::StrContains(kepud_->Output(), "redis_module_missing"));
     address_ = JsonField(*ready, "address");
     ASSERT_FALSE(address_.empty()) << *ready;
     channel_ =
@@ -432,6 +433,25 @@ TEST_F(KepudTest, RedisDownAnswersUnavailableAndRecoversByItself) {
   } while (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
            absl::Now() < deadline);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST(KepudWithoutModuleTest, SaysAtStartThatRedisLacksTheModule) {
+  auto redis = testing::RedisServer::Start({.kepu_module = false});
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  auto kepud = testing::Subprocess::Start(
+      {KEPUD_PATH, "--listen=127.0.0.1:0", "--http_listen=",
+       absl::StrCat("--redis=", (*redis)->address()), "--matching=false"},
+      {absl::StrCat("KEPU_TOKEN_KEY=", kTokenKey)});
+  ASSERT_TRUE(kepud.ok()) << kepud.status();
+  absl::StatusOr<std::string> missing = (*kepud)->WaitForText(
+      "\"event\":\"kepud.redis_module_missing\"", absl::Seconds(30));
+  ASSERT_TRUE(missing.ok()) << missing.status() << "\n" << (*kepud)->Output();
+  EXPECT_TRUE(absl::StrContains(*missing, "--loadmodule")) << *missing;
+  // It still starts: calls answer UNAVAILABLE until Redis has the module.
+  EXPECT_TRUE(
+      (*kepud)
+          ->WaitForText("\"event\":\"kepud.listening\"", absl::Seconds(30))
+          .ok());
 }
 
 // A third fixture: kepud with a short Redis timeout, and more workers than the

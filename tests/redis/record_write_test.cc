@@ -1,9 +1,10 @@
-// The record-write protocol (record_write.h, lua/record_write.lua) against a
-// real redis-server: what each section does, that a refused write writes
-// nothing, and the malformed-argument sweep — the function driven directly with
-// arguments that are missing fields, have wrong types, are truncated or random
-// bytes, tokens left out or out of order — each answered KEPU_MALFORMED with
-// DEBUG DIGEST unchanged.
+// The record-write protocol (record_write.h; the command of Kepu's Redis
+// module, services/core/redis/module) against a real redis-server that loads
+// it: what each section does, that a refused write writes nothing, that a
+// replica without the module follows, and the malformed-argument sweep — the
+// command driven directly with arguments that are missing fields, have wrong
+// types, are truncated or random bytes, tokens left out or out of order — each
+// answered KEPU_MALFORMED with DEBUG DIGEST unchanged.
 #include "services/core/redis/record_write.h"
 
 #include <msgpack.h>
@@ -432,6 +433,72 @@ TEST_F(RecordWriteTest, SetIfSkipsARecordThatChanged) {
   write.SetIf("h", "pending", "approved");
   ASSERT_TRUE(Apply(write).applied());
   EXPECT_EQ(Get("GET", "h").Str(), "declined");
+}
+
+TEST_F(RecordWriteTest, TheCommandDeclaresItsKeysAsEvalDoes) {
+  // Cluster routes a command, and ACLs check it, by the keys it declares.
+  absl::StatusOr<RedisReply> keys = redis_->Command(
+      {"COMMAND", "GETKEYS", "kepu.write.v1", "2", "{t}:a", "{t}:b", "arg"});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_TRUE(keys->IsArray()) << keys->Str();
+  ASSERT_EQ(keys->Size(), 2u);
+  EXPECT_EQ((*keys)[0].Str(), "{t}:a");
+  EXPECT_EQ((*keys)[1].Str(), "{t}:b");
+  absl::StatusOr<bool> has = HasRecordWriteCommand(*redis_);
+  ASSERT_TRUE(has.ok()) << has.status();
+  EXPECT_TRUE(*has);
+  // A key count beyond the arguments is Redis's own refusal.
+  EXPECT_TRUE(Get("kepu.write.v1", "3").IsError());
+}
+
+TEST_F(RecordWriteTest, WritesAreReplicatedAsPlainCommands) {
+  // A replica without the module follows every write: what the module
+  // writes reaches AOF and replicas as the commands it ran.
+  auto replica = testing::RedisServer::Start({.kepu_module = false});
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  RedisClient follower((*replica)->ClientOptions(1));
+  // The first sync at once, not after Redis's default 5 s of waiting for
+  // more replicas.
+  ASSERT_TRUE(
+      redis_->Command({"CONFIG", "SET", "repl-diskless-sync-delay", "0"}).ok());
+  ASSERT_TRUE(
+      follower
+          .Command({"REPLICAOF", "127.0.0.1", absl::StrCat(server_->port())})
+          .ok());
+  ASSERT_TRUE(Apply(Rich("t")).applied());
+  // WAIT answers once the replica has everything written so far (it may
+  // still be connecting at first: bounded retries).
+  int64_t acknowledged = 0;
+  for (int attempt = 0; attempt < 20 && acknowledged < 1; ++attempt) {
+    absl::StatusOr<RedisReply> wait = redis_->Command({"WAIT", "1", "1000"});
+    ASSERT_TRUE(wait.ok()) << wait.status();
+    acknowledged = wait->Integer();
+  }
+  ASSERT_EQ(acknowledged, 1);
+  absl::StatusOr<RedisReply> digest = follower.Command({"DEBUG", "DIGEST"});
+  ASSERT_TRUE(digest.ok()) << digest.status();
+  EXPECT_EQ(std::string(digest->Str()), Digest());
+  absl::StatusOr<RedisReply> record =
+      follower.Command({"HGET", "t:record", "r"});
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(std::string(record->Str()),
+            std::string(redis_->Command({"HGET", "t:record", "r"})->Str()));
+  EXPECT_THAT(std::string(record->Str()), StartsWith("record-bytes"));
+}
+
+TEST(RecordWriteWithoutModuleTest, AnswersUnavailableNamingTheModule) {
+  auto server = testing::RedisServer::Start({.kepu_module = false});
+  ASSERT_TRUE(server.ok()) << server.status();
+  RedisClient redis((*server)->ClientOptions(1));
+  RecordWrite write;
+  write.Hash("rec", 0).Field("v", "1");
+  absl::StatusOr<WriteOutcome> outcome = ApplyRecordWrite(redis, write);
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(outcome.status().message(), HasSubstr("--loadmodule"));
+  absl::StatusOr<bool> has = HasRecordWriteCommand(redis);
+  ASSERT_TRUE(has.ok()) << has.status();
+  EXPECT_FALSE(*has);
+  EXPECT_EQ(redis.Command({"DBSIZE"})->Integer(), 0);
 }
 
 // The sweep: a real write (an order's completion with its hours, tallies,

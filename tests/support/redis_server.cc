@@ -3,8 +3,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -41,6 +43,11 @@ absl::Status AwaitStopped(pid_t pid, bool stopped) {
 
 }  // namespace
 
+std::string RedisModulePath() {
+  const char* path = std::getenv("KEPU_REDIS_MODULE");
+  return path != nullptr && *path != '\0' ? path : KEPU_REDIS_MODULE;
+}
+
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
     RedisServerOptions options) {
   auto server =
@@ -60,16 +67,21 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
 }
 
 absl::Status RedisServer::Launch() {
-  auto process = Subprocess::Start(
-      {"redis-server", "--port", absl::StrCat(port_), "--bind", "127.0.0.1",
-       "--dir", dir_, "--appendonly",
-       options_.appendfsync == "off" ? "no" : "yes", "--appendfsync",
-       options_.appendfsync == "off" ? "always" : options_.appendfsync,
-       "--save", "", "--logfile", "", "--daemonize", "no", "--maxmemory-policy",
-       "noeviction", "--protected-mode", "yes",
-       // DEBUG DIGEST lets tests prove that a refused or repeated call wrote
-       // nothing.
-       "--enable-debug-command", "local"});
+  std::vector<std::string> args = {
+      "redis-server", "--port", absl::StrCat(port_), "--bind", "127.0.0.1",
+      "--dir", dir_, "--appendonly",
+      options_.appendfsync == "off" ? "no" : "yes", "--appendfsync",
+      options_.appendfsync == "off" ? "always" : options_.appendfsync, "--save",
+      "", "--logfile", "", "--daemonize", "no", "--maxmemory-policy",
+      "noeviction", "--protected-mode", "yes",
+      // DEBUG DIGEST lets tests prove that a refused or repeated call wrote
+      // nothing.
+      "--enable-debug-command", "local"};
+  if (options_.kepu_module) {
+    // Kepu's record writes (services/core/redis/module).
+    args.insert(args.end(), {"--loadmodule", RedisModulePath()});
+  }
+  auto process = Subprocess::Start(args);
   if (!process.ok()) return process.status();
   absl::StatusOr<std::string> ready =
       (*process)->WaitForText("Ready to accept connections", absl::Seconds(30));

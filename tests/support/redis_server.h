@@ -12,10 +12,16 @@
 
 namespace kepu::testing {
 
+// Kepu's Redis module (services/core/redis/module), which every redis-server a
+// test starts loads: $KEPU_REDIS_MODULE when set, else this build's.
+std::string RedisModulePath();
+
 struct RedisServerOptions {
   // The append-only file's fsync policy: "always" (the project's default),
   // "everysec", "no"; or "off" for no append-only file at all.
   std::string appendfsync = "always";
+  // Load Kepu's module (false: a Redis as one without it would be).
+  bool kepu_module = true;
 };
 
 class RedisServer {

@@ -8,20 +8,25 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "kepu_redis_scripts.h"
-#include "services/core/redis/redis_functions.h"
 #include "services/core/status_macros.h"
 
 namespace kepu {
 namespace {
 
-const FunctionLibrary& Library() {
-  static const FunctionLibrary* const kLibrary = new FunctionLibrary(
-      "kepu_records", "KEPU_LIBRARY",
-      absl::string_view(redis_scripts::kRecordWrite.data(),
-                        redis_scripts::kRecordWrite.size()));
-  return *kLibrary;
+// The module's command (services/core/redis/module/kepu_module.cc).
+constexpr absl::string_view kWriteCommand = "kepu.write.v1";
+
+}  // namespace
+
+absl::Status NoRecordWriteCommandError() {
+  return absl::UnavailableError(absl::StrCat(
+      "redis has no ", kWriteCommand,
+      " command: start redis-server with --loadmodule "
+      "<build>/services/core/kepu_redis_module.so (README, \"Deploying past "
+      "one machine\")"));
 }
+
+namespace {
 
 // The tokens of a write as MessagePack values one after another (a stream,
 // not an array), led by their number, through msgpack-c's packer.
@@ -266,7 +271,7 @@ RecordWrite& RecordWrite::Result(absl::string_view value) {
 }
 
 std::string RecordWrite::Encode() const {
-  // The tokens of lua/record_write.lua, section by section, in its order.
+  // The tokens of module/write_check.h, section by section, in its order.
   Packer p;
   if (request_key_.has_value()) {
     p.Str("request");
@@ -419,17 +424,32 @@ std::string RecordWrite::Encode() const {
 absl::StatusOr<RedisReply> CallRecordWrite(
     RedisClient& redis, const std::vector<std::string>& keys,
     const std::vector<std::string>& args) {
-  std::vector<absl::string_view> key_views(keys.begin(), keys.end());
-  std::vector<absl::string_view> arg_views(args.begin(), args.end());
-  return CallFunction(redis, Library(), "write", key_views, arg_views);
+  const std::string key_count = absl::StrCat(keys.size());
+  std::vector<absl::string_view> argv = {kWriteCommand, key_count};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  ASSIGN_OR_RETURN(RedisReply reply, redis.Command(argv));
+  // A Redis without Kepu's module (or with another version of it): nothing
+  // Kepu writes can be written there until it is loaded.
+  if (reply.IsError() && absl::StartsWith(reply.Str(), "ERR unknown command")) {
+    return NoRecordWriteCommandError();
+  }
+  return reply;
+}
+
+absl::StatusOr<bool> HasRecordWriteCommand(RedisClient& redis) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis.Command({"COMMAND", "INFO", kWriteCommand}));
+  if (!reply.IsArray() || reply.Size() != 1) {
+    return UnexpectedReply("COMMAND INFO", reply);
+  }
+  return reply[0].IsArray();
 }
 
 absl::StatusOr<WriteOutcome> ApplyRecordWrite(RedisClient& redis,
                                               const RecordWrite& write) {
-  const std::string argument = write.Encode();
-  std::vector<absl::string_view> keys(write.keys().begin(), write.keys().end());
   ASSIGN_OR_RETURN(RedisReply reply,
-                   CallFunction(redis, Library(), "write", keys, {argument}));
+                   CallRecordWrite(redis, write.keys(), {write.Encode()}));
   WriteOutcome outcome;
   if (reply.IsError()) {
     absl::string_view error = reply.Str();

@@ -2,9 +2,10 @@
 // an order's move, a directory record, an account, a compare-and-set of a side
 // record — is one RecordWrite, encoded as one argument (a stream of MessagePack
 // tokens, section by section) and applied
-// by one Redis Function (lua/record_write.lua), all or nothing.
+// by one command of Kepu's Redis module (module/kepu_module.cc), all or
+// nothing.
 //
-// The function checks the whole argument's shape before anything else, then
+// The command checks the whole argument's shape before anything else, then
 // the request key (replay or reuse), the record's version and state, the other
 // checks; only then does it write: the record, its index moves, side writes,
 // counters, the log (event or audit) entry, the queues and the request key.
@@ -117,7 +118,7 @@ class RecordWrite {
   // The keys, in the order the encoded argument numbers them from 1.
   const std::vector<std::string>& keys() const { return keys_; }
   // The argument of the write function: its tokens as MessagePack values, one
-  // after another (lua/record_write.lua says what they are).
+  // after another (module/write_check.h says what they are).
   std::string Encode() const;
 
  private:
@@ -232,20 +233,27 @@ struct WriteOutcome {
   bool applied() const { return refusal == WriteRefusal::kNone && !replayed; }
 };
 
-// Applies `write` through the record-write function (loaded on first use).
+// Applies `write` through the record-write command of Kepu's Redis module.
 //   kUnavailable: Redis could not be reached (the write may or may not have
-//                 been applied: retry with the same request key);
-//   kInternal:    the function refused the argument as malformed, or answered
+//                 been applied: retry with the same request key), or it has
+//                 no Kepu module (nothing was written);
+//   kInternal:    the command refused the argument as malformed, or answered
 //                 something unexpected (a bug).
 // Refusals are answered as an outcome, for the caller to word.
 absl::StatusOr<WriteOutcome> ApplyRecordWrite(RedisClient& redis,
                                               const RecordWrite& write);
 
-// Calls the record-write function with a raw argument (tests: malformed
-// arguments). Answers Redis's reply as it is.
+// Calls the record-write command with a raw argument (tests: malformed
+// arguments). Answers Redis's reply as it is; kUnavailable as above.
 absl::StatusOr<RedisReply> CallRecordWrite(
     RedisClient& redis, const std::vector<std::string>& keys,
     const std::vector<std::string>& args);
+
+// Whether Redis has the record-write command (COMMAND INFO), for a server to
+// say at start when it has not; kUnavailable when Redis cannot be reached.
+absl::StatusOr<bool> HasRecordWriteCommand(RedisClient& redis);
+// What a write answers when Redis has no record-write command.
+absl::Status NoRecordWriteCommandError();
 
 // What a request key holds ("<fingerprint>:<first result>"), read by a GET:
 // nullopt when the request was not applied (nil), the first result when it

@@ -3,7 +3,8 @@
 // the demo data of deploy/seed loaded with kepuctl as ./deploy/local/up.sh does. stop() ends
 // everything and removes the temporary folders, also after a failed start.
 //
-// Binaries come from the environment, as ctest passes them: KEPUD, KEPUCTL, KEPU_SEED_DIR.
+// Binaries come from the environment, as ctest passes them: KEPUD, KEPUCTL, KEPU_REDIS_MODULE,
+// KEPU_SEED_DIR.
 // Without them, the repository's build/dev binaries and deploy/seed are used when they exist.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -23,9 +24,10 @@ function fromEnv(name: string, fallback: string): string {
   throw new Error(`${name} is not set and ${path} does not exist: set ${name} (ctest passes it)`);
 }
 
-export function binaries(): { kepud: string; kepuctl: string; seedDir: string } {
+export function binaries(): { kepud: string; kepuctl: string; redisModule: string; seedDir: string } {
   return {
     kepud: fromEnv("KEPUD", "build/dev/services/kepud/kepud"),
+    redisModule: fromEnv("KEPU_REDIS_MODULE", "build/dev/services/core/kepu_redis_module.so"),
     kepuctl: fromEnv("KEPUCTL", "build/dev/clients/kepuctl/kepuctl"),
     seedDir: fromEnv("KEPU_SEED_DIR", "deploy/seed"),
   };
@@ -66,8 +68,10 @@ export class RedisServer {
     return `127.0.0.1:${this.port}`;
   }
 
-  // As tests/support/redis_server.cc: AOF, no RDB, loopback only, in a temp folder.
+  // As tests/support/redis_server.cc: AOF, no RDB, loopback only, in a temp folder, with Kepu's
+  // module (its record writes).
   static async start(): Promise<RedisServer> {
+    const { redisModule } = binaries();
     const dir = mkdtempSync(join(tmpdir(), "kepu-web-redis-"));
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; ++attempt) {
@@ -76,7 +80,7 @@ export class RedisServer {
         "--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
         "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
         "--logfile", "", "--daemonize", "no", "--maxmemory-policy", "noeviction",
-        "--protected-mode", "yes",
+        "--protected-mode", "yes", "--loadmodule", redisModule,
       ]);
       try {
         await child.waitForLine((l) => l.includes("Ready to accept connections"), "redis ready", 30_000);
