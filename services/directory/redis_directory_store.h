@@ -1,6 +1,6 @@
 // The directory store on Redis (DirectoryStore): each record a hash {v, r}
 // (a region also p, the ids above it), each index a sorted set of ids (keys in
-// directory_keys.h), each change one call of the record-write function
+// directory_keys.h), each change one call of the record-write command
 // (services/core/redis/record_write.h) that also moves the record in its
 // indexes, appends to the tenant's audit stream and remembers the request.
 // Multi-index selections run in lua/select_ids.lua.

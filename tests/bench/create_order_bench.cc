@@ -1,5 +1,5 @@
 // CreateOrder calls per second through a real kepud (token check, directory
-// lookups, duplicate search, one atomic Lua transition, AOF with appendfsync
+// lookups, duplicate search, one atomic record write, AOF with appendfsync
 // always) against the same load program calling an empty gRPC callback
 // service, in one run.
 //
@@ -261,8 +261,8 @@ int Run() {
   const std::string empty_address = absl::StrCat("127.0.0.1:", empty_port);
 
   std::printf(
-      "CreateOrder through kepud (auth + directory + duplicate search + Lua "
-      "transition, appendfsync %s)\nagainst an empty gRPC callback "
+      "CreateOrder through kepud (auth + directory + duplicate search + "
+      "record write, appendfsync %s)\nagainst an empty gRPC callback "
       "service; %.1f s per cell, %u cores\n\n",
       fsync.c_str(), seconds, std::thread::hardware_concurrency());
   std::printf(

@@ -54,8 +54,8 @@ class Packer {
     msgpack_pack_false(&packer_);
     ++tokens_;
   }
-  // Numbers that go to Redis travel as decimal strings (Redis would format a
-  // Lua number with %.17g, which costs a microsecond each).
+  // Numbers that go to Redis travel as decimal strings, the form Redis takes
+  // them in: the module passes them on as they are.
   void Decimal(int64_t value) {
     char digits[absl::numbers_internal::kFastToBufferSize];
     char* end = absl::numbers_internal::FastIntToBuffer(value, digits);

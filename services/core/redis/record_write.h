@@ -117,7 +117,7 @@ class RecordWrite {
 
   // The keys, in the order the encoded argument numbers them from 1.
   const std::vector<std::string>& keys() const { return keys_; }
-  // The argument of the write function: its tokens as MessagePack values, one
+  // The argument of the write command: its tokens as MessagePack values, one
   // after another (module/write_check.h says what they are).
   std::string Encode() const;
 

@@ -125,7 +125,7 @@ absl::StatusOr<AppliedChange> FakeDirectoryStore::Apply(
     }
   }
 
-  // Checked: now the writes, as the record-write function makes them.
+  // Checked: now the writes, as the record-write command makes them.
   records_[{change.kind, change.id}] = change.record;
   auto listed = [](const std::vector<DirectoryIndex>& indexes,
                    const DirectoryIndex& index) {
