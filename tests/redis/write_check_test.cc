@@ -100,6 +100,23 @@ TEST(WriteCheckTest, RealWritesPass) {
   EXPECT_EQ(w.Text(FieldAt(w, "v")), "5");
 }
 
+TEST(WriteCheckTest, OneCheckedWriteReusedKeepsNothingOfTheLast) {
+  // The module checks every write into the same CheckedWrite.
+  CheckedWrite w;
+  const Sample move = RealMove();
+  ASSERT_EQ(CheckWrite(move.argument, move.keys, w), "");
+  ASSERT_NE(w.index, 0);
+  EXPECT_THAT(CheckWrite("\x01", move.keys, w), StartsWith("KEPU_MALFORMED"));
+  const Sample string = StringWrite();
+  ASSERT_EQ(CheckWrite(string.argument, string.keys, w), "");
+  EXPECT_FALSE(w.hash());
+  EXPECT_EQ(w.index, 0);
+  EXPECT_EQ(w.checks, 0);
+  EXPECT_EQ(w.log, 0);
+  EXPECT_NE(w.enqueue, 0);
+  ExpectSectionsInside(w);
+}
+
 TEST(WriteCheckTest, TooFewKeysAreRefused) {
   const Sample move = RealMove();
   CheckedWrite w;

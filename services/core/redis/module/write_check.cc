@@ -359,7 +359,11 @@ std::string Checker::Check() {
 
 std::string CheckWrite(std::string_view argument, int key_count,
                        CheckedWrite& out) {
+  // A fresh write that keeps the token list's memory (the module reuses one).
+  std::vector<Token> tokens = std::move(out.tokens);
+  tokens.clear();
   out = CheckedWrite();
+  out.tokens = std::move(tokens);
   out.tokens.reserve(128);
   out.tokens.emplace_back();  // tokens[0] unused: positions count from 1
   std::string error = Decode(argument, out.tokens);
