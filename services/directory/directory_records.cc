@@ -502,12 +502,14 @@ absl::Status DirectoryRecords::CheckReferences(v1::Region& after,
   if (before != nullptr && (before->parent_id() != after.parent_id() ||
                             before->level() != after.level())) {
     const bool moved = before->parent_id() != after.parent_id();
-    change.empties.push_back(
-        {{Index::kRegionsByParent, after.id()},
-         absl::StrCat(moved ? "region.parent_id" : "region.level", ": region ",
-                      after.id(),
-                      " has regions below it, so its level and parent cannot "
-                      "change")});
+    // Member by member: GCC 12 at -O3 (up.sh's build) wrongly warns that a
+    // braced temporary's string may be used uninitialized.
+    DirectoryChange::EmptyGuard& empty = change.empties.emplace_back();
+    empty.index.kind = Index::kRegionsByParent;
+    empty.index.of = after.id();
+    empty.refusal = absl::StrCat(
+        moved ? "region.parent_id" : "region.level", ": region ", after.id(),
+        " has regions below it, so its level and parent cannot change");
   }
   return absl::OkStatus();
 }
