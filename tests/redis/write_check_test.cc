@@ -126,6 +126,21 @@ TEST(WriteCheckTest, TooFewKeysAreRefused) {
               StartsWith("KEPU_MALFORMED write["));
 }
 
+TEST(WriteCheckTest, EmptyLogAndQueueEntriesAreRefused) {
+  // XADD takes no entry without fields: it would fail after the record's
+  // write.
+  for (bool log : {true, false}) {
+    RecordWrite write;
+    write.Hash("t:record", 0).Field("v", "1");
+    log ? write.Log("t:events", {}) : write.Enqueue("t:queue", {});
+    CheckedWrite w;
+    EXPECT_THAT(
+        CheckWrite(write.Encode(), static_cast<int>(write.keys().size()), w),
+        ::testing::AllOf(StartsWith("KEPU_MALFORMED write["),
+                         ::testing::EndsWith("is empty")));
+  }
+}
+
 // Checks `bytes`: refused as malformed, or passed with every section inside.
 void CheckAny(const std::string& bytes, int keys, int& passed) {
   CheckedWrite w;

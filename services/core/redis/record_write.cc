@@ -106,8 +106,10 @@ RecordWrite& RecordWrite::Request(absl::string_view key,
                                   absl::Duration ttl) {
   request_key_ = KeyNumber(key);
   fingerprint_ = std::string(fingerprint);
-  // Redis's SET EX takes whole seconds, at least one.
-  ttl_seconds_ = std::max<int64_t>(1, absl::ToInt64Seconds(ttl));
+  // Redis's SET EX takes whole seconds, at least one; the protocol at most
+  // 10 digits.
+  ttl_seconds_ =
+      std::clamp<int64_t>(absl::ToInt64Seconds(ttl), 1, 9'999'999'999);
   return *this;
 }
 

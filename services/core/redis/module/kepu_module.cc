@@ -78,8 +78,8 @@ class Write {
   // command) stops the write; `failed_` says what to answer.
   bool Failed(RedisModuleCallReply* reply, const char* command) {
     if (reply == nullptr) {
-      failed_ = std::string("ERR kepu.write: ") + command + " refused (" +
-                std::strerror(errno) + ")";
+      failed_ = Cat({"ERR kepu.write: ", command, " refused (",
+                     std::strerror(errno), ")"});
       return true;
     }
     if (RedisModule_CallReplyType(reply) == REDISMODULE_REPLY_ERROR) {
@@ -161,14 +161,13 @@ bool Write::Refused(int& status) {
     } else {
       if (!IsString(version)) return refuse("KEPU_NOT_FOUND no such record");
       if (ReplyText(version) != expected) {
-        return refuse("KEPU_STALE " + std::string(ReplyText(version)));
+        return refuse(Cat({"KEPU_STALE ", ReplyText(version)}));
       }
       const Token& expected_state = w_[w_.record + 3];
       if (expected_state.IsText() &&
           (!IsString(state) || ReplyText(state) != expected_state.text)) {
-        return refuse("KEPU_STATE " + (IsString(state)
-                                           ? std::string(ReplyText(state))
-                                           : std::string("nil")));
+        return refuse(
+            Cat({"KEPU_STATE ", IsString(state) ? ReplyText(state) : "false"}));
       }
     }
   } else {
@@ -201,28 +200,28 @@ bool Write::Checks(int& status) {
       RedisModuleCallReply* v = RedisModule_Call(ctx_, "HGET", "sc", key, "v");
       if (Failed(v, "HGET")) return refuse(failed_);
       if (!IsString(v) || ReplyText(v) != w_.Text(i + 2)) {
-        return refuse("KEPU_CHANGED " + n);
+        return refuse(Cat({"KEPU_CHANGED ", n}));
       }
       i += 3;
     } else if (w_[i].Is("empty")) {
       RedisModuleCallReply* count = RedisModule_Call(ctx_, "ZCARD", "s", key);
       if (Failed(count, "ZCARD")) return refuse(failed_);
       if (RedisModule_CallReplyInteger(count) > 0) {
-        return refuse("KEPU_NOT_EMPTY " + n);
+        return refuse(Cat({"KEPU_NOT_EMPTY ", n}));
       }
       i += 2;
     } else if (w_[i].Is("absent")) {
       RedisModuleCallReply* exists = RedisModule_Call(ctx_, "EXISTS", "s", key);
       if (Failed(exists, "EXISTS")) return refuse(failed_);
       if (RedisModule_CallReplyInteger(exists) == 1) {
-        return refuse("KEPU_TAKEN " + n);
+        return refuse(Cat({"KEPU_TAKEN ", n}));
       }
       i += 2;
     } else {  // capacity
       const int ranges = static_cast<int>(w_.Int(i + 3));
       long long held = 0;
       for (int j = i + 4; j <= i + 3 + 2 * ranges; j += 2) {
-        const std::string high = "(" + std::string(w_.Text(j + 1));
+        const std::string high = Cat({"(", w_.Text(j + 1)});
         RedisModuleCallReply* count =
             RedisModule_Call(ctx_, "ZCOUNT", "sbb", key, w_.Text(j).data(),
                              w_.Text(j).size(), high.data(), high.size());
@@ -230,7 +229,7 @@ bool Write::Checks(int& status) {
         held += RedisModule_CallReplyInteger(count);
       }
       if (held >= w_.Int(i + 2)) {
-        return refuse("KEPU_CAPACITY " + std::to_string(held));
+        return refuse(Cat({"KEPU_CAPACITY ", std::to_string(held)}));
       }
       i += 4 + 2 * ranges;
     }
@@ -341,6 +340,7 @@ int Write::Run() {
         i += 3;
       } else if (w_[i].Is("setif")) {
         RedisModuleCallReply* held = RedisModule_Call(ctx_, "GET", "s", key);
+        if (Failed(held, "GET")) return ReplyError(ctx_, failed_);
         if (IsString(held) && ReplyText(held) == w_.Text(i + 2)) {
           ok = Do("SET", "!ss", key, Str(i + 3));
         }
@@ -447,13 +447,31 @@ int WriteCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   }
   size_t length = 0;
   const char* argument = RedisModule_StringPtrLen(argv[argc - 1], &length);
-  // The checked write's tokens point into the argument; one at a time (Redis
-  // runs commands on one thread), its token list reused.
+  // The checked write's tokens point into the argument. One write at a time
+  // (Redis runs commands on one thread; nothing the write calls runs this
+  // command again), its token list reused, and given back after a write of
+  // unusual size.
   static CheckedWrite* const checked = new CheckedWrite();
+  static bool running = false;
+  if (running) {
+    return RedisModule_ReplyWithError(ctx,
+                                      "ERR kepu.write.v1 called within itself");
+  }
   const std::string error = CheckWrite(std::string_view(argument, length),
                                        static_cast<int>(key_count), *checked);
-  if (!error.empty()) return ReplyError(ctx, error);
-  return Write(ctx, argv + 2, *checked).Run();
+  int status = REDISMODULE_OK;
+  if (!error.empty()) {
+    status = ReplyError(ctx, error);
+  } else {
+    running = true;
+    status = Write(ctx, argv + 2, *checked).Run();
+    running = false;
+  }
+  if (checked->tokens.capacity() > 4096) {
+    checked->tokens.clear();
+    checked->tokens.shrink_to_fit();
+  }
+  return status;
 }
 
 }  // namespace
@@ -470,6 +488,11 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(
   // command by them and checks they share a slot).
   if (RedisModule_CreateCommand(ctx, "kepu.write.v1", WriteCommand,
                                 "write deny-oom", 0, 0, 0) == REDISMODULE_ERR) {
+    return REDISMODULE_ERR;
+  }
+  // Key specs came with Redis 7.0: an older Redis refuses the module.
+  if (RedisModule_GetCommand == nullptr ||
+      RedisModule_SetCommandInfo == nullptr) {
     return REDISMODULE_ERR;
   }
   RedisModuleCommand* command = RedisModule_GetCommand(ctx, "kepu.write.v1");

@@ -24,7 +24,7 @@ std::string Decode(std::string_view argument, std::vector<Token>& tokens) {
     if (tokens.size() > kMostTokens) return "write: has too many values";
     const size_t number = tokens.size();
     auto cut = [number] {
-      return "write[" + std::to_string(number) + "]: is cut short";
+      return Cat({"write[", std::to_string(number), "]: is cut short"});
     };
     const unsigned char c = s[at++];
     Token t;
@@ -59,15 +59,15 @@ std::string Decode(std::string_view argument, std::vector<Token>& tokens) {
         t.integer = static_cast<int64_t>(v << shift) >> shift;
       }
       if (t.kind == Kind::kMissing) {
-        return "write[" + std::to_string(number) + "]: is out of range";
+        return Cat({"write[", std::to_string(number), "]: is out of range"});
       }
     } else if (c == 0xc2) {
       t.kind = Kind::kFalse;
     } else {
       // nil, true, floats, binaries, arrays, maps, extensions: no write holds
       // them.
-      return "write[" + std::to_string(number) +
-             "]: holds a value of the wrong kind";
+      return Cat({"write[", std::to_string(number),
+                  "]: holds a value of the wrong kind"});
     }
     if (t.kind == Kind::kText) {
       if (size - at < text_length) return cut();
@@ -120,8 +120,8 @@ class Checker {
                                                                : kMissing;
   }
   bool Bad(int i, std::string_view what) {
-    error_ = "KEPU_MALFORMED write[" + std::to_string(i) + "] (" +
-             std::string(section_) + "): " + std::string(what);
+    error_ = Cat({"KEPU_MALFORMED write[", std::to_string(i), "] (", section_,
+                  "): ", what});
     return false;
   }
   bool Key(int i) {
@@ -145,21 +145,23 @@ class Checker {
     return IsDecimal(At(i), 20) || Bad(i, "is not a decimal integer");
   }
   bool DecimalOrFalse(int i) { return At(i).IsFalse() || Decimal(i); }
-  // A decimal Redis takes as a 64-bit integer: at most 18 characters, and
-  // positive or not negative where Redis refuses others.
+  // A decimal Redis takes as a 64-bit integer: at most `most` characters (18:
+  // it fits), and positive or not negative where Redis refuses others.
   enum class Sign { kAny, kNatural, kPositive };
-  bool Integer(int i, Sign sign) {
+  bool Integer(int i, Sign sign, size_t most = 18) {
     const Token& t = At(i);
-    bool ok = IsDecimal(t, 18);
+    bool ok = IsDecimal(t, most);
     if (ok && sign != Sign::kAny) {
       ok = t.text[0] != '-' && !(sign == Sign::kPositive && t.text[0] == '0');
     }
     return ok || Bad(i, "is out of range");
   }
-  // N (field value)*N from i; `next` is the index after them.
+  // N (field value)*N from i (N >= 1: Redis's HSET and XADD take no empty
+  // list); `next` is the index after them.
   bool Pairs(int i, int& next) {
     int count = 0;
     if (!Count(i, count)) return false;
+    if (count == 0) return Bad(i, "is empty");
     for (int j = i + 1; j <= i + 2 * count; ++j) {
       if (!Text(j)) return false;
     }
@@ -244,7 +246,9 @@ bool Checker::Section(int& i) {
     if (!At(i + 2).IsText() || At(i + 2).text.size() != 32) {
       return Bad(i + 2, "is not a fingerprint");
     }
-    if (!Integer(i + 3, Sign::kPositive)) return false;
+    // SET EX refuses seconds that overflow once made milliseconds and added
+    // to the time: at most 10 digits (317 years).
+    if (!Integer(i + 3, Sign::kPositive, 10)) return false;
     i += 4;
   } else if (name.Is("hash")) {
     w_.record = i;
@@ -259,9 +263,6 @@ bool Checker::Section(int& i) {
     if (!Checks(i)) return false;
   } else if (name.Is("fields")) {
     w_.write = i;
-    if (At(i + 1).kind == Kind::kInteger && At(i + 1).integer == 0) {
-      return Bad(i + 1, "is empty");
-    }
     if (!Pairs(i + 1, i)) return false;
   } else if (name.Is("value")) {
     w_.write = i;
@@ -338,8 +339,7 @@ std::string Checker::Check() {
   if (w_.write == 0) return "KEPU_MALFORMED write: has no fields or value";
   section_ = At(w_.write).text;
   if (w_.hash() != At(w_.write).Is("fields")) {
-    Bad(w_.write,
-        "does not write a " + std::string(At(w_.record).text) + " record");
+    Bad(w_.write, Cat({"does not write a ", At(w_.record).text, " record"}));
     return error_;
   }
   if (w_.links != 0 && !w_.hash()) {
@@ -367,17 +367,27 @@ std::string CheckWrite(std::string_view argument, int key_count,
   out.tokens.reserve(128);
   out.tokens.emplace_back();  // tokens[0] unused: positions count from 1
   std::string error = Decode(argument, out.tokens);
-  if (!error.empty()) return "KEPU_MALFORMED " + error;
+  if (!error.empty()) return Cat({"KEPU_MALFORMED ", error});
   // The count makes a write cut short, or two writes run together,
   // malformed, even where the cut falls between two sections.
   const int64_t n = static_cast<int64_t>(out.tokens.size()) - 1;
   if (n < 1 || out.tokens[1].kind != Kind::kInteger ||
       out.tokens[1].integer != n - 1) {
-    return "KEPU_MALFORMED write: does not start with the number of its "
-           "tokens (" +
-           std::to_string(n - 1) + ")";
+    return Cat(
+        {"KEPU_MALFORMED write: does not start with the number of its "
+         "tokens (",
+         std::to_string(n - 1), ")"});
   }
   return Checker(out, key_count).Check();
+}
+
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view part : parts) out.append(part);
+  return out;
 }
 
 int FieldAt(const CheckedWrite& w, std::string_view name) {

@@ -56,10 +56,10 @@
 //                                   its hash tag)
 //   log      K maxlen N (field value)*N
 //                                   XADD to the stream (trimmed to about
-//                                   `maxlen` unless false).
+//                                   `maxlen` unless false; N >= 1).
 //   history  K value                With log: RPUSH "<entry id> <value>".
 //   enqueue  N (K M (field value)*M)*N
-//                                   XADD to each stream.
+//                                   XADD to each stream (M >= 1).
 //   result   value                  What the request key remembers (default:
 //                                   the record's field r, or its value).
 //
@@ -70,14 +70,15 @@
 // strings: an optional minus and 1 to 20 characters in all; where Redis takes
 // them as 64-bit integers and refuses some after the record's write had they
 // got through (a ttl must be positive, a maxlen not negative, an increment
-// must fit), at most 18 characters. An index's before scores are only
-// compared with its after scores, so any string will do. Texts (fields,
-// values, members, the fingerprint) are MessagePack strings. Nothing else is
-// part of the protocol: nil, true, floats, binaries, arrays, maps and
+// must fit), at most 18 characters (a ttl at most 10 digits). An index's before
+// scores are only compared with its after scores, so any string will do. Texts
+// (fields, values, members, the fingerprint) are MessagePack strings. Nothing
+// else is part of the protocol: nil, true, floats, binaries, arrays, maps and
 // extensions are refused wherever they stand.
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -124,5 +125,10 @@ std::string CheckWrite(std::string_view argument, int key_count,
 // Where field `name` stands among the fields section of `w` (the index of its
 // value; 0: none).
 int FieldAt(const CheckedWrite& w, std::string_view name);
+
+// The parts one after another. (Error texts are built with it rather than
+// with operator+ on a literal, which GCC 12 at -O3 warns about wrongly,
+// -Wrestrict, GCC bug 105329.)
+std::string Cat(std::initializer_list<std::string_view> parts);
 
 }  // namespace kepu::records_module
