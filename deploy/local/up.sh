@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and starts Kepu on this machine: redis-server with the
-# project's config and Kepu's module (its record writes), and kepud with every service. Safe to run again (it restarts kepud with the
-# fresh build and leaves Redis and its data alone). ./deploy/local/down.sh stops everything.
+# project's config and Kepu's module (its record writes), and kepud with every service. Safe to
+# run again: it restarts kepud with the fresh build, restarts its own Redis only when the module
+# was rebuilt (the append-only file keeps the data), and otherwise leaves Redis and its data
+# alone. ./deploy/local/down.sh stops everything.
 #
 # Environment: KEPU_GRPC_PORT (7070), KEPU_HTTP_PORT (8080), KEPU_REDIS_PORT (6390),
 # KEPU_BUILD_DIR (build/release), KEPU_HTTP_HOST (127.0.0.1; 0.0.0.0 lets phones on your network
@@ -26,7 +28,8 @@ kepu_ensure_packages "${KEPU_BUILD_PACKAGES[@]}" "${KEPU_RUN_PACKAGES[@]}"
 echo "kepu: building ($build_dir)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEPU_BUILD_TESTS=OFF >/dev/null
 ninja -C "$build_dir" -j "$(kepu_jobs)" kepud kepuctl kepu-gateway kepu_redis_module
-redis_module="$root/$build_dir/services/core/kepu_redis_module.so"
+redis_module="$(cd "$build_dir" && pwd)/services/core/kepu_redis_module.so"
+module_sum="$(sha256sum "$redis_module" | cut -d' ' -f1)"
 
 # The mobile client (clients/mobile), built into clients/mobile/dist, which the gateway serves.
 kepu_ensure_node
@@ -34,18 +37,32 @@ kepu_npm_ci clients/mobile
 echo "kepu: building the mobile client (clients/mobile/dist)"
 (cd clients/mobile && npm run --silent build >/dev/null)
 
-# Redis: start it unless ours is already answering with Kepu's module loaded. One started by an
-# older up.sh (without the module) is shut down first: its append-only file keeps the data.
+# Redis: start it unless ours is already answering with this build of Kepu's module. Ours (its
+# folder is deploy/local/.data/redis) with another build, or none (as an older up.sh started
+# it), is shut down and started again: its append-only file keeps the data. Another Redis on
+# the port is left alone.
 redis_has_module() {
   redis-cli -p "$redis_port" COMMAND INFO kepu.write.v1 2>/dev/null | grep -q kepu.write.v1
 }
-if redis-cli -p "$redis_port" PING >/dev/null 2>&1 && ! redis_has_module; then
-  echo "kepu: restarting redis on 127.0.0.1:$redis_port to load Kepu's module"
-  redis-cli -p "$redis_port" SHUTDOWN >/dev/null 2>&1 || true
-  for _ in $(seq 1 100); do
-    redis-cli -p "$redis_port" PING >/dev/null 2>&1 || break
-    sleep 0.1
-  done
+if redis-cli -p "$redis_port" PING >/dev/null 2>&1; then
+  redis_dir="$(redis-cli -p "$redis_port" CONFIG GET dir 2>/dev/null | sed -n 2p)"
+  if [ "$redis_dir" != "$(cd "$data_dir/redis" && pwd -P)" ]; then
+    echo "kepu: another Redis (folder '${redis_dir:-unknown}') answers on 127.0.0.1:$redis_port;"
+    echo "      stop it or choose another port with KEPU_REDIS_PORT"
+    exit 1
+  fi
+  if ! redis_has_module || [ "$(cat "$run_dir/redis-module.sha256" 2>/dev/null)" != "$module_sum" ]; then
+    echo "kepu: restarting redis on 127.0.0.1:$redis_port with this build of Kepu's module"
+    redis-cli -p "$redis_port" SHUTDOWN >/dev/null 2>&1 || true
+    for _ in $(seq 1 100); do
+      redis-cli -p "$redis_port" PING >/dev/null 2>&1 || break
+      sleep 0.1
+    done
+    if redis-cli -p "$redis_port" PING >/dev/null 2>&1; then
+      echo "kepu: redis on 127.0.0.1:$redis_port did not shut down; see $run_dir/redis.log"
+      exit 1
+    fi
+  fi
 fi
 if redis-cli -p "$redis_port" PING >/dev/null 2>&1; then
   echo "kepu: redis already running on 127.0.0.1:$redis_port"
@@ -58,6 +75,7 @@ else
     sleep 0.1
   done
   redis-cli -p "$redis_port" PING >/dev/null || { echo "kepu: redis did not start; see $run_dir/redis.log"; exit 1; }
+  echo "$module_sum" > "$run_dir/redis-module.sha256"
 fi
 redis_has_module || { echo "kepu: redis on 127.0.0.1:$redis_port has no Kepu module; see $run_dir/redis.log"; exit 1; }
 

@@ -18,7 +18,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 kepud="${KEPUD:-$root/build/dev/services/kepud/kepud}"
 kepuctl="${KEPUCTL:-$root/build/dev/clients/kepuctl/kepuctl}"
-redis_module="${KEPU_REDIS_MODULE:-$root/build/dev/services/core/kepu_redis_module.so}"
+# Absolute: redis-server enters its --dir before it loads modules.
+redis_module="$(realpath -m "${KEPU_REDIS_MODULE:-$root/build/dev/services/core/kepu_redis_module.so}")"
 seed_dir="${KEPU_SEED_DIR:-$root/deploy/seed}"
 threads="${BENCH_THREADS:-2}"
 connections="${BENCH_CONNECTIONS:-32}"

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -45,7 +46,10 @@ absl::Status AwaitStopped(pid_t pid, bool stopped) {
 
 std::string RedisModulePath() {
   const char* path = std::getenv("KEPU_REDIS_MODULE");
-  return path != nullptr && *path != '\0' ? path : KEPU_REDIS_MODULE;
+  // Absolute: redis-server enters its --dir before it loads modules.
+  return std::filesystem::absolute(
+             path != nullptr && *path != '\0' ? path : KEPU_REDIS_MODULE)
+      .string();
 }
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
