@@ -16,18 +16,6 @@ namespace {
 // The module's command (services/core/redis/module/kepu_module.cc).
 constexpr absl::string_view kWriteCommand = "kepu.write.v1";
 
-}  // namespace
-
-absl::Status NoRecordWriteCommandError() {
-  return absl::UnavailableError(absl::StrCat(
-      "redis has no ", kWriteCommand,
-      " command: start redis-server with --loadmodule "
-      "<build>/services/core/kepu_redis_module.so (README, \"Deploying past "
-      "one machine\")"));
-}
-
-namespace {
-
 // The tokens of a write as MessagePack values one after another (a stream,
 // not an array), led by their number, through msgpack-c's packer.
 class Packer {
@@ -512,6 +500,14 @@ absl::StatusOr<std::optional<std::string>> PriorResult(
     return RequestReusedError();
   }
   return std::string(prior.substr(kFingerprintLength + 1));
+}
+
+absl::Status NoRecordWriteCommandError() {
+  return absl::UnavailableError(absl::StrCat(
+      "redis has no ", kWriteCommand,
+      " command: start redis-server with --loadmodule "
+      "<build>/services/core/kepu_redis_module.so (README, \"Deploying past "
+      "one machine\")"));
 }
 
 absl::Status RequestReusedError() {

@@ -111,6 +111,11 @@ class Write {
   // reply is sent).
   bool Refused(int& status);
   bool Checks(int& status);
+  // Sends the refusal `error`; answers true (the write stops there).
+  bool Refuse(int& status, const std::string& error) {
+    status = ReplyError(ctx_, error);
+    return true;
+  }
 
   RedisModuleCtx* ctx_;
   RedisModuleString** keys_;
@@ -143,43 +148,42 @@ bool Write::Replayed(int& status) {
 }
 
 bool Write::Refused(int& status) {
-  auto refuse = [&](const std::string& error) {
-    status = ReplyError(ctx_, error);
-    return true;
-  };
   RedisModuleString* record = Key(w_.record + 1);
   if (w_.hash()) {
     RedisModuleCallReply* stored =
         RedisModule_Call(ctx_, "HMGET", "scc", record, "v", "s");
-    if (Failed(stored, "HMGET")) return refuse(failed_);
+    if (Failed(stored, "HMGET")) return Refuse(status, failed_);
     RedisModuleCallReply* version =
         RedisModule_CallReplyArrayElement(stored, 0);
     RedisModuleCallReply* state = RedisModule_CallReplyArrayElement(stored, 1);
     const std::string_view expected = w_.Text(w_.record + 2);
     if (expected == "0") {
-      if (IsString(version)) return refuse("KEPU_EXISTS record exists");
+      if (IsString(version)) return Refuse(status, "KEPU_EXISTS record exists");
     } else {
-      if (!IsString(version)) return refuse("KEPU_NOT_FOUND no such record");
+      if (!IsString(version))
+        return Refuse(status, "KEPU_NOT_FOUND no such record");
       if (ReplyText(version) != expected) {
-        return refuse(Cat({"KEPU_STALE ", ReplyText(version)}));
+        return Refuse(status, Cat({"KEPU_STALE ", ReplyText(version)}));
       }
       const Token& expected_state = w_[w_.record + 3];
       if (expected_state.IsText() &&
           (!IsString(state) || ReplyText(state) != expected_state.text)) {
-        return refuse(
+        return Refuse(
+            status,
             Cat({"KEPU_STATE ", IsString(state) ? ReplyText(state) : "false"}));
       }
     }
   } else {
     RedisModuleCallReply* stored = RedisModule_Call(ctx_, "GET", "s", record);
-    if (Failed(stored, "GET")) return refuse(failed_);
+    if (Failed(stored, "GET")) return Refuse(status, failed_);
     const Token& expected = w_[w_.record + 2];
     if (expected.IsFalse()) {
-      if (IsString(stored)) return refuse("KEPU_EXISTS record exists");
+      if (IsString(stored)) return Refuse(status, "KEPU_EXISTS record exists");
     } else {
-      if (!IsString(stored)) return refuse("KEPU_NOT_FOUND no such record");
+      if (!IsString(stored))
+        return Refuse(status, "KEPU_NOT_FOUND no such record");
       if (ReplyText(stored) != expected.text) {
-        return refuse("KEPU_STALE changed");
+        return Refuse(status, "KEPU_STALE changed");
       }
     }
   }
@@ -188,33 +192,29 @@ bool Write::Refused(int& status) {
 
 bool Write::Checks(int& status) {
   if (w_.checks == 0) return false;
-  auto refuse = [&](const std::string& error) {
-    status = ReplyError(ctx_, error);
-    return true;
-  };
   int i = w_.checks + 2;
   for (int64_t number = 1; number <= w_.Int(w_.checks + 1); ++number) {
     const std::string n = std::to_string(number);
     RedisModuleString* key = Key(i + 1);
     if (w_[i].Is("version")) {
       RedisModuleCallReply* v = RedisModule_Call(ctx_, "HGET", "sc", key, "v");
-      if (Failed(v, "HGET")) return refuse(failed_);
+      if (Failed(v, "HGET")) return Refuse(status, failed_);
       if (!IsString(v) || ReplyText(v) != w_.Text(i + 2)) {
-        return refuse(Cat({"KEPU_CHANGED ", n}));
+        return Refuse(status, Cat({"KEPU_CHANGED ", n}));
       }
       i += 3;
     } else if (w_[i].Is("empty")) {
       RedisModuleCallReply* count = RedisModule_Call(ctx_, "ZCARD", "s", key);
-      if (Failed(count, "ZCARD")) return refuse(failed_);
+      if (Failed(count, "ZCARD")) return Refuse(status, failed_);
       if (RedisModule_CallReplyInteger(count) > 0) {
-        return refuse(Cat({"KEPU_NOT_EMPTY ", n}));
+        return Refuse(status, Cat({"KEPU_NOT_EMPTY ", n}));
       }
       i += 2;
     } else if (w_[i].Is("absent")) {
       RedisModuleCallReply* exists = RedisModule_Call(ctx_, "EXISTS", "s", key);
-      if (Failed(exists, "EXISTS")) return refuse(failed_);
+      if (Failed(exists, "EXISTS")) return Refuse(status, failed_);
       if (RedisModule_CallReplyInteger(exists) == 1) {
-        return refuse(Cat({"KEPU_TAKEN ", n}));
+        return Refuse(status, Cat({"KEPU_TAKEN ", n}));
       }
       i += 2;
     } else {  // capacity
@@ -225,11 +225,11 @@ bool Write::Checks(int& status) {
         RedisModuleCallReply* count =
             RedisModule_Call(ctx_, "ZCOUNT", "sbb", key, w_.Text(j).data(),
                              w_.Text(j).size(), high.data(), high.size());
-        if (Failed(count, "ZCOUNT")) return refuse(failed_);
+        if (Failed(count, "ZCOUNT")) return Refuse(status, failed_);
         held += RedisModule_CallReplyInteger(count);
       }
       if (held >= w_.Int(i + 2)) {
-        return refuse(Cat({"KEPU_CAPACITY ", std::to_string(held)}));
+        return Refuse(status, Cat({"KEPU_CAPACITY ", std::to_string(held)}));
       }
       i += 4 + 2 * ranges;
     }
