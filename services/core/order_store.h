@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "kepu/v1/directory.pb.h"
 #include "kepu/v1/dispatch.pb.h"
+#include "kepu/v1/notification.pb.h"
 #include "kepu/v1/order.pb.h"
 #include "kepu/v1/watchdog.pb.h"
 #include "services/core/transition_table.h"
@@ -87,6 +88,18 @@ struct Transition {
   std::optional<v1::Escalation> escalation;
   // What the move adds to the teams' history (TeamHistory), counted with it.
   std::vector<TeamTally> tallies;
+  // Whom the move tells (NoticesOf, notification_table.h): appended to the
+  // tenant's outbox as one entry, in the same atomic write; nothing when the
+  // move is refused or replayed.
+  std::vector<v1::Notice> notices;
+};
+
+// One entry of the tenant's outbox: what one move or reminder tells whom.
+struct OutboxEntry {
+  // The entry's id in the outbox ("<ms>-<seq>"), increasing.
+  std::string id;
+  std::string order_id;
+  v1::NoticeBatch batch;
 };
 
 struct Applied {
@@ -284,6 +297,12 @@ class OrderStore {
   virtual absl::StatusOr<bool> ResetDeadline(absl::string_view order_id,
                                              int64_t version,
                                              std::optional<absl::Time> due) = 0;
+
+  // The outbox entries after `after_id` (exclusive; empty: from the start),
+  // oldest first, at most `limit` (1 to 1000). Delivery takes entries through
+  // its own consumer group (notification_store.h); this is a plain read.
+  virtual absl::StatusOr<std::vector<OutboxEntry>> Outbox(
+      absl::string_view after_id, int limit) = 0;
 
   // The team's history as its moves counted it (Transition::tallies):
   // offers_received, offers_accepted, completed_orders, ratings and

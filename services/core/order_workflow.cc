@@ -10,6 +10,7 @@
 #include "services/core/authorization.h"
 #include "services/core/field_checks.h"
 #include "services/core/fingerprint.h"
+#include "services/core/notification_table.h"
 #include "services/core/status_macros.h"
 #include "services/core/text.h"
 #include "services/core/time_util.h"
@@ -117,6 +118,7 @@ Transition TransitionOf(Move move, const RequestKey& request,
   transition.hours_changes = std::move(move.hours_changes);
   transition.follow_up = std::move(move.follow_up);
   transition.escalation = std::move(move.escalation);
+  transition.notices = NoticesOf(transition);
   return transition;
 }
 

@@ -245,6 +245,10 @@ class TimedStore : public OrderStore {
   absl::StatusOr<v1::TeamStats> TeamHistory(absl::string_view team) override {
     return Timed(other, [&] { return store_.TeamHistory(team); });
   }
+  absl::StatusOr<std::vector<OutboxEntry>> Outbox(absl::string_view after,
+                                                  int limit) override {
+    return Timed(other, [&] { return store_.Outbox(after, limit); });
+  }
 
  private:
   OrderStore& store_;

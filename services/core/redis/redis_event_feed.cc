@@ -17,7 +17,7 @@ constexpr int kBatch = 256;
 
 // The feed whose sinks this thread is running (a sink may end its own
 // subscription).
-thread_local const RedisEventFeed* delivering = nullptr;
+thread_local const void* delivering = nullptr;
 
 std::pair<uint64_t, uint64_t> ParseEventId(absl::string_view id) {
   const size_t dash = id.find('-');
@@ -43,15 +43,23 @@ bool EventIdLess(absl::string_view a, absl::string_view b) {
   return ParseEventId(a) < ParseEventId(b);
 }
 
-RedisEventFeed::Subscription::~Subscription() { feed_->Unsubscribe(id_); }
+template <typename Event>
+RedisStreamFeed<Event>::Subscription::~Subscription() {
+  feed_->Unsubscribe(id_);
+}
 
-RedisEventFeed::RedisEventFeed(const RedisOptions& options,
-                               absl::string_view tenant)
-    : redis_(FeedOptions(options)), keys_(tenant) {
+template <typename Event>
+RedisStreamFeed<Event>::RedisStreamFeed(const RedisOptions& options,
+                                        absl::string_view tenant,
+                                        std::string stream_key)
+    : redis_(FeedOptions(options)),
+      stream_key_(stream_key.empty() ? RedisKeys(tenant).Events()
+                                     : std::move(stream_key)) {
   thread_ = std::thread([this] { Run(); });
 }
 
-RedisEventFeed::~RedisEventFeed() {
+template <typename Event>
+RedisStreamFeed<Event>::~RedisStreamFeed() {
   std::vector<std::pair<int64_t, Subscriber>> left;
   {
     absl::MutexLock lock(&mu_);
@@ -67,10 +75,11 @@ RedisEventFeed::~RedisEventFeed() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<RedisEventFeed::Subscription>>
-RedisEventFeed::Subscribe(absl::string_view after_event_id, Filter filter,
-                          Sink sink) {
-  const std::string key = keys_.Events();
+template <typename Event>
+absl::StatusOr<std::unique_ptr<typename RedisStreamFeed<Event>::Subscription>>
+RedisStreamFeed<Event>::Subscribe(absl::string_view after_event_id,
+                                  Filter filter, Sink sink) {
+  const std::string& key = stream_key_;
   std::string cursor(after_event_id);
   // Where the stream is: its last id (for "from now on"), and the last id it
   // trimmed away.
@@ -100,7 +109,8 @@ RedisEventFeed::Subscribe(absl::string_view after_event_id, Filter filter,
   return std::unique_ptr<Subscription>(new Subscription(this, id));
 }
 
-void RedisEventFeed::Unsubscribe(int64_t id) {
+template <typename Event>
+void RedisStreamFeed<Event>::Unsubscribe(int64_t id) {
   if (delivering == this) {
     // From a sink, on the feed's thread, which holds the locks: ReadOnce drops
     // it after the batch.
@@ -115,13 +125,16 @@ void RedisEventFeed::Unsubscribe(int64_t id) {
       subscribers_.end());
 }
 
-void RedisEventFeed::EndFromSink(int64_t id) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+template <typename Event>
+void RedisStreamFeed<Event>::EndFromSink(int64_t id)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (auto& [subscriber_id, subscriber] : subscribers_) {
     if (subscriber_id == id) subscriber.ended = true;
   }
 }
 
-void RedisEventFeed::Run() {
+template <typename Event>
+void RedisStreamFeed<Event>::Run() {
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -150,7 +163,8 @@ void RedisEventFeed::Run() {
   }
 }
 
-absl::Status RedisEventFeed::ReadOnce() {
+template <typename Event>
+absl::Status RedisStreamFeed<Event>::ReadOnce() {
   std::string from;
   {
     absl::MutexLock lock(&mu_);
@@ -159,7 +173,7 @@ absl::Status RedisEventFeed::ReadOnce() {
         from = subscriber.cursor;
     }
   }
-  const std::string key = keys_.Events();
+  const std::string& key = stream_key_;
   const std::string block = absl::StrCat(kBlockMillis);
   const std::string count = absl::StrCat(kBatch);
   ASSIGN_OR_RETURN(RedisReply reply,
@@ -183,7 +197,7 @@ absl::Status RedisEventFeed::ReadOnce() {
     for (size_t f = 0; f + 1 < fields.Size(); f += 2) {
       if (fields[f].Str() == "e") bytes = fields[f + 1].Str();
     }
-    v1::OrderEvent event;
+    Event event;
     if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
       continue;
     event.set_event_id(std::string(event_id));
@@ -205,5 +219,8 @@ absl::Status RedisEventFeed::ReadOnce() {
       subscribers_.end());
   return absl::OkStatus();
 }
+
+template class RedisStreamFeed<v1::OrderEvent>;
+template class RedisStreamFeed<v1::InboxItem>;
 
 }  // namespace kepu

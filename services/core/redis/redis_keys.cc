@@ -71,6 +71,10 @@ std::string RedisKeys::TeamHistory(absl::string_view team_id) const {
   return absl::StrCat(prefix_, "team:", team_id, ":history");
 }
 
+std::string RedisKeys::Outbox() const {
+  return absl::StrCat(prefix_, "outbox");
+}
+
 std::string RedisKeys::Deadlines() const {
   return absl::StrCat(prefix_, "deadlines");
 }

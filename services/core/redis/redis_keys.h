@@ -53,6 +53,11 @@ class RedisKeys {
   std::string OpenOrders(absl::string_view community_id,
                          absl::string_view service_line_id) const;
 
+  // Stream of what moves and reminders tell whom: {o: order id, n: serialized
+  // NoticeBatch}, written by the move's own write; read by the delivery
+  // workers' consumer group and deleted once delivered.
+  std::string Outbox() const;
+
   // Sorted set of order ids scored by their next deadline (ms), for the
   // watchdog.
   std::string Deadlines() const;

@@ -204,6 +204,14 @@ RecordWrite RedisOrderStore::MoveWrite(const Transition& transition) const {
     write.Enqueue(keys_.MatchingQueue(),
                   {{"o", id}, {"v", absl::StrCat(after.version())}});
   }
+  if (!transition.notices.empty()) {
+    v1::NoticeBatch batch;
+    for (const v1::Notice& notice : transition.notices) {
+      *batch.add_notices() = notice;
+    }
+    write.Enqueue(keys_.Outbox(),
+                  {{"o", id}, {"n", batch.SerializeAsString()}});
+  }
   return write;
 }
 
@@ -288,6 +296,39 @@ absl::StatusOr<std::vector<v1::OrderEvent>> RedisOrderStore::History(
     events.push_back(std::move(event));
   }
   return events;
+}
+
+absl::StatusOr<std::vector<OutboxEntry>> RedisOrderStore::Outbox(
+    absl::string_view after_id, int limit) {
+  if (limit < 1 || limit > 1000) {
+    return absl::InvalidArgumentError("limit must be 1 to 1000");
+  }
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_.Command({"XRANGE", keys_.Outbox(),
+                      after_id.empty() ? "-" : absl::StrCat("(", after_id), "+",
+                      "COUNT", absl::StrCat(limit)}));
+  if (!reply.IsArray()) return UnexpectedReply("XRANGE", reply);
+  std::vector<OutboxEntry> entries;
+  for (size_t i = 0; i < reply.Size(); ++i) {
+    const RedisReply& item = reply[i];
+    if (!item.IsArray() || item.Size() != 2 || !item[1].IsArray()) {
+      return UnexpectedReply("XRANGE", reply);
+    }
+    OutboxEntry entry;
+    entry.id = std::string(item[0].Str());
+    const RedisReply& fields = item[1];
+    for (size_t f = 0; f + 1 < fields.Size(); f += 2) {
+      if (fields[f].Str() == "o")
+        entry.order_id = std::string(fields[f + 1].Str());
+      if (fields[f].Str() == "n") {
+        ASSIGN_OR_RETURN(entry.batch, ParseStored<v1::NoticeBatch>(
+                                          fields[f + 1].Str(), "outbox entry"));
+      }
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
 }
 
 absl::StatusOr<std::optional<std::string>> RedisOrderStore::FindResult(

@@ -74,6 +74,8 @@ class RedisOrderStore : public OrderStore {
                                      int64_t version,
                                      std::optional<absl::Time> due) override;
   absl::StatusOr<v1::TeamStats> TeamHistory(absl::string_view team_id) override;
+  absl::StatusOr<std::vector<OutboxEntry>> Outbox(absl::string_view after_id,
+                                                  int limit) override;
 
   const RedisKeys& keys() const { return keys_; }
 

@@ -261,6 +261,15 @@ absl::StatusOr<Applied> FakeOrderStore::Apply(const Transition& transition) {
   requests_[RequestMapKey(transition.request)] = {
       transition.request.fingerprint, after.SerializeAsString()};
   if (transition.enqueue_matching) matching_queue_.push_back(id);
+  if (!transition.notices.empty()) {
+    OutboxEntry entry;
+    entry.id = absl::StrCat(next_event_++, "-0");
+    entry.order_id = id;
+    for (const v1::Notice& notice : transition.notices) {
+      *entry.batch.add_notices() = notice;
+    }
+    outbox_.push_back(std::move(entry));
+  }
   ++writes_;
   return Applied{after, event.event_id(), false};
 }
@@ -504,6 +513,23 @@ absl::StatusOr<bool> FakeOrderStore::ResetDeadline(
 std::map<std::string, absl::Time> FakeOrderStore::deadlines() const {
   absl::MutexLock lock(&mu_);
   return deadlines_;
+}
+
+absl::StatusOr<std::vector<OutboxEntry>> FakeOrderStore::Outbox(
+    absl::string_view after_id, int limit) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(CheckAvailable());
+  if (limit < 1 || limit > 1000) {
+    return absl::InvalidArgumentError("limit must be 1 to 1000");
+  }
+  std::vector<OutboxEntry> entries;
+  bool past = after_id.empty();
+  for (const OutboxEntry& entry : outbox_) {
+    if (static_cast<int>(entries.size()) == limit) break;
+    if (past) entries.push_back(entry);
+    if (entry.id == after_id) past = true;
+  }
+  return entries;
 }
 
 absl::StatusOr<v1::TeamStats> FakeOrderStore::TeamHistory(

@@ -53,6 +53,8 @@ class FakeOrderStore : public OrderStore {
                                      int64_t version,
                                      std::optional<absl::Time> due) override;
   absl::StatusOr<v1::TeamStats> TeamHistory(absl::string_view team_id) override;
+  absl::StatusOr<std::vector<OutboxEntry>> Outbox(absl::string_view after_id,
+                                                  int limit) override;
 
   // The deadlines index as it stands: order id → time.
   std::map<std::string, absl::Time> deadlines() const;
@@ -93,6 +95,7 @@ class FakeOrderStore : public OrderStore {
   // Moves and record updates share one namespace of request keys.
   std::map<std::string, StoredRequest> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> matching_queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<OutboxEntry> outbox_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::VolunteerHours> hours_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::FollowUp> follow_ups_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Escalation> escalations_ ABSL_GUARDED_BY(mu_);
