@@ -211,6 +211,69 @@ TEST_P(OrderStoreContract, RefusedMovesSayWhyAndWriteNothing) {
   EXPECT_FALSE(store().FindResult(Request("req-4", "o1"))->has_value());
 }
 
+// A notice for the outbox, addressed to `scope`.
+v1::Notice NoticeFor(const std::string& event, const std::string& scope) {
+  v1::Notice notice;
+  notice.set_event(event);
+  notice.set_recipient_role(v1::ROLE_RESIDENT);
+  notice.set_recipient_scope(scope);
+  (*notice.mutable_vars())["reason"] = "几点方便？";
+  return notice;
+}
+
+std::vector<std::string> OutboxEvents(OrderStore& store) {
+  absl::StatusOr<std::vector<OutboxEntry>> entries = store.Outbox("", 1000);
+  EXPECT_TRUE(entries.ok()) << entries.status();
+  std::vector<std::string> events;
+  for (const OutboxEntry& entry :
+       entries.value_or(std::vector<OutboxEntry>{})) {
+    for (const v1::Notice& notice : entry.batch.notices()) {
+      events.push_back(absl::StrCat(entry.order_id, " ", notice.event(), " ",
+                                    notice.recipient_scope()));
+    }
+  }
+  return events;
+}
+
+TEST_P(OrderStoreContract, OnlyAnAppliedMoveWritesItsNoticesToTheOutbox) {
+  Transition create = Create(NewOrder("o1"), "req-1");
+  create.notices = {NoticeFor("order.created", "c1")};
+  const Applied first = MustApply(store(), create);
+  // Replayed: the first result, and nothing more in the outbox.
+  ASSERT_TRUE(store().Apply(create).ok());
+  EXPECT_TRUE(store().Apply(create)->replayed);
+  // Refused (a stale version): nothing.
+  v1::Order stale = first.order;
+  stale.set_version(7);
+  Transition refused = Move(stale, v1::ORDER_STATE_NEEDS_INFO, kT0, "req-2");
+  refused.notices = {NoticeFor("order.info_requested", "r1")};
+  EXPECT_FALSE(store().Apply(refused).ok());
+  // A move without notices: nothing either.
+  const Applied edited =
+      MustApply(store(), Move(first.order, v1::ORDER_STATE_SUBMITTED,
+                              kT0 + absl::Minutes(1), "req-3"));
+  Transition asked = Move(edited.order, v1::ORDER_STATE_NEEDS_INFO,
+                          kT0 + absl::Minutes(2), "req-4");
+  asked.notices = {NoticeFor("order.info_requested", "r1"),
+                   NoticeFor("order.info_requested", "r2")};
+  MustApply(store(), asked);
+  EXPECT_THAT(OutboxEvents(store()),
+              ElementsAre("o1 order.created c1", "o1 order.info_requested r1",
+                          "o1 order.info_requested r2"));
+  // The entries come back whole and in order, and resume after an id.
+  absl::StatusOr<std::vector<OutboxEntry>> entries = store().Outbox("", 10);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ(entries->at(1).batch.notices(0).vars().at("reason"), "几点方便？");
+  absl::StatusOr<std::vector<OutboxEntry>> rest =
+      store().Outbox(entries->at(0).id, 10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(rest->at(0).id, entries->at(1).id);
+  EXPECT_EQ(store().Outbox("", 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(OrderStoreContract, HistoryIsOldestFirstAndResumesAfterAnEvent) {
   Applied applied = MustApply(store(), Create(NewOrder("o1"), "req-1"));
   applied = MustApply(store(), Move(applied.order, v1::ORDER_STATE_DISPATCHED,
