@@ -5,9 +5,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/repeated_field.h"
@@ -962,6 +964,109 @@ absl::Status Validate(const v1::AcknowledgeEscalationRequest& request,
   RETURN_IF_ERROR(
       CheckExpectedVersion(request.expected_version(), "expected_version"));
   return CheckReason(request.note(), "note");
+}
+
+// NotificationService.
+
+namespace {
+
+absl::Status CheckLanguage(absl::string_view language, absl::string_view path) {
+  if (language.empty() || language == "zh-CN" || language == "zh" ||
+      language == "en") {
+    return absl::OkStatus();
+  }
+  return FieldError(path, "must be zh-CN or en");
+}
+
+// "HH:MM", 00:00 to 23:59.
+absl::Status CheckClockTime(absl::string_view value, absl::string_view path) {
+  const bool shaped =
+      value.size() == 5 && value[2] == ':' && absl::ascii_isdigit(value[0]) &&
+      absl::ascii_isdigit(value[1]) && absl::ascii_isdigit(value[3]) &&
+      absl::ascii_isdigit(value[4]);
+  if (!shaped || (value[0] - '0') * 10 + (value[1] - '0') > 23 ||
+      value[3] > '5') {
+    return FieldError(path, "must be a time of day as HH:MM, e.g. 21:00");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Validate(const v1::ListNotificationsRequest& request,
+                      const ValidationContext&) {
+  RETURN_IF_ERROR(CheckPage(request.page(), "page"));
+  return CheckLanguage(request.language(), "language");
+}
+
+absl::Status Validate(const v1::MarkReadRequest& request,
+                      const ValidationContext&) {
+  if (request.all() && request.notification_ids_size() > 0) {
+    return FieldError("notification_ids", "must be empty when all is set");
+  }
+  if (!request.all() && request.notification_ids_size() == 0) {
+    return FieldError("notification_ids", "name at least one, or set all");
+  }
+  if (request.notification_ids_size() > 100) {
+    return FieldError("notification_ids", "at most 100");
+  }
+  for (int i = 0; i < request.notification_ids_size(); ++i) {
+    const std::string& id = request.notification_ids(i);
+    const std::string path = absl::StrCat("notification_ids[", i, "]");
+    if (id.empty() || id.size() > 64 ||
+        id.find_first_not_of("0123456789-") != std::string::npos) {
+      return FieldError(path, "is not a notification id");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const v1::GetUnreadCountRequest&,
+                      const ValidationContext&) {
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const v1::WatchNotificationsRequest& request,
+                      const ValidationContext&) {
+  return CheckLanguage(request.language(), "language");
+}
+
+absl::Status Validate(const v1::GetPreferencesRequest&,
+                      const ValidationContext&) {
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const v1::UpdatePreferencesRequest& request,
+                      const ValidationContext&) {
+  RETURN_IF_ERROR(CheckRequestId(request.request_id(), "request_id"));
+  if (request.expected_version() < 0) {
+    return FieldError("expected_version", "must not be negative");
+  }
+  const v1::NotificationPreferences& preferences = request.preferences();
+  std::set<int> seen;
+  for (int i = 0; i < preferences.categories_size(); ++i) {
+    const auto category = preferences.categories(i).category();
+    const std::string path =
+        absl::StrCat("preferences.categories[", i, "].category");
+    if (category == v1::NOTICE_CATEGORY_UNSPECIFIED ||
+        !v1::NoticeCategory_IsValid(category)) {
+      return FieldError(path, "must name a category");
+    }
+    if (!seen.insert(category).second) {
+      return FieldError(path, "is named twice");
+    }
+  }
+  if (preferences.quiet_start().empty() != preferences.quiet_end().empty()) {
+    return FieldError("preferences.quiet_end",
+                      "quiet hours need both a start and an end");
+  }
+  if (!preferences.quiet_start().empty()) {
+    RETURN_IF_ERROR(
+        CheckClockTime(preferences.quiet_start(), "preferences.quiet_start"));
+    RETURN_IF_ERROR(
+        CheckClockTime(preferences.quiet_end(), "preferences.quiet_end"));
+  }
+  return absl::OkStatus();
 }
 
 // ReportService.

@@ -15,6 +15,7 @@
 #include "kepu/v1/fulfilment.pb.h"
 #include "kepu/v1/identity.pb.h"
 #include "kepu/v1/matching.pb.h"
+#include "kepu/v1/notification.pb.h"
 #include "kepu/v1/order.pb.h"
 #include "kepu/v1/orders.pb.h"
 #include "kepu/v1/report.pb.h"
@@ -207,6 +208,20 @@ absl::Status Validate(const v1::GetSlaPolicyRequest& request,
 absl::Status Validate(const v1::ListEscalationsRequest& request,
                       const ValidationContext& context);
 absl::Status Validate(const v1::AcknowledgeEscalationRequest& request,
+                      const ValidationContext& context);
+
+// NotificationService.
+absl::Status Validate(const v1::ListNotificationsRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::MarkReadRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::GetUnreadCountRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::WatchNotificationsRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::GetPreferencesRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::UpdatePreferencesRequest& request,
                       const ValidationContext& context);
 
 // ReportService.

@@ -11,7 +11,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -34,6 +36,7 @@
 #include "kepu/v1/fulfilment.grpc.pb.h"
 #include "kepu/v1/identity.grpc.pb.h"
 #include "kepu/v1/matching.grpc.pb.h"
+#include "kepu/v1/notification.grpc.pb.h"
 #include "kepu/v1/report.grpc.pb.h"
 #include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/claims/claims_service.h"
@@ -55,6 +58,8 @@
 #include "services/identity/identity_service.h"
 #include "services/matching_worker/matching_service.h"
 #include "services/matching_worker/matching_workers.h"
+#include "services/notifications/delivery.h"
+#include "services/notifications/notification_service.h"
 #include "services/orders/order_domain.h"
 #include "services/orders/orders_service.h"
 #include "services/rpc/call_tracker.h"
@@ -150,6 +155,12 @@ ABSL_FLAG(absl::Duration, reopen_window, absl::Hours(24 * 7),
 ABSL_FLAG(int, max_offer_attempts, 3,
           "after this many offers by the matching engine without an "
           "acceptance, the order goes to its department to assign directly");
+ABSL_FLAG(int, notify_workers, 1,
+          "outbox delivery workers per background tenant (0: none here; "
+          "another process delivers)");
+ABSL_FLAG(absl::Duration, notify_claim_idle, absl::Seconds(30),
+          "how long an outbox entry may stay with a worker before another "
+          "takes it over (a worker that died)");
 ABSL_FLAG(bool, watchdog, true,
           "run the watchdog (missed deadlines: escalate, expire offers, "
           "auto-close) for --background_tenants");
@@ -165,7 +176,7 @@ constexpr char kRedisPasswordEnv[] = "KEPU_REDIS_PASSWORD";
 const std::vector<std::string>& AllServiceNames() {
   static const auto* const kNames = new std::vector<std::string>{
       "identity",   "directory", "orders",   "dispatch", "claims",
-      "fulfilment", "matching",  "watchdog", "report"};
+      "fulfilment", "matching",  "watchdog", "report",   "notifications"};
   return *kNames;
 }
 
@@ -178,6 +189,7 @@ struct Domains {
   OrderDomains& orders;
   EventFeeds& feeds;
   MatchingQueues& matching;
+  NotificationDomains& notifications;
 };
 
 // The gRPC service of `name`. Services whose issue has not landed yet are the
@@ -213,6 +225,10 @@ std::unique_ptr<grpc::Service> MakeService(const std::string& name,
   }
   if (name == "report")
     return std::make_unique<v1::ReportService::CallbackService>();
+  if (name == "notifications") {
+    return std::make_unique<NotificationServiceImpl>(env,
+                                                     domains.notifications);
+  }
   return nullptr;
 }
 
@@ -227,7 +243,8 @@ const char* GrpcNameOf(const std::string& name) {
       {"fulfilment", v1::FulfilmentService::service_full_name()},
       {"matching", v1::MatchingService::service_full_name()},
       {"watchdog", v1::WatchdogService::service_full_name()},
-      {"report", v1::ReportService::service_full_name()}};
+      {"report", v1::ReportService::service_full_name()},
+      {"notifications", v1::NotificationService::service_full_name()}};
   return kNames->at(name);
 }
 
@@ -290,6 +307,40 @@ absl::StatusOr<LifecyclePolicy> PolicyFromFlags() {
         "--max_offer_attempts must be at least 1");
   }
   return policy;
+}
+
+// One outbox delivery worker with everything it holds.
+struct NotifyWorker {
+  NotifyWorker(const RedisOptions& options, const std::string& tenant,
+               DirectoryView& directory, AccountStore& accounts,
+               DeliveryOptions delivery_options)
+      : redis(DeliveryRedisOptions(options, delivery_options)),
+        resolver(directory, accounts),
+        inbox(redis, tenant),
+        preferences(redis, tenant),
+        delivery(redis, tenant, resolver, inbox, preferences,
+                 std::move(delivery_options)) {}
+
+  static RedisOptions DeliveryRedisOptions(RedisOptions options,
+                                           const DeliveryOptions& delivery) {
+    options.connections = 1;
+    options.command_timeout =
+        std::max(options.command_timeout, delivery.block * 4);
+    return options;
+  }
+
+  RedisClient redis;
+  NoticeResolver resolver;
+  RedisInbox inbox;
+  NotificationPreferenceStore preferences;
+  NotificationDelivery delivery;
+};
+
+// This process's name among delivery workers: host and pid.
+std::string ConsumerPrefix() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] != '\0' ? host : "kepud", "-", getpid());
 }
 
 int Fail(absl::string_view why) {
@@ -362,7 +413,11 @@ int Run() {
   MatchingQueues matching(*tenants, [&](const std::string& tenant) {
     return std::make_unique<MatchingQueue>(redis, tenant);
   });
-  Domains domains{directories, identity, orders, feeds, matching};
+  NotificationDomains notifications(*tenants, [&](const std::string& tenant) {
+    return std::make_unique<NotificationDomain>(redis, tenant);
+  });
+  Domains domains{directories, identity, orders,
+                  feeds,       matching, notifications};
   if (absl::Status admin = EnsureBootstrapAdmin(identity); !admin.ok()) {
     return Fail(admin.message());
   }
@@ -478,12 +533,38 @@ int Run() {
     }
   }
 
+  // Delivery workers of the outbox: --notify_workers per background tenant,
+  // each on its own connection (a blocking read holds it).
+  absl::Notification stop_delivery;
+  std::vector<std::unique_ptr<NotifyWorker>> notify_workers;
+  std::vector<std::thread> notify_threads;
+  for (const std::string& tenant : background) {
+    for (int i = 0; i < absl::GetFlag(FLAGS_notify_workers); ++i) {
+      absl::StatusOr<IdentityDomain*> people = identity.Get(tenant);
+      if (!people.ok()) return Fail(people.status().message());
+      DeliveryOptions options;
+      options.consumer = absl::StrCat(ConsumerPrefix(), "-", i);
+      options.claim_idle = absl::GetFlag(FLAGS_notify_claim_idle);
+      notify_workers.push_back(std::make_unique<NotifyWorker>(
+          *redis_options, tenant, view_of(tenant), (*people)->store,
+          std::move(options)));
+    }
+  }
+  for (const std::unique_ptr<NotifyWorker>& worker : notify_workers) {
+    notify_threads.emplace_back(
+        [&stop_delivery, w = worker.get()] { w->delivery.Run(stop_delivery); });
+  }
+
   const int signal = WaitForStopSignal(stop_signals);
   Log(LogLevel::kInfo, "kepud.stopping", {{"signal", absl::StrCat(signal)}});
   // The watchdogs stop first: no move is started after the signal (one in
   // progress finishes; an order it had claimed comes back after the lease).
   stop_watchdogs.Notify();
   for (std::thread& thread : watchdog_threads) thread.join();
+  // A delivery in progress finishes its round; what it had not acknowledged
+  // is taken over by another worker (or this one after a restart).
+  stop_delivery.Notify();
+  for (std::thread& thread : notify_threads) thread.join();
   health->Shutdown();  // every service NOT_SERVING from now on
   Log(LogLevel::kInfo, "kepud.draining",
       {{"drain_delay", absl::FormatDuration(absl::GetFlag(FLAGS_drain_delay))},

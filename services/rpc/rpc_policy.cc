@@ -111,6 +111,11 @@ std::map<std::string, RpcPolicy, std::less<>> BuildTable() {
   add("WatchdogService", {"ListEscalations"}, Roles({kAdmin, kWorker}));
   add("WatchdogService", {"AcknowledgeEscalation"}, admin);
 
+  add("NotificationService",
+      {"ListNotifications", "MarkRead", "GetUnreadCount", "WatchNotifications",
+       "GetPreferences", "UpdatePreferences"},
+      kSignedIn);
+
   add("ReportService",
       {"GetSummary", "ExportServiceRecords", "ListAuditEvents"}, admin);
   return table;

@@ -269,6 +269,11 @@ std::unique_ptr<v1::WatchdogService::Stub> World::watchdog(int replica) {
   return v1::WatchdogService::NewStub(kepud(replica).channel());
 }
 
+std::unique_ptr<v1::NotificationService::Stub> World::notifications(
+    int replica) {
+  return v1::NotificationService::NewStub(kepud(replica).channel());
+}
+
 std::unique_ptr<v1::MatchingService::Stub> World::matching(int replica) {
   return v1::MatchingService::NewStub(kepud(replica).channel());
 }

@@ -20,6 +20,7 @@
 #include "kepu/v1/fulfilment.grpc.pb.h"
 #include "kepu/v1/identity.grpc.pb.h"
 #include "kepu/v1/matching.grpc.pb.h"
+#include "kepu/v1/notification.grpc.pb.h"
 #include "kepu/v1/orders.grpc.pb.h"
 #include "kepu/v1/watchdog.grpc.pb.h"
 #include "services/core/redis/redis_client.h"
@@ -73,6 +74,7 @@ class World {
   absl::StatusOr<v1::Order> ClaimedOrder(const v1::OrderDraft& draft,
                                          bool release);
   std::unique_ptr<v1::WatchdogService::Stub> watchdog(int replica = 0);
+  std::unique_ptr<v1::NotificationService::Stub> notifications(int replica = 0);
 
   // A staff account the admin creates, with one grant, signed in and kept
   // under `name` (returned).
