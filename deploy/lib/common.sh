@@ -6,6 +6,7 @@ KEPU_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev libsodium-dev libboost-dev libmsgpack-dev
+  libcurl4-openssl-dev nlohmann-json3-dev
 )
 # Running it.
 KEPU_RUN_PACKAGES=(redis-server redis-tools)
