@@ -136,6 +136,11 @@ absl::Status FakeProvider::SetWebhookRetryAfter(absl::string_view value) {
   return Control(true, "/control/mode", request.dump()).status();
 }
 
+absl::Status FakeProvider::SetSmsRejectCode(absl::string_view code) {
+  const Json request = {{"reject_code", std::string(code)}};
+  return Control(true, "/control/mode", request.dump()).status();
+}
+
 absl::Status FakeProvider::Reset() {
   return Control(true, "/control/reset").status();
 }

@@ -77,6 +77,8 @@ class FakeProvider {
                        int count = 0);
   // The Retry-After value webhook "retry_after" mode sends.
   absl::Status SetWebhookRetryAfter(absl::string_view value);
+  // The business error code SMS "reject" mode answers with.
+  absl::Status SetSmsRejectCode(absl::string_view code);
   // Forgets all received, modes back to ok, releases stalled requests.
   absl::Status Reset();
 

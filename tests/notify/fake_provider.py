@@ -12,12 +12,15 @@ Listens on 127.0.0.1 on a free port and prints "LISTENING <port>" first.
                          tolerance; records every request, verified or not (401 when not).
 
 Control:
-  POST /control/mode      {"sms": MODE, "webhook": MODE, "count": N, "retry_after": "7"}
+  POST /control/mode      {"sms": MODE, "webhook": MODE, "count": N, "retry_after": "7",
+                           "reject_code": "isv.MOBILE_NUMBER_ILLEGAL"}
                           the mode for the next N requests of the named channels (then "ok"
                           again), or until changed when there is no count.
       sms modes:     ok | fail (500, not accepted) | timeout (accepted and recorded, then no
                      answer for --stall seconds or until reset: the answer is lost) |
-                     ratelimit (429, Retry-After: 2) | reject (200 isv.MOBILE_NUMBER_ILLEGAL)
+                     ratelimit (429, Retry-After: 2) | reject (200 with the business error
+                     code "reject_code", isv.MOBILE_NUMBER_ILLEGAL unless given) |
+                     garbage (200 with a body that is not JSON)
       webhook modes: ok | fail (500) | gone (410) | reject (400) |
                      retry_after (503 with Retry-After: the "retry_after" value, "7" unless
                      given) | timeout (no answer for --stall seconds or until reset)
@@ -56,6 +59,7 @@ class State:
         self.webhook_requests = 0
         self.modes = {"sms": ["ok", None], "webhook": ["ok", None]}
         self.retry_after = "7"
+        self.reject_code = "isv.MOBILE_NUMBER_ILLEGAL"
         self.next_id = 1
 
     def take_mode(self, channel):
@@ -176,6 +180,8 @@ def make_handler(state, args):
                         state.modes[channel] = [request[channel], count]
                 if "retry_after" in request:
                     state.retry_after = str(request["retry_after"])
+                if "reject_code" in request:
+                    state.reject_code = str(request["reject_code"])
             self.answer(200, {"ok": True})
 
         def sms(self, body):
@@ -194,6 +200,7 @@ def make_handler(state, args):
                 return
             with state.lock:
                 mode = state.take_mode("sms")
+                reject_code = state.reject_code
             if mode == "fail":
                 self.answer(500, {"code": "InternalError", "message": "provider failing"})
                 return
@@ -201,8 +208,14 @@ def make_handler(state, args):
                 self.answer(429, {"code": "Throttling"}, [("Retry-After", "2")])
                 return
             if mode == "reject":
-                self.answer(200, {"code": "isv.MOBILE_NUMBER_ILLEGAL",
-                                  "message": "illegal mobile number"})
+                self.answer(200, {"code": reject_code, "message": "refused: " + reject_code})
+                return
+            if mode == "garbage":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", "13")
+                self.end_headers()
+                self.wfile.write(b"<html></html>")
                 return
             with state.lock:
                 message_id = state.by_out_id.get(out_id)

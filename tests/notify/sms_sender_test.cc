@@ -142,6 +142,33 @@ TEST_F(HttpSmsSenderTest, IllegalNumberIsPermanent) {
   EXPECT_TRUE(Received().empty());
 }
 
+TEST_F(HttpSmsSenderTest, BusinessErrorCodesMapToTheContract) {
+  const std::pair<const char*, absl::StatusCode> kCodes[] = {
+      {"isv.MOBILE_NUMBER_ILLEGAL", absl::StatusCode::kInvalidArgument},
+      {"isv.TEMPLATE_MISSING", absl::StatusCode::kInvalidArgument},
+      {"isv.TEMPLATE_PARAMS_ILLEGAL", absl::StatusCode::kInvalidArgument},
+      {"isv.BUSINESS_LIMIT_CONTROL", absl::StatusCode::kResourceExhausted},
+      {"isv.AMOUNT_NOT_ENOUGH", absl::StatusCode::kFailedPrecondition},
+      {"isv.SOMETHING_NEW", absl::StatusCode::kFailedPrecondition},
+  };
+  HttpSmsSender sender(Config());
+  for (const auto& [code, status] : kCodes) {
+    ASSERT_TRUE(provider().SetMode("reject", "", 1).ok());
+    ASSERT_TRUE(provider().SetSmsRejectCode(code).ok());
+    EXPECT_EQ(sender.Send(Accepted("outbox-11"), nullptr).status().code(),
+              status)
+        << code;
+  }
+  EXPECT_TRUE(Received().empty());
+}
+
+TEST_F(HttpSmsSenderTest, UnreadableAnswerIsRetried) {
+  ASSERT_TRUE(provider().SetMode("garbage", "", 1).ok());
+  HttpSmsSender sender(Config());
+  EXPECT_EQ(sender.Send(Accepted("outbox-12"), nullptr).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
 TEST_F(HttpSmsSenderTest, WrongApiKeyIsFailedPrecondition) {
   HttpSmsSender sender(Config("not-the-key"));
   absl::StatusOr<SmsReceipt> receipt =
