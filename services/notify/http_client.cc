@@ -20,9 +20,19 @@ long Millis(absl::Duration d) {  // NOLINT(runtime/int): libcurl takes long
       std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
 }
 
+// Where a body goes, and how much of it is kept.
+struct BodySink {
+  HttpResponse* response;
+  size_t max_bytes;
+};
+
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  std::string& body = sink->response->body;
+  const size_t room = sink->max_bytes - std::min(sink->max_bytes, body.size());
+  if (size * count > room) sink->response->body_truncated = true;
+  body.append(data, std::min(room, size * count));
+  return size * count;  // all taken: the transfer goes on
 }
 
 size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
@@ -143,6 +153,7 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(
 
   const std::string url_string(url);
   HttpResponse response;
+  BodySink sink{&response, options_.max_body_bytes};
   char error[CURL_ERROR_SIZE] = {};
   curl_slist* header_list = nullptr;
   for (const auto& [name, value] : headers) {
@@ -163,14 +174,15 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   if (post) {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    // Never null: libcurl would then read the body from stdin.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
   } else {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   }

@@ -13,6 +13,7 @@
 // InitHttpGlobally from main before it starts any thread to be sure.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct HttpClientOptions {
   absl::Duration total_timeout = absl::Seconds(10);
   // Sent as User-Agent.
   std::string user_agent = "kepu-notify/1";
+  // The most of a response body kept (webhook receivers are anyone's
+  // servers); the rest is read and dropped, and body_truncated is set.
+  size_t max_body_bytes = 64 * 1024;
 };
 
 struct HttpResponse {
@@ -44,6 +48,8 @@ struct HttpResponse {
   // The final response's headers in order, names lower-cased, values trimmed.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The body was longer than HttpClientOptions::max_body_bytes.
+  bool body_truncated = false;
 
   // The first header named `name` (any case), or nullopt.
   std::optional<std::string> Header(absl::string_view name) const;
@@ -51,7 +57,8 @@ struct HttpResponse {
 
 // A Retry-After header's value (RFC 9110 §10.2.3): delay-seconds ("120") or an
 // HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT", taken relative to `now`; a date
-// already past gives zero). nullopt when it is neither.
+// already past gives zero). nullopt when it is neither. Not clamped (but for
+// more than 9 digits, read as a day): the caller bounds what it will wait.
 std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
                                               absl::Time now);
 

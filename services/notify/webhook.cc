@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace kepu::notify {
 

@@ -32,6 +32,25 @@ TEST_F(HttpClientTest, AnswersStatusHeadersAndBody) {
   EXPECT_EQ(response->body, R"({"sms_requests": 1, "webhook_requests": 0})");
 }
 
+TEST_F(HttpClientTest, EmptyBodyIsAnEmptyPost) {
+  HttpClient client;
+  absl::StatusOr<HttpResponse> response = client.Post(
+      provider().base_url() + "/control/reset", {}, absl::string_view());
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpClientTest, LongBodyIsCutAtTheLimit) {
+  HttpClientOptions options;
+  options.max_body_bytes = 10;
+  HttpClient client(options);
+  absl::StatusOr<HttpResponse> response =
+      client.Get(provider().base_url() + "/control/stats");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, R"({"sms_requ)");
+  EXPECT_TRUE(response->body_truncated);
+}
+
 TEST_F(HttpClientTest, ConnectionRefusedIsUnavailable) {
   HttpClient client;
   absl::StatusOr<HttpResponse> response = client.Get(
