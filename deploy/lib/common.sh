@@ -10,8 +10,8 @@ KEPU_BUILD_PACKAGES=(
 )
 # Running it.
 KEPU_RUN_PACKAGES=(redis-server redis-tools)
-# Testing it.
-KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-scipy
+# Testing it (python3 runs tests/notify/fake_provider.py, the fake SMS and webhook provider).
+KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 python3-scipy
   chromium fonts-wqy-zenhei wrk jq)
 
 # kepu_ensure_packages PACKAGE...: installs the packages that are not installed yet (apt-get, as

@@ -141,6 +141,19 @@ TEST_F(WebhookSenderTest, ServerErrorIsRetriedOtherClientErrorsAreNot) {
   // The receiver is fine again: the same message goes through.
   result = sender_.Deliver(Endpoint("crm"), "msg_6", kBody, Now());
   EXPECT_EQ(result.outcome, Outcome::kDelivered) << result.detail;
+
+  // Every attempt was the same message (one webhook-id, the receiver's
+  // idempotency key), each signed afresh and verified.
+  absl::StatusOr<std::vector<FakeWebhook>> got = provider().Webhooks();
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 3u);
+  for (const FakeWebhook& attempt : *got) {
+    EXPECT_EQ(attempt.id, "msg_6");
+    EXPECT_TRUE(attempt.verified) << attempt.reason;
+  }
+  EXPECT_EQ((*got)[0].status, 500);
+  EXPECT_EQ((*got)[1].status, 400);
+  EXPECT_EQ((*got)[2].status, 200);
 }
 
 TEST_F(WebhookSenderTest, TimeoutIsRetriedWithinTheTotalTimeout) {
