@@ -6,7 +6,8 @@
 // Thread safety: an HttpClient is NOT thread-safe; use one per thread (each
 // keeps one libcurl easy handle and reuses its connection between calls).
 // Different HttpClients may be used on different threads at the same time:
-// every handle is set CURLOPT_NOSIGNAL=1, so timeouts use no signals.
+// every handle is set CURLOPT_NOSIGNAL=1, so timeouts use no signals (Debian's
+// libcurl resolves names asynchronously, so the timeouts bound DNS too).
 // curl_global_init runs once per process, on the first HttpClient made
 // (InitHttpGlobally); Debian 12's libcurl (7.88, CURL_VERSION_THREADSAFE)
 // makes that safe even when threads are running, yet a program may call
@@ -38,6 +39,10 @@ struct HttpClientOptions {
   absl::Duration total_timeout = absl::Seconds(10);
   // Sent as User-Agent.
   std::string user_agent = "kepu-notify/1";
+  // The proxy every request goes through ("http://proxy:3128"), such as an
+  // egress proxy that keeps webhooks off internal addresses; empty: none. The
+  // environment's http_proxy and the like are never used.
+  std::string proxy;
   // The most of a response body kept (webhook receivers are anyone's
   // servers); the rest is read and dropped, and body_truncated is set.
   size_t max_body_bytes = 64 * 1024;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "tests/notify/provider_fixture.h"
@@ -49,6 +50,20 @@ TEST_F(HttpClientTest, LongBodyIsCutAtTheLimit) {
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->body, R"({"sms_requ)");
   EXPECT_TRUE(response->body_truncated);
+}
+
+TEST_F(HttpClientTest, IgnoresTheEnvironmentsProxy) {
+  const std::string nowhere =
+      "http://127.0.0.1:" + std::to_string(::kepu::testing::FreePort());
+  setenv("http_proxy", nowhere.c_str(), 1);
+  setenv("HTTPS_PROXY", nowhere.c_str(), 1);
+  HttpClient client;
+  absl::StatusOr<HttpResponse> response =
+      client.Get(provider().base_url() + "/control/stats");
+  unsetenv("http_proxy");
+  unsetenv("HTTPS_PROXY");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
 }
 
 TEST_F(HttpClientTest, ConnectionRefusedIsUnavailable) {
