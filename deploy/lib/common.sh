@@ -6,11 +6,12 @@ KEPU_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev libsodium-dev libboost-dev libmsgpack-dev
+  libcurl4-openssl-dev nlohmann-json3-dev
 )
 # Running it.
 KEPU_RUN_PACKAGES=(redis-server redis-tools)
-# Testing it.
-KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3-scipy
+# Testing it (python3 runs tests/notify/fake_provider.py, the fake SMS and webhook provider).
+KEPU_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 python3-scipy
   chromium fonts-wqy-zenhei wrk jq)
 
 # kepu_ensure_packages PACKAGE...: installs the packages that are not installed yet (apt-get, as
