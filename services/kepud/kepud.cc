@@ -190,6 +190,7 @@ struct Domains {
   EventFeeds& feeds;
   MatchingQueues& matching;
   NotificationDomains& notifications;
+  InboxFeeds& inbox_feeds;
 };
 
 // The gRPC service of `name`. Services whose issue has not landed yet are the
@@ -226,8 +227,8 @@ std::unique_ptr<grpc::Service> MakeService(const std::string& name,
   if (name == "report")
     return std::make_unique<v1::ReportService::CallbackService>();
   if (name == "notifications") {
-    return std::make_unique<NotificationServiceImpl>(env,
-                                                     domains.notifications);
+    return std::make_unique<NotificationServiceImpl>(env, domains.notifications,
+                                                     domains.inbox_feeds);
   }
   return nullptr;
 }
@@ -416,8 +417,12 @@ int Run() {
   NotificationDomains notifications(*tenants, [&](const std::string& tenant) {
     return std::make_unique<NotificationDomain>(redis, tenant);
   });
-  Domains domains{directories, identity, orders,
-                  feeds,       matching, notifications};
+  InboxFeeds inbox_feeds(*tenants, [&](const std::string& tenant) {
+    return std::make_unique<RedisInboxFeed>(*redis_options, tenant,
+                                            InboxFeedKey(tenant));
+  });
+  Domains domains{directories, identity,      orders,     feeds,
+                  matching,    notifications, inbox_feeds};
   if (absl::Status admin = EnsureBootstrapAdmin(identity); !admin.ok()) {
     return Fail(admin.message());
   }

@@ -37,10 +37,10 @@ absl::StatusOr<int32_t> CountOf(const RedisReply& reply,
 
 RedisInbox::RedisInbox(RedisClient& redis, absl::string_view tenant,
                        InboxLimits limits)
-    : redis_(redis), keys_(tenant), limits_(limits) {}
+    : redis_(redis), keys_(tenant), tenant_(tenant), limits_(limits) {}
 
-std::string RedisInbox::FeedKey() const {
-  return absl::StrCat(keys_.prefix(), "inbox-feed");
+std::string InboxFeedKey(absl::string_view tenant) {
+  return absl::StrCat(RedisKeys(tenant).prefix(), "inbox-feed");
 }
 std::string RedisInbox::Items(absl::string_view user_id) const {
   return absl::StrCat(keys_.prefix(), "inbox:", user_id, ":items");
@@ -55,7 +55,7 @@ std::string RedisInbox::Read(absl::string_view user_id) const {
 absl::StatusOr<bool> RedisInbox::Add(const v1::InboxItem& item) {
   const std::string items = Items(item.user_id());
   const std::string unread = Unread(item.user_id());
-  const std::string feed = FeedKey();
+  const std::string feed = InboxFeedKey(tenant_);
   const std::string data = item.SerializeAsString();
   const std::string score =
       absl::StrCat(absl::ToUnixMillis(FromProto(item.created_at())));

@@ -38,14 +38,14 @@ struct InboxLimits {
   int feed_length = 10000;
 };
 
+// The tenant's inbox feed stream: each new item, serialized, as field e.
+std::string InboxFeedKey(absl::string_view tenant);
+
 // Thread-safe. kUnavailable when Redis cannot be reached (retry).
 class RedisInbox {
  public:
   RedisInbox(RedisClient& redis, absl::string_view tenant,
              InboxLimits limits = {});
-
-  // The tenant's inbox feed stream: each new item, serialized, as field e.
-  std::string FeedKey() const;
 
   // Adds `item` to the inbox of item.user_id() unless an item with its id is
   // there (read or not): true when added. Idempotent: a delivery tried again
@@ -73,6 +73,7 @@ class RedisInbox {
 
   RedisClient& redis_;
   const RedisKeys keys_;
+  const std::string tenant_;
   const InboxLimits limits_;
 };
 

@@ -1,10 +1,12 @@
 #include "services/notifications/notification_service.h"
 
+#include <memory>
 #include <utility>
 
 #include "services/core/fingerprint.h"
 #include "services/core/notice_render.h"
 #include "services/core/validation.h"
+#include "services/orders/watch.h"
 
 namespace kepu {
 namespace {
@@ -94,6 +96,38 @@ grpc::ServerUnaryReactor* NotificationServiceImpl::GetUnreadCount(
                  if (!unread.ok()) return unread.status();
                  return Count(*unread);
                });
+}
+
+grpc::ServerWriteReactor<v1::Notification>*
+NotificationServiceImpl::WatchNotifications(
+    grpc::CallbackServerContext* context,
+    const v1::WatchNotificationsRequest* request) {
+  const Language language = LanguageOf(request->language());
+  return StartStream<v1::Notification>(
+      context, "kepu.v1.NotificationService/WatchNotifications",
+      Validate(*request, ValidationContext{env_.clock.Now()}), env_,
+      [this, language](const Caller& caller, StreamSink<v1::Notification> sink)
+          -> absl::StatusOr<std::shared_ptr<void>> {
+        absl::StatusOr<RedisInboxFeed*> feed =
+            feeds_.Get(caller.principal.tenant());
+        if (!feed.ok()) return feed.status();
+        const std::string user = caller.principal.user_id();
+        absl::StatusOr<std::unique_ptr<RedisInboxFeed::Subscription>>
+            subscription = (*feed)->Subscribe(
+                "",
+                [user](const v1::InboxItem& item) {
+                  return item.user_id() == user;
+                },
+                [sink = std::move(sink), language](const v1::InboxItem* item,
+                                                   const absl::Status& status) {
+                  if (item == nullptr) return sink(nullptr, status);
+                  const v1::Notification shown =
+                      RenderInboxItem(*item, false, language);
+                  sink(&shown, status);
+                });
+        if (!subscription.ok()) return subscription.status();
+        return std::shared_ptr<void>(std::move(*subscription));
+      });
 }
 
 grpc::ServerUnaryReactor* NotificationServiceImpl::GetPreferences(

@@ -7,6 +7,7 @@
 
 #include "kepu/v1/notification.grpc.pb.h"
 #include "services/core/redis/redis_client.h"
+#include "services/core/redis/redis_event_feed.h"
 #include "services/notifications/inbox.h"
 #include "services/notifications/preferences.h"
 #include "services/rpc/per_tenant.h"
@@ -23,12 +24,15 @@ struct NotificationDomain {
 };
 
 using NotificationDomains = PerTenant<NotificationDomain>;
+// Each tenant's feed of new inbox items, for WatchNotifications.
+using InboxFeeds = PerTenant<RedisInboxFeed>;
 
 class NotificationServiceImpl final
     : public v1::NotificationService::CallbackService {
  public:
-  NotificationServiceImpl(const ServiceEnv& env, NotificationDomains& domains)
-      : env_(env), domains_(domains) {}
+  NotificationServiceImpl(const ServiceEnv& env, NotificationDomains& domains,
+                          InboxFeeds& feeds)
+      : env_(env), domains_(domains), feeds_(feeds) {}
 
   grpc::ServerUnaryReactor* ListNotifications(
       grpc::CallbackServerContext* context,
@@ -41,6 +45,9 @@ class NotificationServiceImpl final
       grpc::CallbackServerContext* context,
       const v1::GetUnreadCountRequest* request,
       v1::UnreadCount* response) override;
+  grpc::ServerWriteReactor<v1::Notification>* WatchNotifications(
+      grpc::CallbackServerContext* context,
+      const v1::WatchNotificationsRequest* request) override;
   grpc::ServerUnaryReactor* GetPreferences(
       grpc::CallbackServerContext* context,
       const v1::GetPreferencesRequest* request,
@@ -53,6 +60,7 @@ class NotificationServiceImpl final
  private:
   const ServiceEnv env_;
   NotificationDomains& domains_;
+  InboxFeeds& feeds_;
 };
 
 }  // namespace kepu

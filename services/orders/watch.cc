@@ -14,20 +14,17 @@ namespace {
 // Events a client may fall behind by before its watch ends.
 constexpr size_t kMaxBacklog = 10'000;
 
-class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
+template <typename Out>
+class StreamReactor final : public grpc::ServerWriteReactor<Out> {
  public:
-  WatchReactor(grpc::CallbackServerContext* context, std::string method,
-               absl::Status valid, std::string after_event_id,
-               const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
-               WatchScope scope)
+  StreamReactor(grpc::CallbackServerContext* context, std::string method,
+                absl::Status valid, const ServiceEnv& env,
+                StreamSubscriber<Out> subscriber)
       : context_(context),
         method_(std::move(method)),
         valid_(std::move(valid)),
-        after_event_id_(std::move(after_event_id)),
         env_(env),
-        orders_(orders),
-        feeds_(feeds),
-        scope_(std::move(scope)) {}
+        subscriber_(std::move(subscriber)) {}
 
   // Admits the caller and subscribes, on the work pool (both read Redis).
   void Start() {
@@ -68,7 +65,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
   // whichever comes last. (Finish waits for the start task, so OnDone, which
   // follows Finish, comes after it unless the task never ran.)
   void OnDone() override {
-    std::unique_ptr<RedisEventFeed::Subscription> subscription;
+    std::shared_ptr<void> subscription;
     bool free;
     {
       absl::MutexLock lock(&mu_);
@@ -85,21 +82,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
   void Subscribe() {
     absl::StatusOr<Caller> caller = Admit(*context_, method_, env_, valid_);
     if (!caller.ok()) return End(caller.status());
-    absl::StatusOr<OrderDomain*> domain =
-        orders_.Get(caller->principal.tenant());
-    if (!domain.ok()) return End(domain.status());
-    absl::StatusOr<RedisEventFeed::Filter> filter =
-        scope_((*domain)->workflow, *caller);
-    if (!filter.ok()) return End(filter.status());
-    absl::StatusOr<RedisEventFeed*> feed =
-        feeds_.Get(caller->principal.tenant());
-    if (!feed.ok()) return End(feed.status());
-    absl::StatusOr<std::unique_ptr<RedisEventFeed::Subscription>> subscription =
-        (*feed)->Subscribe(
-            after_event_id_, *std::move(filter),
-            [this](const v1::OrderEvent* event, const absl::Status& status) {
-              OnEvent(event, status);
-            });
+    absl::StatusOr<std::shared_ptr<void>> subscription = subscriber_(
+        *caller, [this](const Out* item, const absl::Status& status) {
+          OnEvent(item, status);
+        });
     if (!subscription.ok()) return End(subscription.status());
     absl::MutexLock lock(&mu_);
     if (done_) return;  // the call ended meanwhile: `subscription` goes now
@@ -112,13 +98,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
     // Says the watch is open: a refusal (Finish before this) carries no
     // metadata, so the HTTP gateway can answer it with an HTTP error.
     context_->AddInitialMetadata("x-kepu-watch", "open");
-    StartSendInitialMetadata();
+    this->StartSendInitialMetadata();
     metadata_sent_ = true;
     WriteNextLocked();
   }
 
   void Started() {
-    std::unique_ptr<RedisEventFeed::Subscription> subscription;
+    std::shared_ptr<void> subscription;
     bool free;
     {
       absl::MutexLock lock(&mu_);
@@ -137,7 +123,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
   }
 
   // On the feed's thread: must not block.
-  void OnEvent(const v1::OrderEvent* event, const absl::Status& status) {
+  void OnEvent(const Out* event, const absl::Status& status) {
     absl::MutexLock lock(&mu_);
     if (!status.ok()) return EndLocked(status);
     if (finishing_) return;
@@ -157,13 +143,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
       // gRPC frees after OnDone, and OnDone follows Finish.
       if (!finished_ && !starting_) {
         finished_ = true;
-        Finish(ToGrpcStatus(end_status_));
+        this->Finish(ToGrpcStatus(end_status_));
       }
       return;
     }
     if (!metadata_sent_ || backlog_.empty()) return;
     writing_ = true;
-    StartWrite(&backlog_.front());
+    this->StartWrite(&backlog_.front());
   }
 
   void EndLocked(const absl::Status& status)
@@ -179,17 +165,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
   const std::string method_;
   // The request's validation status, judged after the token (Admit).
   const absl::Status valid_;
-  const std::string after_event_id_;
   const ServiceEnv& env_;
-  OrderDomains& orders_;
-  EventFeeds& feeds_;
-  const WatchScope scope_;
+  const StreamSubscriber<Out> subscriber_;
 
   absl::Mutex mu_;
-  std::unique_ptr<RedisEventFeed::Subscription> subscription_
-      ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<void> subscription_ ABSL_GUARDED_BY(mu_);
   bool starting_ ABSL_GUARDED_BY(mu_) = false;
-  std::deque<v1::OrderEvent> backlog_ ABSL_GUARDED_BY(mu_);
+  std::deque<Out> backlog_ ABSL_GUARDED_BY(mu_);
   // StartSendInitialMetadata was called: events may be written.
   bool metadata_sent_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -201,16 +183,50 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::OrderEvent> {
 
 }  // namespace
 
+template <typename Out>
+grpc::ServerWriteReactor<Out>* StartStream(grpc::CallbackServerContext* context,
+                                           absl::string_view method,
+                                           const absl::Status& valid,
+                                           const ServiceEnv& env,
+                                           StreamSubscriber<Out> subscriber) {
+  auto* reactor = new StreamReactor<Out>(context, std::string(method), valid,
+                                         env, std::move(subscriber));
+  reactor->Start();
+  return reactor;
+}
+
+template grpc::ServerWriteReactor<v1::OrderEvent>* StartStream(
+    grpc::CallbackServerContext*, absl::string_view, const absl::Status&,
+    const ServiceEnv&, StreamSubscriber<v1::OrderEvent>);
+template grpc::ServerWriteReactor<v1::Notification>* StartStream(
+    grpc::CallbackServerContext*, absl::string_view, const absl::Status&,
+    const ServiceEnv&, StreamSubscriber<v1::Notification>);
+
 grpc::ServerWriteReactor<v1::OrderEvent>* StartWatch(
     grpc::CallbackServerContext* context, absl::string_view method,
     const absl::Status& valid, const std::string& after_event_id,
     const ServiceEnv& env, OrderDomains& orders, EventFeeds& feeds,
     WatchScope scope) {
-  auto* reactor =
-      new WatchReactor(context, std::string(method), valid, after_event_id, env,
-                       orders, feeds, std::move(scope));
-  reactor->Start();
-  return reactor;
+  return StartStream<v1::OrderEvent>(
+      context, method, valid, env,
+      [&orders, &feeds, after_event_id, scope = std::move(scope)](
+          const Caller& caller, StreamSink<v1::OrderEvent> sink)
+          -> absl::StatusOr<std::shared_ptr<void>> {
+        absl::StatusOr<OrderDomain*> domain =
+            orders.Get(caller.principal.tenant());
+        if (!domain.ok()) return domain.status();
+        absl::StatusOr<RedisEventFeed::Filter> filter =
+            scope((*domain)->workflow, caller);
+        if (!filter.ok()) return filter.status();
+        absl::StatusOr<RedisEventFeed*> feed =
+            feeds.Get(caller.principal.tenant());
+        if (!feed.ok()) return feed.status();
+        absl::StatusOr<std::unique_ptr<RedisEventFeed::Subscription>>
+            subscription = (*feed)->Subscribe(
+                after_event_id, *std::move(filter), std::move(sink));
+        if (!subscription.ok()) return subscription.status();
+        return std::shared_ptr<void>(std::move(*subscription));
+      });
 }
 
 }  // namespace kepu

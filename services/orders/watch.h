@@ -4,9 +4,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "kepu/v1/notification.pb.h"
 #include "kepu/v1/order.pb.h"
 #include "services/core/redis/redis_event_feed.h"
 #include "services/core/validation.h"
@@ -17,6 +19,30 @@
 namespace kepu {
 
 using EventFeeds = PerTenant<RedisEventFeed>;
+
+// Where a server stream's items come from: called once, on the work pool, for
+// the admitted caller, with the sink that writes to the client (called on the
+// feed's thread; must not block; a non-OK status ends the stream). Answers the
+// subscription — the stream ends its feed by dropping it — or an error to end
+// the call with.
+template <typename Out>
+using StreamSink = std::function<void(const Out* item, const absl::Status&)>;
+template <typename Out>
+using StreamSubscriber = std::function<absl::StatusOr<std::shared_ptr<void>>(
+    const Caller& caller, StreamSink<Out> sink)>;
+
+// Serves one server stream of `method` (instantiated for OrderEvent and
+// Notification): on the work pool admits the caller and then judges the
+// request (`valid`, as Admit does), subscribes, and sends the initial
+// metadata ("x-kepu-watch: open"; the client may then rely on seeing every
+// later item). Streams until the client cancels or the server stops. A client
+// that falls more than 10,000 items behind is ended with RESOURCE_EXHAUSTED.
+template <typename Out>
+grpc::ServerWriteReactor<Out>* StartStream(grpc::CallbackServerContext* context,
+                                           absl::string_view method,
+                                           const absl::Status& valid,
+                                           const ServiceEnv& env,
+                                           StreamSubscriber<Out> subscriber);
 
 // Decides, for an admitted caller, which events the watch streams: answers the
 // filter, or an error to end the call with (e.g. NOT_FOUND for an order the

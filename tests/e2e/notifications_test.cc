@@ -4,6 +4,7 @@
 // told what, not from the code's table). Replayed and refused moves tell
 // nobody; reading marks items read; SMS jobs wait for the rows that send SMS.
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -252,6 +253,42 @@ TEST_F(NotificationsTest, EachPersonIsToldWhatTheTableSaysOnceForEachMove) {
                        "order.info_requested", "order.accepted",
                        "order.scheduled", "order.completed",
                        "order.dispatched_to_department", "order.offered"));
+}
+
+TEST_F(NotificationsTest, AWatchingResidentIsToldAtOnceWhenAskedAQuestion) {
+  v1::CreateOrderRequest create;
+  create.set_request_id(world_->NextRequestId());
+  *create.mutable_draft() = World::Draft();
+  v1::Order order;
+  order = Ok(world_->orders()->CreateOrder(world_->As("resident").get(), create,
+                                           &order),
+             order);
+  // The resident's phone watches her inbox (the order's creation told the
+  // worker, not her: nothing arrives for it).
+  auto context = world_->As("resident");
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(20));
+  v1::WatchNotificationsRequest watch;
+  watch.set_language("zh-CN");
+  auto reader =
+      world_->notifications()->WatchNotifications(context.get(), watch);
+  // The watch is open once its initial metadata arrives.
+  reader->WaitForInitialMetadata();
+  ASSERT_EQ(context->GetServerInitialMetadata().count("x-kepu-watch"), 1u);
+
+  auto ask = For<v1::RequestInfoRequest>(order);
+  ask.set_question("请问活动室有多大？");
+  order = Ok(
+      world_->dispatch()->RequestInfo(world_->As("worker").get(), ask, &order),
+      order);
+  v1::Notification arrived;
+  ASSERT_TRUE(reader->Read(&arrived)) << Describe(reader->Finish());
+  EXPECT_EQ(arrived.event(), "order.info_requested");
+  EXPECT_EQ(arrived.order_id(), order.id());
+  EXPECT_EQ(arrived.title(), "社区需要您补充信息");
+  EXPECT_THAT(arrived.body(), ::testing::HasSubstr("请问活动室有多大？"));
+  EXPECT_FALSE(arrived.read());
+  context->TryCancel();
 }
 
 TEST_F(NotificationsTest, BadRequestsAreRefusedNamingTheField) {
