@@ -14,6 +14,8 @@ export const roleHome: Record<number, string> = {
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, title: 'login.title' } },
   { path: '/', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { title: 'app.name' } },
+  { path: '/inbox', name: 'inbox', component: () => import('@/views/InboxView.vue'), meta: { title: 'inbox.title', back: true } },
+  { path: '/inbox/settings', name: 'inbox-settings', component: () => import('@/views/NotificationPrefsView.vue'), meta: { title: 'inbox.prefs.title', back: true } },
   { path: '/settings', name: 'settings', component: () => import('@/views/SettingsView.vue'), meta: { title: 'settings.title', tab: 'settings' } },
 
   { path: '/r/catalog', name: 'catalog', component: () => import('@/views/resident/CatalogView.vue'), meta: { role: Role.RESIDENT, title: 'catalog.title', tab: 'catalog' } },

@@ -14,6 +14,7 @@ import { DispatchService } from '@/gen/kepu/v1/dispatch_pb';
 import { FulfilmentService } from '@/gen/kepu/v1/fulfilment_pb';
 import { IdentityService } from '@/gen/kepu/v1/identity_pb';
 import { MatchingService } from '@/gen/kepu/v1/matching_pb';
+import { NotificationService } from '@/gen/kepu/v1/notification_pb';
 import { OrderService } from '@/gen/kepu/v1/orders_pb';
 import { WatchdogService } from '@/gen/kepu/v1/watchdog_pb';
 
@@ -26,6 +27,7 @@ export interface Api {
   fulfilment: Client<typeof FulfilmentService>;
   matching: Client<typeof MatchingService>;
   watchdog: Client<typeof WatchdogService>;
+  notifications: Client<typeof NotificationService>;
 }
 
 let tokenProvider: () => string | undefined = () => undefined;
@@ -84,6 +86,7 @@ export function api(): Api {
       fulfilment: createClient(FulfilmentService, t),
       matching: createClient(MatchingService, t),
       watchdog: createClient(WatchdogService, t),
+      notifications: createClient(NotificationService, t),
     };
   }
   return clients;

@@ -12,13 +12,14 @@ export type StreamPath =
   | 'kepu.v1.OrderService/WatchMyOrders'
   | 'kepu.v1.DispatchService/WatchQueue'
   | 'kepu.v1.ClaimService/WatchPool'
-  | 'kepu.v1.FulfilmentService/WatchTeam';
+  | 'kepu.v1.FulfilmentService/WatchTeam'
+  | 'kepu.v1.NotificationService/WatchNotifications';
 
 /** connecting: the first connection; reconnecting: after the stream was live and dropped. */
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
-export interface StreamHandlers {
-  onEvent: (ev: OrderEvent) => void;
+export interface StreamHandlers<T = OrderEvent> {
+  onEvent: (ev: T) => void;
   onStatus?: (s: StreamStatus) => void;
   /** The server ended the stream with an error (not called for dropped connections). */
   onError?: (err: ConnectError) => void;
@@ -69,6 +70,18 @@ export function watchStream(
   h: StreamHandlers,
   factory: EventSourceFactory = defaultFactory,
 ): StreamHandle {
+  return watchStreamOf(path, params, token, parseEvent, h, factory);
+}
+
+/** A stream of any message: `parse` turns one event's JSON text into it. */
+export function watchStreamOf<T>(
+  path: StreamPath,
+  params: Record<string, string | undefined>,
+  token: string | undefined,
+  parse: (data: string) => T,
+  h: StreamHandlers<T>,
+  factory: EventSourceFactory = defaultFactory,
+): StreamHandle {
   let closed = false;
   let opened = false;
   const es = factory(streamUrl(path, params, token));
@@ -79,7 +92,7 @@ export function watchStream(
   };
   es.onmessage = (ev) => {
     try {
-      h.onEvent(parseEvent(String(ev.data)));
+      h.onEvent(parse(String(ev.data)));
     } catch {
       /* a malformed event is skipped */
     }
