@@ -300,7 +300,8 @@ describe('alert settings', () => {
         }),
         updatePreferences: (req) => {
           saved.push(req);
-          return { ...req.preferences, version: 4n };
+          const prefs = req.preferences!;
+          return { ...prefs, version: 4n };
         },
       }),
     );

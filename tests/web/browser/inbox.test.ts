@@ -78,7 +78,7 @@ async function unread(person: Person): Promise<number> {
 }
 
 describe.sequential("the inbox", () => {
-  test("every role's home has the bell, labelled with its count and big enough to press", async () => {
+  test("every role's home has the bell, labelled with its count and big enough to press, and passes axe-core", async () => {
     const p = phones;
     const homes: [string, Parameters<World["account"]>, string][] = [
       ["resident", ["resident"], "/r/orders"],
@@ -99,6 +99,11 @@ describe.sequential("the inbox", () => {
       });
       const box = await bell.boundingBox();
       await p.expect(person, !!box && box.width >= 44 && box.height >= 44, "a bell at least 44×44 px", JSON.stringify(box));
+      // Each home passes axe-core, plain and in elderly mode.
+      await axe(p, person, `the ${role}'s home ${home}`);
+      await person.page.getByTestId("nav-elderly").click();
+      await axe(p, person, `the ${role}'s home ${home} in elderly mode`);
+      await person.page.getByTestId("nav-elderly").click();
       if (role === "resident") resident = person;
       else await person.context.close();
     }
