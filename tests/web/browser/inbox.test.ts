@@ -173,6 +173,8 @@ describe.sequential("the inbox", () => {
     await r.goto("/r/orders");
     await p.seeThat(resident, "an unread count on the bell", () =>
       Number(document.querySelector("[data-testid=nav-bell]")?.getAttribute("data-unread")) > 0);
+    await p.see(resident, r.locator(`[data-testid=order-card-${orderId}][data-state=NEEDS_INFO]`), "the order 待补充 in her list");
+    await axe(p, resident, "her orders with the order waiting for her");
     const label = await r.getByTestId("nav-bell").getAttribute("aria-label");
     await p.expect(resident, /^通知，\d+ 条未读$/.test(label ?? ""), "the bell labelled 通知，N 条未读", String(label));
     await r.getByTestId("nav-bell").click();
@@ -190,6 +192,8 @@ describe.sequential("the inbox", () => {
     await p.seeUrl(resident, new RegExp(`/r/orders/${orderId}$`), `the order screen /r/orders/${orderId}`);
     await p.see(resident, r.locator("[data-testid=order-state][data-state=NEEDS_INFO]"), "the order waiting for her answer");
     await p.see(resident, r.getByTestId("resubmit-reason"), "the form to answer the question");
+    await p.see(resident, r.locator("[data-testid=order-live][data-status=live]"), "the order screen live");
+    await axe(p, resident, "the order screen opened from the inbox");
 
     await r.goBack();
     await p.seeUrl(resident, /\/inbox$/, "the inbox again");
