@@ -5,7 +5,7 @@
 // this wait fails); the bell opens the inbox, the item is marked 待办 and opens the order.
 // axe-core (clients/mobile's dev dependency, injected from its file: nothing is fetched) checks
 // the inbox and the alert settings, also in elderly mode.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -47,7 +47,8 @@ afterEach(async (context) => {
 });
 
 afterAll(async () => {
-  phones?.writeIndex();
+  // An index of its own (four_roles.test.ts writes screenshots.txt in the same folder).
+  if (phones) writeFileSync(join(phones.artifacts, "inbox-screenshots.txt"), `${phones.shots.join("\n")}\n`);
   await phones?.close();
   await world?.stop();
 }, 60_000);
