@@ -141,4 +141,25 @@ absl::StatusOr<std::string> RenderSms(const NoticeRule& rule,
   return absl::StrCat(kSmsSignName, *text);
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SmsParams(
+    const NoticeRule& rule, const NoticeVars& vars) {
+  absl::StatusOr<std::string> text = RenderSms(rule, vars);
+  if (!text.ok()) return text.status();
+  std::vector<std::pair<std::string, std::string>> params;
+  const absl::string_view sms = rule.zh.sms;
+  size_t i = 0;
+  while ((i = sms.find('{', i)) != absl::string_view::npos) {
+    const size_t close = sms.find('}', i);
+    const std::string name(sms.substr(i + 1, close - i - 1));
+    bool seen = false;
+    for (const auto& [have, value] : params) seen = seen || have == name;
+    if (!seen) {
+      params.emplace_back(name,
+                          Cut(vars.find(name)->second, SmsVarLimit(name)));
+    }
+    i = close + 1;
+  }
+  return params;
+}
+
 }  // namespace kepu

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -39,6 +41,12 @@ NoticeVars DisplayVars(
 //   kInvalidArgument: a variable the text names is missing.
 absl::StatusOr<std::string> RenderSms(const NoticeRule& rule,
                                       const NoticeVars& vars);
+
+// The provider's template parameters of `rule`'s SMS: each variable its text
+// names, cut as RenderSms cuts it, in the order the text names them.
+//   kFailedPrecondition, kInvalidArgument: as RenderSms.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SmsParams(
+    const NoticeRule& rule, const NoticeVars& vars);
 
 // The most characters a variable keeps in an SMS (longer values end in "…").
 int SmsVarLimit(absl::string_view name);

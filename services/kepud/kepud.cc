@@ -60,6 +60,9 @@
 #include "services/matching_worker/matching_workers.h"
 #include "services/notifications/delivery.h"
 #include "services/notifications/notification_service.h"
+#include "services/notifications/sms_delivery.h"
+#include "services/notify/http_client.h"
+#include "services/notify/sms_sender.h"
 #include "services/orders/order_domain.h"
 #include "services/orders/orders_service.h"
 #include "services/rpc/call_tracker.h"
@@ -161,6 +164,15 @@ ABSL_FLAG(int, notify_workers, 1,
 ABSL_FLAG(absl::Duration, notify_claim_idle, absl::Seconds(30),
           "how long an outbox entry may stay with a worker before another "
           "takes it over (a worker that died)");
+ABSL_FLAG(std::string, sms_endpoint, "",
+          "the SMS provider's send URL (services/notify/sms_sender.h); empty: "
+          "no SMS, notifications reach the in-app inbox only. The key is "
+          "read from KEPU_SMS_API_KEY");
+ABSL_FLAG(std::string, sms_sign_name, "济宁科普",
+          "the registered signature every SMS starts with");
+ABSL_FLAG(int, sms_daily_cap, 20, "SMS per person per day");
+ABSL_FLAG(absl::Duration, sms_first_backoff, absl::Seconds(30),
+          "the first wait before an SMS that failed is tried again (doubling)");
 ABSL_FLAG(bool, watchdog, true,
           "run the watchdog (missed deadlines: escalate, expire offers, "
           "auto-close) for --background_tenants");
@@ -314,13 +326,28 @@ absl::StatusOr<LifecyclePolicy> PolicyFromFlags() {
 struct NotifyWorker {
   NotifyWorker(const RedisOptions& options, const std::string& tenant,
                DirectoryView& directory, AccountStore& accounts,
-               DeliveryOptions delivery_options)
+               DeliveryOptions delivery_options,
+               std::optional<notify::HttpSmsConfig> sms_config,
+               SmsDeliveryOptions sms_options)
       : redis(DeliveryRedisOptions(options, delivery_options)),
         resolver(directory, accounts),
         inbox(redis, tenant),
         preferences(redis, tenant),
         delivery(redis, tenant, resolver, inbox, preferences,
-                 std::move(delivery_options)) {}
+                 std::move(delivery_options)) {
+    if (sms_config.has_value()) {
+      // Its own connection: the delivery worker's waits in blocking reads.
+      sms_redis = std::make_unique<RedisClient>(
+          DeliveryRedisOptions(options, DeliveryOptions{}));
+      sms_preferences =
+          std::make_unique<NotificationPreferenceStore>(*sms_redis, tenant);
+      sender = std::make_unique<notify::HttpSmsSender>(*std::move(sms_config));
+      sms = std::make_unique<SmsDelivery>(
+          *sms_redis, tenant,
+          [this](absl::string_view user) { return resolver.PhoneOf(user); },
+          *sms_preferences, *sender, Clock::Real(), sms_options);
+    }
+  }
 
   static RedisOptions DeliveryRedisOptions(RedisOptions options,
                                            const DeliveryOptions& delivery) {
@@ -335,6 +362,11 @@ struct NotifyWorker {
   RedisInbox inbox;
   NotificationPreferenceStore preferences;
   NotificationDelivery delivery;
+  // With an SMS provider.
+  std::unique_ptr<RedisClient> sms_redis;
+  std::unique_ptr<NotificationPreferenceStore> sms_preferences;
+  std::unique_ptr<notify::HttpSmsSender> sender;
+  std::unique_ptr<SmsDelivery> sms;
 };
 
 // This process's name among delivery workers: host and pid.
@@ -539,7 +571,26 @@ int Run() {
   }
 
   // Delivery workers of the outbox: --notify_workers per background tenant,
-  // each on its own connection (a blocking read holds it).
+  // each on its own connection (a blocking read holds it), each with an SMS
+  // worker when there is a provider.
+  std::optional<notify::HttpSmsConfig> sms_config;
+  if (!absl::GetFlag(FLAGS_sms_endpoint).empty()) {
+    if (absl::Status init = notify::InitHttpGlobally(); !init.ok()) {
+      return Fail(init.message());
+    }
+    const char* key = std::getenv("KEPU_SMS_API_KEY");
+    sms_config =
+        notify::HttpSmsConfig{.endpoint = absl::GetFlag(FLAGS_sms_endpoint),
+                              .api_key = key != nullptr ? key : "",
+                              .sign_name = absl::GetFlag(FLAGS_sms_sign_name),
+                              .http = {}};
+  } else {
+    Log(LogLevel::kInfo, "kepud.sms_off",
+        {{"detail", "no --sms_endpoint: notifications reach the inbox only"}});
+  }
+  SmsDeliveryOptions sms_options;
+  sms_options.daily_cap = absl::GetFlag(FLAGS_sms_daily_cap);
+  sms_options.first_backoff = absl::GetFlag(FLAGS_sms_first_backoff);
   absl::Notification stop_delivery;
   std::vector<std::unique_ptr<NotifyWorker>> notify_workers;
   std::vector<std::thread> notify_threads;
@@ -550,14 +601,19 @@ int Run() {
       DeliveryOptions options;
       options.consumer = absl::StrCat(ConsumerPrefix(), "-", i);
       options.claim_idle = absl::GetFlag(FLAGS_notify_claim_idle);
+      options.queue_sms = sms_config.has_value();
       notify_workers.push_back(std::make_unique<NotifyWorker>(
           *redis_options, tenant, view_of(tenant), (*people)->store,
-          std::move(options)));
+          std::move(options), sms_config, sms_options));
     }
   }
   for (const std::unique_ptr<NotifyWorker>& worker : notify_workers) {
     notify_threads.emplace_back(
         [&stop_delivery, w = worker.get()] { w->delivery.Run(stop_delivery); });
+    if (worker->sms != nullptr) {
+      notify_threads.emplace_back(
+          [&stop_delivery, w = worker.get()] { w->sms->Run(stop_delivery); });
+    }
   }
 
   const int signal = WaitForStopSignal(stop_signals);

@@ -210,9 +210,10 @@ absl::Status NotificationDelivery::DeliverNotice(const Entry& entry, int index,
     *item.mutable_vars() = vars;
     RETURN_IF_ERROR(inbox_.Add(item).status());
 
+    if (!options_.queue_sms) continue;
     ASSIGN_OR_RETURN(v1::NotificationPreferences preferences,
                      preferences_.Get(user));
-    if (!WantsSms(*rule, preferences)) continue;
+    if (!options_.queue_sms || !WantsSms(*rule, preferences)) continue;
     // An SMS job, added once (its key names the entry, notice and person);
     // the SMS workers send it, within the person's quiet hours and cap.
     v1::SmsJob job;
@@ -226,10 +227,8 @@ absl::Status NotificationDelivery::DeliverNotice(const Entry& entry, int index,
     const std::string due = absl::StrCat(keys_.prefix(), "sms:due");
     ASSIGN_OR_RETURN(
         std::vector<RedisReply> replies,
-        redis_.Pipeline(
-            {{"HSETNX", jobs, job.key(), job.SerializeAsString()},
-             {"ZADD", due, "NX", absl::StrCat(absl::ToUnixMillis(absl::Now())),
-              job.key()}}));
+        redis_.Pipeline({{"HSETNX", jobs, job.key(), job.SerializeAsString()},
+                         {"ZADD", due, "NX", "0", job.key()}}));
     for (const RedisReply& reply : replies) {
       if (reply.IsError()) return UnexpectedReply("HSETNX/ZADD", reply);
     }

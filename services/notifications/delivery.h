@@ -69,6 +69,9 @@ struct DeliveryOptions {
   // Entries pending this long with a worker (one that died, or this one after
   // an error) are taken over.
   absl::Duration claim_idle = absl::Seconds(30);
+  // Queue SMS jobs (false when no SMS provider is configured: the inbox
+  // alone then).
+  bool queue_sms = true;
 };
 
 // The consumer group every delivery worker of a tenant shares.

@@ -34,7 +34,8 @@ std::string Describe(const grpc::Status& status) {
 }
 
 absl::StatusOr<std::unique_ptr<World>> World::Start(
-    int replicas, std::vector<std::string> kepud_flags) {
+    int replicas, std::vector<std::string> kepud_flags,
+    std::vector<std::string> kepud_env) {
   auto world = std::unique_ptr<World>(new World());
   auto redis = RedisServer::Start();
   if (!redis.ok()) return redis.status();
@@ -51,6 +52,7 @@ absl::StatusOr<std::unique_ptr<World>> World::Start(
                          kepud_flags.end());
     options.env = {absl::StrCat("KEPU_ADMIN_PHONE=", kAdminPhone),
                    absl::StrCat("KEPU_ADMIN_PASSWORD=", World::kPassword)};
+    options.env.insert(options.env.end(), kepud_env.begin(), kepud_env.end());
     auto kepud = KepudProcess::Start(KEPUD_PATH, *world->redis_, options);
     if (!kepud.ok()) return kepud.status();
     world->kepuds_.push_back(std::move(*kepud));

@@ -47,8 +47,10 @@ class World {
   // "leader-other" (team-d), "volunteer" (team-a, volunteer vol-a1).
   // `kepud_flags` are passed to every replica, after --matching=false: the
   // matching engine only runs in tests that ask for it (--matching=true).
+  // `kepud_env` is added to every replica's environment.
   static absl::StatusOr<std::unique_ptr<World>> Start(
-      int replicas = 1, std::vector<std::string> kepud_flags = {});
+      int replicas = 1, std::vector<std::string> kepud_flags = {},
+      std::vector<std::string> kepud_env = {});
 
   KepudProcess& kepud(int replica = 0) { return *kepuds_[replica]; }
   RedisServer& redis() { return *redis_; }
