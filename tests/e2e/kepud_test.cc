@@ -204,10 +204,13 @@ class KepudShutdownTest : public KepudTest {
  protected:
   void SetUp() override {
     // No watchdog either: its script, held by CLIENT PAUSE WRITE, would be
-    // the blocked client the test waits for instead of the call. A Redis
-    // timeout longer than the test's pause of writes.
+    // the blocked client the test waits for instead of the call. No delivery
+    // worker of notifications: its blocking XREADGROUP of the outbox is a
+    // blocked client all along, so "blocked_clients:1" would not tell that
+    // the call's write is parked. A Redis timeout longer than the test's
+    // pause of writes.
     Start({"--drain_delay=1s", "--shutdown_timeout=20s", "--watchdog=false",
-           "--redis_timeout=10s"});
+           "--notify_workers=0", "--redis_timeout=10s"});
   }
 };
 
