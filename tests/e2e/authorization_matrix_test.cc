@@ -30,6 +30,10 @@
 // ending sessions (audit entries), and the directory writes that show a
 // county admin's reach (made on spare records).
 //
+// NotificationService's watch streams only what arrives from now on, so it has
+// nothing to replay: an admitted one is told by its open initial metadata
+// ("x-kepu-watch: open") instead of a first message.
+//
 // ReportService is a later issue: kepud serves it with the generated base
 // class, which answers UNIMPLEMENTED to every caller, before any token is
 // looked at — anonymous callers included.
@@ -72,6 +76,7 @@
 #include "kepu/v1/fulfilment.pb.h"
 #include "kepu/v1/identity.pb.h"
 #include "kepu/v1/matching.pb.h"
+#include "kepu/v1/notification.pb.h"
 #include "kepu/v1/orders.pb.h"
 #include "kepu/v1/report.pb.h"
 #include "kepu/v1/watchdog.pb.h"
@@ -117,9 +122,13 @@ bool IsSignedIn(const std::string& column) {
 
 // A server stream that delivered an event: the watch was admitted and runs.
 constexpr int kStreams = -1;
+// A server stream that was admitted and opened (its initial metadata says
+// "x-kepu-watch: open") and has nothing to send yet: a watch of what is new
+// from now on, with nothing to replay (WatchNotifications).
+constexpr int kOpens = -2;
 
 struct Expect {
-  // A grpc::StatusCode, or kStreams.
+  // A grpc::StatusCode, kStreams or kOpens.
   int code;
   // Whether the call writes to Redis.
   bool writes = false;
@@ -127,6 +136,7 @@ struct Expect {
 
 constexpr Expect kOk{grpc::StatusCode::OK};
 constexpr Expect kStream{kStreams};
+constexpr Expect kOpen{kOpens};
 constexpr Expect kAborted{grpc::StatusCode::ABORTED};
 constexpr Expect kNotFound{grpc::StatusCode::NOT_FOUND};
 constexpr Expect kDenied{grpc::StatusCode::PERMISSION_DENIED};
@@ -1338,6 +1348,48 @@ void AddMatching(std::vector<Case>& rows) {
                   Only({{"admin", kNotFound}, {"county-admin", kNotFound}})});
 }
 
+// Every signed-in caller has an inbox and preferences of its own: no row
+// names another person's, and none may (the caller is the only scope).
+void AddNotifications(std::vector<Case>& rows) {
+  const std::string n = "kepu.v1.NotificationService/";
+  rows.push_back({n + "ListNotifications", "",
+                  Make<v1::ListNotificationsRequest>(
+                      [](v1::ListNotificationsRequest&, const Ctx&) {}),
+                  SignedInOr(kOk, {})});
+  // An id no inbox holds is skipped: nothing is written.
+  rows.push_back(
+      {n + "MarkRead", "an id nobody has",
+       Make<v1::MarkReadRequest>([](v1::MarkReadRequest& r, const Ctx&) {
+         r.add_notification_ids("1-0");
+       }),
+       SignedInOr(kOk, {})});
+  rows.push_back({n + "GetUnreadCount", "",
+                  Make<v1::GetUnreadCountRequest>(
+                      [](v1::GetUnreadCountRequest&, const Ctx&) {}),
+                  SignedInOr(kOk, {})});
+  // Only notifications that arrive after it opens: an admitted watch opens
+  // and waits.
+  rows.push_back({n + "WatchNotifications", "from now on",
+                  Make<v1::WatchNotificationsRequest>(
+                      [](v1::WatchNotificationsRequest&, const Ctx&) {}),
+                  SignedInOr(kOpen, {})});
+  rows.push_back({n + "GetPreferences", "",
+                  Make<v1::GetPreferencesRequest>(
+                      [](v1::GetPreferencesRequest&, const Ctx&) {}),
+                  SignedInOr(kOk, {})});
+  // Nobody has chosen yet (version 0): a stale version is ABORTED and
+  // nothing changes.
+  rows.push_back({n + "UpdatePreferences", "stale version",
+                  Make<v1::UpdatePreferencesRequest>(
+                      [](v1::UpdatePreferencesRequest& r, const Ctx& ctx) {
+                        r.set_request_id(ctx.request_id);
+                        r.set_expected_version(kStale);
+                        r.mutable_preferences()->set_quiet_start("22:00");
+                        r.mutable_preferences()->set_quiet_end("07:00");
+                      }),
+                  SignedInOr(kAborted, {})});
+}
+
 // Later issues (#5 and after): UNIMPLEMENTED for every caller, with or without
 // a token.
 void AddNotBuiltYet(std::vector<Case>& rows) {
@@ -1367,6 +1419,7 @@ std::vector<Case> Matrix() {
   AddFulfilment(rows);
   AddMatching(rows);
   AddWatchdog(rows);
+  AddNotifications(rows);
   AddNotBuiltYet(rows);
   return rows;
 }
@@ -1385,7 +1438,8 @@ std::vector<const google::protobuf::FileDescriptor*> ApiFiles() {
           v1::ListOffersRequest::descriptor()->file(),
           v1::ExplainOfferRequest::descriptor()->file(),
           v1::GetSlaPolicyRequest::descriptor()->file(),
-          v1::GetSummaryRequest::descriptor()->file()};
+          v1::GetSummaryRequest::descriptor()->file(),
+          v1::GetUnreadCountRequest::descriptor()->file()};
 }
 
 // Every method of every kepu.v1 service in the generated pool, by
@@ -1442,7 +1496,7 @@ TEST(AuthorizationMatrixTableTest,
     for (const auto& [column, expect] : row.expect) {
       EXPECT_TRUE(columns.count(column)) << NameOf(row) << ": " << column;
       covered.insert(column);
-      if (expect.code == kStreams) {
+      if (expect.code == kStreams || expect.code == kOpens) {
         EXPECT_TRUE(method.server_streaming())
             << NameOf(row) << ": only a server stream streams";
       }
@@ -1475,20 +1529,25 @@ std::string FromBuffer(const grpc::ByteBuffer& buffer) {
 }
 
 struct Answer {
-  int code;  // a grpc::StatusCode, or kStreams
+  int code;  // a grpc::StatusCode, kStreams or kOpens
   std::string message;
   std::string response;  // a unary call's response, when OK
 };
 
 // A server-streaming call through the generic stub: sends the request, then
 // waits for the first message (the stream runs: the call is cancelled) or the
-// end of the call.
+// end of the call. With `open_is_enough`, for a watch with nothing to replay,
+// the open initial metadata ends the wait too (the watch was admitted: the
+// call is cancelled).
 class FirstMessage final
     : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   FirstMessage(grpc::GenericStub& stub, grpc::ClientContext& context,
-               const std::string& path, grpc::ByteBuffer request)
-      : context_(context), request_(std::move(request)) {
+               const std::string& path, grpc::ByteBuffer request,
+               bool open_is_enough)
+      : context_(context),
+        request_(std::move(request)),
+        open_is_enough_(open_is_enough) {
     stub.PrepareBidiStreamingCall(&context_, path, grpc::StubOptions(), this);
     StartWriteLast(&request_, grpc::WriteOptions());
     StartRead(&response_);
@@ -1498,16 +1557,31 @@ class FirstMessage final
   Answer Await() {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
-        +[](FirstMessage* self) { return self->read_ || self->done_; }, this));
-    if (got_message_) {
+        +[](FirstMessage* self) {
+          return self->read_ || self->done_ ||
+                 (self->open_is_enough_ && self->opened_);
+        },
+        this));
+    if (got_message_ || (open_is_enough_ && opened_ && !done_)) {
+      const int code = got_message_ ? kStreams : kOpens;
       context_.TryCancel();
       mu_.Await(absl::Condition(&done_));
-      return {kStreams, "", ""};
+      return {code, "", ""};
     }
     mu_.Await(absl::Condition(&done_));
     return {status_.error_code(), status_.error_message(), ""};
   }
 
+  void OnReadInitialMetadataDone(bool ok) override {
+    if (!ok) return;
+    const auto& metadata = context_.GetServerInitialMetadata();
+    auto open = metadata.find("x-kepu-watch");
+    const bool opened =
+        open != metadata.end() &&
+        std::string(open->second.data(), open->second.size()) == "open";
+    absl::MutexLock lock(&mu_);
+    opened_ = opened;
+  }
   void OnReadDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     read_ = true;
@@ -1523,15 +1597,20 @@ class FirstMessage final
   grpc::ClientContext& context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
+  const bool open_is_enough_;
   absl::Mutex mu_;
+  bool opened_ ABSL_GUARDED_BY(mu_) = false;
   bool read_ ABSL_GUARDED_BY(mu_) = false;
   bool got_message_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
+// A server stream is awaited up to what `expected` needs to see: its open
+// metadata for kOpens, else its first message or its end.
 Answer CallMethod(grpc::GenericStub& stub, const MethodDescriptor& method,
-                  const Message& request, const std::string& token) {
+                  const Message& request, const std::string& token,
+                  int expected) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
@@ -1541,7 +1620,8 @@ Answer CallMethod(grpc::GenericStub& stub, const MethodDescriptor& method,
   const std::string path =
       absl::StrCat("/", method.service()->full_name(), "/", method.name());
   if (method.server_streaming()) {
-    FirstMessage call(stub, context, path, ToBuffer(request));
+    FirstMessage call(stub, context, path, ToBuffer(request),
+                      /*open_is_enough=*/expected == kOpens);
     return call.Await();
   }
   const grpc::ByteBuffer buffer = ToBuffer(request);
@@ -1560,6 +1640,7 @@ Answer CallMethod(grpc::GenericStub& stub, const MethodDescriptor& method,
 
 std::string CodeName(int code) {
   if (code == kStreams) return "STREAMS";
+  if (code == kOpens) return "OPENS";
   return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
@@ -1568,6 +1649,8 @@ std::string Short(int code) {
   switch (code) {
     case kStreams:
       return "STRM";
+    case kOpens:
+      return "OPEN";
     case grpc::StatusCode::OK:
       return "OK";
     case grpc::StatusCode::ABORTED:
@@ -1954,7 +2037,8 @@ TEST_F(AuthorizationMatrixTest, EveryRpcByEveryCallerAnswersAsTheRulesSay) {
                                      ? fixture_.second_tokens[column]
                                      : fixture_.tokens[column];
       const int64_t before = Writes();
-      const Answer answer = CallMethod(stub, *method->second, *request, token);
+      const Answer answer =
+          CallMethod(stub, *method->second, *request, token, expect.code);
       const bool wrote = Writes() != before;
       // No call of the matrix may take the server down: stop at once, with
       // what it printed last.
