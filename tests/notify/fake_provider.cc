@@ -109,6 +109,8 @@ absl::StatusOr<std::string> FakeProvider::Control(bool post,
   notify::HttpClientOptions http;
   http.connect_timeout = absl::Seconds(2);
   http.total_timeout = absl::Seconds(5);
+  // What the fake received can be long (a benchmark's thousands of texts).
+  http.max_body_bytes = size_t{64} << 20;
   notify::HttpClient client(http);
   const std::string url = absl::StrCat(base_url(), path);
   absl::StatusOr<notify::HttpResponse> response =
