@@ -275,8 +275,12 @@ absl::Status ApplyEffect(Effect effect, Planning& p) {
       ReleaseTeams(p, /*max_offer_attempts=*/0);
       return absl::OkStatus();
     case Effect::kSetSchedule:
-      RETURN_IF_ERROR(
-          CheckScheduleInWindows(*command.schedule, p.before.draft()));
+      // A reopened order's windows have passed: the team agrees a new time
+      // with the resident who reopened it.
+      if (p.before.reopen_count() == 0) {
+        RETURN_IF_ERROR(
+            CheckScheduleInWindows(*command.schedule, p.before.draft()));
+      }
       *order.mutable_schedule() = *command.schedule;
       return absl::OkStatus();
     case Effect::kCheckIn:
@@ -319,6 +323,8 @@ absl::Status ApplyEffect(Effect effect, Planning& p) {
       order.set_reopen_count(p.before.reopen_count() + 1);
       order.clear_check_in();
       order.clear_completion();
+      // The team comes again: a new time must be confirmed before checking in.
+      order.clear_schedule();
       return absl::OkStatus();
     }
     case Effect::kEscalate:

@@ -64,15 +64,16 @@ enum class Effect {
   kReleaseTeamsRetry,  // as kReleaseTeams, but always back to matching when
                        // matching chose the team (a withdrawal)
   kSetSchedule,        // the service window, inside one of the resident's
-                       // preferred windows
+                       // preferred windows (after a reopening, any time:
+                       // those have passed)
   kCheckIn,            // when (and where, off site or not) the team arrived,
                        // only in the check-in window around the schedule
   kComplete,           // attendance, summary and hours (each hours record
                        // pending, with its id), each bounded by the
                        // volunteer's sign-in and the schedule
   kRate,               // the rating
-  kReopen,             // check-in and completion cleared, reopen_count + 1,
-                       // only within the reopen window
+  kReopen,             // check-in, completion and schedule cleared,
+                       // reopen_count + 1, only within the reopen window
   kEscalate,           // escalation_level = the command's
 };
 

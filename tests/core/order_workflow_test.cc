@@ -434,6 +434,26 @@ TEST_F(OrderWorkflowTest, ReopenOnlyWithinTheWindow) {
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_EQ(reopened->state(), v1::ORDER_STATE_ACCEPTED);
   EXPECT_EQ(reopened->team_id(), "team-a");
+  // The team comes again: a new time (the resident's windows have passed),
+  // confirmed before checking in.
+  EXPECT_FALSE(reopened->has_schedule());
+  EXPECT_EQ(workflow_
+                .Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, *reopened,
+                                   "checkin-again"))
+                .status()
+                .message(),
+            "confirm the service time first (ScheduleService)");
+  Command again = Make(v1::ORDER_ACTION_SCHEDULE, *reopened, "schedule-again");
+  v1::TimeWindow window;
+  *window.mutable_start() = ToProto(clock_.Now() + absl::Minutes(30));
+  *window.mutable_end() = ToProto(clock_.Now() + absl::Minutes(90));
+  again.schedule = window;
+  absl::StatusOr<v1::Order> rescheduled = workflow_.Act(leader_, again);
+  ASSERT_TRUE(rescheduled.ok()) << rescheduled.status();
+  EXPECT_TRUE(workflow_
+                  .Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, *rescheduled,
+                                     "checkin-again-2"))
+                  .ok());
   EXPECT_EQ(reopened->reopen_count(), 1);
   EXPECT_FALSE(reopened->has_completion());
 }
