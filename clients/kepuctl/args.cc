@@ -352,17 +352,29 @@ absl::StatusOr<absl::Duration> ParseDurationText(absl::string_view text) {
 }
 
 absl::StatusOr<v1::HoursEntry> ParseHours(absl::string_view text) {
-  const size_t colon = text.rfind(':');
+  // <volunteer>:<hours>[:<reason>]; volunteer ids have no colon.
+  const size_t colon = text.find(':');
+  const size_t second = colon == absl::string_view::npos
+                            ? absl::string_view::npos
+                            : text.find(':', colon + 1);
   double hours = 0;
   if (colon == absl::string_view::npos || colon == 0 ||
-      !absl::SimpleAtod(text.substr(colon + 1), &hours) ||
+      !absl::SimpleAtod(text.substr(colon + 1, second == absl::string_view::npos
+                                                   ? absl::string_view::npos
+                                                   : second - colon - 1),
+                        &hours) ||
       !std::isfinite(hours)) {
-    return UsageError(absl::StrCat(
-        "'", text, "' is not <volunteer id>:<hours>, e.g. v-rc-01:2.5"));
+    return UsageError(
+        absl::StrCat("'", text,
+                     "' is not <volunteer id>:<hours>[:<reason>], "
+                     "e.g. v-rc-01:2.5 or v-rc-01:2:签到表"));
   }
   v1::HoursEntry entry;
   entry.set_volunteer_id(std::string(text.substr(0, colon)));
   entry.set_hours(hours);
+  if (second != absl::string_view::npos) {
+    entry.set_reason(std::string(text.substr(second + 1)));
+  }
   return entry;
 }
 

@@ -109,7 +109,9 @@ absl::StatusOr<v1::TimeWindow> ParseWindow(absl::string_view text,
 // "90m", "2h", "1h30m", "3d" (days are 24 hours).
 absl::StatusOr<absl::Duration> ParseDurationText(absl::string_view text);
 
-// "<volunteer id>:<hours>", e.g. "v-rc-01:2.5".
+// "<volunteer id>:<hours>[:<reason>]", e.g. "v-rc-01:2.5" or
+// "v-rc-01:2:签到表" (the reason a completion needs for a volunteer who did
+// not sign in, or for hours that differ from the signed time).
 absl::StatusOr<v1::HoursEntry> ParseHours(absl::string_view text);
 
 // "<role>[:<scope>]", e.g. "worker:rencheng-guhuai-zhuyuan", "resident".

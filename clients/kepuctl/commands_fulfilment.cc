@@ -1,8 +1,12 @@
 // The team's side (FulfilmentService): offers, tasks, offer accept|decline,
-// schedule, checkin, complete, withdraw, hours list|decline, me.
+// schedule, checkin, signin-code, signin, signins, complete, withdraw,
+// hours list|decline|correct|dispute|resolve, me.
+#include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "clients/kepuctl/command.h"
 #include "clients/kepuctl/output.h"
@@ -112,6 +116,8 @@ std::string HoursStatus(const v1::VolunteerHours& hours) {
       return "approved";
     case v1::VolunteerHours::STATUS_DECLINED:
       return "declined";
+    case v1::VolunteerHours::STATUS_DISPUTED:
+      return "disputed";
     default:
       return "";
   }
@@ -133,28 +139,136 @@ absl::Status ListHours(Cli& cli, const Args& args) {
                "REASON"});
   table.SetMaxWidth(7, 30);
   for (const v1::VolunteerHours& hours : response.hours()) {
+    std::string status = HoursStatus(hours);
+    if (!hours.superseded_by_id().empty()) {
+      status = absl::StrCat("superseded by ", hours.superseded_by_id());
+    }
     table.AddRow({hours.id(), hours.order_id(), hours.volunteer_id(),
-                  hours.team_id(), FormatNumber(hours.hours()),
-                  HoursStatus(hours), TimeText(hours.recorded_at()),
-                  hours.decline_reason()});
+                  hours.team_id(), FormatNumber(hours.hours()), status,
+                  TimeText(hours.recorded_at()),
+                  hours.decline_reason().empty() ? hours.reason()
+                                                 : hours.decline_reason()});
   }
   cli.out() << (table.rows() == 0 ? "no hours\n" : table.Render());
   PrintNextPage(cli, response.next_page_token());
   return absl::OkStatus();
 }
 
-absl::Status DeclineHours(Cli& cli, const Args& args) {
-  v1::DeclineHoursRequest request;
+// Sends a request that changes an hours entry (its id the command's argument,
+// a reason required) and prints the entry answered.
+template <typename Request>
+absl::Status RunHoursChange(Cli& cli, const Args& args, Request request,
+                            grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                         const Request&,
+                                                         v1::VolunteerHours*)) {
   request.set_hours_id(args.positional()[0]);
   ASSIGN_OR_RETURN(*request.mutable_reason(), args.Require("reason"));
   request.set_request_id(cli.RequestId(args));
   ASSIGN_OR_RETURN(const v1::VolunteerHours hours,
-                   cli.Call(cli.fulfilment(), &Stub::DeclineHours, request));
+                   cli.Call(cli.fulfilment(), method, request));
   if (cli.json()) {
     cli.PrintJson(hours);
   } else {
-    cli.out() << "hours " << hours.id() << "  " << HoursStatus(hours) << "\n";
+    cli.out() << "hours " << hours.id() << "  " << FormatNumber(hours.hours())
+              << "  " << HoursStatus(hours) << "\n";
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<double> HoursFlag(const Args& args) {
+  ASSIGN_OR_RETURN(const std::string text, args.Require("hours"));
+  double hours = 0;
+  if (!absl::SimpleAtod(text, &hours) || !std::isfinite(hours)) {
+    return UsageError(absl::StrCat("--hours: '", text, "' is not a number"));
+  }
+  return hours;
+}
+
+absl::Status DeclineHours(Cli& cli, const Args& args) {
+  return RunHoursChange(cli, args, v1::DeclineHoursRequest(),
+                        &Stub::DeclineHours);
+}
+
+absl::Status CorrectHours(Cli& cli, const Args& args) {
+  v1::CorrectHoursRequest request;
+  ASSIGN_OR_RETURN(const double hours, HoursFlag(args));
+  request.set_hours(hours);
+  return RunHoursChange(cli, args, request, &Stub::CorrectHours);
+}
+
+absl::Status DisputeHours(Cli& cli, const Args& args) {
+  return RunHoursChange(cli, args, v1::DisputeHoursRequest(),
+                        &Stub::DisputeHours);
+}
+
+absl::Status ResolveDispute(Cli& cli, const Args& args) {
+  v1::ResolveDisputeRequest request;
+  if (args.GetBool("keep")) {
+    request.set_resolution(v1::HoursDispute::RESOLUTION_KEEP);
+  } else {
+    ASSIGN_OR_RETURN(const double hours, HoursFlag(args));
+    request.set_resolution(v1::HoursDispute::RESOLUTION_CORRECT);
+    request.set_hours(hours);
+  }
+  return RunHoursChange(cli, args, request, &Stub::ResolveDispute);
+}
+
+absl::Status SignInCode(Cli& cli, const Args& args) {
+  v1::GetSignInCodeRequest request;
+  request.set_order_id(args.positional()[0]);
+  ASSIGN_OR_RETURN(const v1::SignInCode code,
+                   cli.Call(cli.fulfilment(), &Stub::GetSignInCode, request));
+  if (cli.json()) {
+    cli.PrintJson(code);
+  } else {
+    cli.out() << code.token() << "\n"
+              << "open " << code.path() << " on the phone; good until "
+              << TimeText(code.expires_at()) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SignIn(Cli& cli, const Args& args) {
+  v1::SignInVolunteerRequest request;
+  request.set_token(args.positional()[0]);
+  request.set_direction(args.GetBool("out") ? v1::SIGN_IN_DIRECTION_OUT
+                                            : v1::SIGN_IN_DIRECTION_IN);
+  ASSIGN_OR_RETURN(const std::optional<v1::GeoPoint> location,
+                   GeoPointFrom(args, "lat", "lng"));
+  if (location.has_value()) *request.mutable_location() = *location;
+  request.set_request_id(cli.RequestId(args));
+  ASSIGN_OR_RETURN(const v1::VolunteerSignIn sign_in,
+                   cli.Call(cli.fulfilment(), &Stub::SignInVolunteer, request));
+  if (cli.json()) {
+    cli.PrintJson(sign_in);
+  } else if (sign_in.has_signed_out_at()) {
+    cli.out() << sign_in.volunteer_id() << " signed out at "
+              << TimeText(sign_in.signed_out_at()) << "\n";
+  } else {
+    cli.out() << sign_in.volunteer_id() << " signed in at "
+              << TimeText(sign_in.signed_in_at()) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ListSignIns(Cli& cli, const Args& args) {
+  v1::ListSignInsRequest request;
+  request.set_order_id(args.positional()[0]);
+  ASSIGN_OR_RETURN(const v1::ListSignInsResponse response,
+                   cli.Call(cli.fulfilment(), &Stub::ListSignIns, request));
+  if (cli.json()) {
+    cli.PrintJson(response);
+    return absl::OkStatus();
+  }
+  Table table({"VOLUNTEER", "IN", "OUT", "PROPOSED H"});
+  for (const v1::SignInEntry& entry : response.entries()) {
+    const v1::VolunteerSignIn& sign_in = entry.sign_in();
+    table.AddRow(
+        {sign_in.volunteer_id(), TimeText(sign_in.signed_in_at()),
+         sign_in.has_signed_out_at() ? TimeText(sign_in.signed_out_at()) : "",
+         FormatNumber(entry.proposed_hours())});
+  }
+  cli.out() << (table.rows() == 0 ? "no sign-ins\n" : table.Render());
   return absl::OkStatus();
 }
 
@@ -257,6 +371,34 @@ void AddFulfilmentCommands(std::vector<Command>& commands) {
                        VersionFlag(),
                        RequestIdFlag()},
                       CheckIn});
+  commands.push_back({group,
+                      {"signin-code"},
+                      "<order>",
+                      1,
+                      1,
+                      "the order's current sign-in code for the volunteers "
+                      "(leaders; rotates every minute)",
+                      {},
+                      SignInCode});
+  commands.push_back({group,
+                      {"signin"},
+                      "<code>",
+                      1,
+                      1,
+                      "sign myself in (or --out) at an order with its code",
+                      {{"out", FlagKind::kBool, "", "sign out"},
+                       {"lat", FlagKind::kValue, "<deg>", "where (with --lng)"},
+                       {"lng", FlagKind::kValue, "<deg>", "where (with --lat)"},
+                       RequestIdFlag()},
+                      SignIn});
+  commands.push_back({group,
+                      {"signins"},
+                      "<order>",
+                      1,
+                      1,
+                      "who signed in and out, with the hours it proposes",
+                      {},
+                      ListSignIns});
   commands.push_back(
       {group,
        {"complete"},
@@ -266,8 +408,9 @@ void AddFulfilmentCommands(std::vector<Command>& commands) {
        "done: attendance, a summary and hours per volunteer",
        {{"attendees", FlagKind::kValue, "<n>", "people who came (required)"},
         {"summary", FlagKind::kValue, "<text>", "what was done (required)"},
-        {"hours", FlagKind::kRepeated, "<volunteer>:<hours>",
-         "hours of one volunteer, e.g. v-rc-01:2.5 (repeat)"},
+        {"hours", FlagKind::kRepeated, "<volunteer>:<hours>[:<reason>]",
+         "hours of one volunteer, e.g. v-rc-01:2.5 (repeat); a reason for a "
+         "volunteer who did not sign in, or hours off the signed time"},
         VersionFlag(),
         RequestIdFlag()},
        Complete});
@@ -303,6 +446,37 @@ void AddFulfilmentCommands(std::vector<Command>& commands) {
                       {{"reason", FlagKind::kValue, "<text>", "why (required)"},
                        RequestIdFlag()},
                       DeclineHours});
+  const FlagSpec reason{"reason", FlagKind::kValue, "<text>", "why (required)"};
+  const FlagSpec hours{"hours", FlagKind::kValue, "<hours>",
+                       "the corrected hours"};
+  commands.push_back({group,
+                      {"hours", "correct"},
+                      "<hours>",
+                      1,
+                      1,
+                      "correct an entry: a new entry supersedes it (leaders)",
+                      {hours, reason, RequestIdFlag()},
+                      CorrectHours});
+  commands.push_back({group,
+                      {"hours", "dispute"},
+                      "<hours>",
+                      1,
+                      1,
+                      "dispute my hours entry (volunteers)",
+                      {reason, RequestIdFlag()},
+                      DisputeHours});
+  commands.push_back({group,
+                      {"hours", "resolve"},
+                      "<hours>",
+                      1,
+                      1,
+                      "resolve a dispute: --keep, or correct with --hours "
+                      "(leaders)",
+                      {{"keep", FlagKind::kBool, "", "the entry stands"},
+                       hours,
+                       reason,
+                       RequestIdFlag()},
+                      ResolveDispute});
   commands.push_back({group,
                       {"me"},
                       "",

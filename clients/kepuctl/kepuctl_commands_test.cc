@@ -464,8 +464,42 @@ class FakeFulfilment final : public v1::FulfilmentService::Service {
     response->set_state(v1::ORDER_STATE_COMPLETED);
     return grpc::Status::OK;
   }
+  grpc::Status SignInVolunteer(grpc::ServerContext*,
+                               const v1::SignInVolunteerRequest* request,
+                               v1::VolunteerSignIn* response) override {
+    absl::MutexLock lock(&mu_);
+    last_sign_in = *request;
+    response->set_volunteer_id("rencheng-health-v1");
+    response->mutable_signed_in_at()->set_seconds(1'800'000'000);
+    if (request->direction() == v1::SIGN_IN_DIRECTION_OUT) {
+      response->mutable_signed_out_at()->set_seconds(1'800'003'600);
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status ListSignIns(grpc::ServerContext*,
+                           const v1::ListSignInsRequest* request,
+                           v1::ListSignInsResponse* response) override {
+    v1::SignInEntry& entry = *response->add_entries();
+    entry.mutable_sign_in()->set_order_id(request->order_id());
+    entry.mutable_sign_in()->set_volunteer_id("rencheng-health-v1");
+    entry.mutable_sign_in()->mutable_signed_in_at()->set_seconds(1'800'000'000);
+    entry.set_proposed_hours(1.5);
+    return grpc::Status::OK;
+  }
+  grpc::Status ResolveDispute(grpc::ServerContext*,
+                              const v1::ResolveDisputeRequest* request,
+                              v1::VolunteerHours* response) override {
+    absl::MutexLock lock(&mu_);
+    last_resolve = *request;
+    response->set_id("o1-c1");
+    response->set_hours(request->hours());
+    response->set_status(v1::VolunteerHours::STATUS_PENDING);
+    return grpc::Status::OK;
+  }
   absl::Mutex mu_;
   v1::CompleteServiceRequest last;
+  v1::SignInVolunteerRequest last_sign_in;
+  v1::ResolveDisputeRequest last_resolve;
 };
 
 class FakeMatching final : public v1::MatchingService::Service {
@@ -781,13 +815,48 @@ TEST_F(CommandsTest, DispatchAssignAndComplete) {
 
   ASSERT_EQ(Kepuctl({"complete", kOrderId, "--attendees=28",
                      "--summary=讲解了防诈骗", "--hours=rencheng-health-v1:2.5",
-                     "--hours=rencheng-health-v2:2"})
+                     "--hours=rencheng-health-v2:2:纸质签到表"})
                 .code,
             0);
   ASSERT_EQ(fulfilment_.last.hours_size(), 2);
   EXPECT_EQ(fulfilment_.last.hours(0).volunteer_id(), "rencheng-health-v1");
   EXPECT_DOUBLE_EQ(fulfilment_.last.hours(0).hours(), 2.5);
+  EXPECT_EQ(fulfilment_.last.hours(0).reason(), "");
+  EXPECT_EQ(fulfilment_.last.hours(1).reason(), "纸质签到表");
   EXPECT_EQ(fulfilment_.last.actual_attendees(), 28);
+}
+
+TEST_F(CommandsTest, VolunteersSignInAndLeadersResolveDisputes) {
+  Result in =
+      Kepuctl({"signin", "ORDER.29000000.abc", "--lat=35.4", "--lng=116.5"});
+  ASSERT_EQ(in.code, 0) << in.err;
+  EXPECT_THAT(in.out, HasSubstr("rencheng-health-v1 signed in at"));
+  EXPECT_EQ(fulfilment_.last_sign_in.token(), "ORDER.29000000.abc");
+  EXPECT_EQ(fulfilment_.last_sign_in.direction(), v1::SIGN_IN_DIRECTION_IN);
+  EXPECT_DOUBLE_EQ(fulfilment_.last_sign_in.location().lat(), 35.4);
+  Result out = Kepuctl({"signin", "ORDER.29000000.abc", "--out"});
+  ASSERT_EQ(out.code, 0) << out.err;
+  EXPECT_THAT(out.out, HasSubstr("signed out at"));
+  EXPECT_EQ(fulfilment_.last_sign_in.direction(), v1::SIGN_IN_DIRECTION_OUT);
+
+  Result list = Kepuctl({"signins", "01JD8X3Q4M7Y2K9V5T6R1W0ZPN"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("PROPOSED H"));
+  EXPECT_THAT(list.out, HasSubstr("1.5"));
+
+  Result resolve = Kepuctl(
+      {"hours", "resolve", "o1-h1", "--hours=2", "--reason=签到表为准"});
+  ASSERT_EQ(resolve.code, 0) << resolve.err;
+  EXPECT_EQ(fulfilment_.last_resolve.resolution(),
+            v1::HoursDispute::RESOLUTION_CORRECT);
+  EXPECT_EQ(fulfilment_.last_resolve.hours(), 2);
+  EXPECT_THAT(resolve.out, HasSubstr("hours o1-c1  2  pending"));
+  ASSERT_EQ(
+      Kepuctl({"hours", "resolve", "o1-h1", "--keep", "--reason=对"}).code, 0);
+  EXPECT_EQ(fulfilment_.last_resolve.resolution(),
+            v1::HoursDispute::RESOLUTION_KEEP);
+  // Neither --keep nor --hours: a usage error, nothing sent.
+  EXPECT_EQ(Kepuctl({"hours", "resolve", "o1-h1", "--reason=x"}).code, 2);
 }
 
 TEST_F(CommandsTest, ExplainShowsTheWeightiestTermsFirstAndTheRunnersUp) {

@@ -180,6 +180,11 @@ TEST(ValueTest, DurationsHoursGrantsAndEnums) {
   EXPECT_DOUBLE_EQ(hours->hours(), 2.5);
   EXPECT_TRUE(IsUsageError(ParseHours("v1").status()));
   EXPECT_TRUE(IsUsageError(ParseHours("v1:lots").status()));
+  hours = ParseHours("v1:2:签到表: 纸质");
+  ASSERT_TRUE(hours.ok()) << hours.status();
+  EXPECT_EQ(hours->volunteer_id(), "v1");
+  EXPECT_EQ(hours->hours(), 2);
+  EXPECT_EQ(hours->reason(), "签到表: 纸质");
 
   absl::StatusOr<v1::RoleGrant> grant =
       ParseGrant("worker:rencheng-guhuai-zhuyuan");

@@ -53,6 +53,16 @@ absl::Status CheckNeeds(const TransitionRule& rule, const Command& command,
   return absl::OkStatus();
 }
 
+// The volunteer's sign-in among the command's; nullopt when they never signed
+// in.
+std::optional<v1::VolunteerSignIn> SignInOf(const Command& command,
+                                            const std::string& volunteer_id) {
+  for (const v1::VolunteerSignIn& sign_in : command.sign_ins) {
+    if (sign_in.volunteer_id() == volunteer_id) return sign_in;
+  }
+  return std::nullopt;
+}
+
 bool Excluded(const v1::Order& order, const std::string& team_id) {
   return std::find(order.excluded_team_ids().begin(),
                    order.excluded_team_ids().end(),
@@ -265,22 +275,31 @@ absl::Status ApplyEffect(Effect effect, Planning& p) {
       ReleaseTeams(p, /*max_offer_attempts=*/0);
       return absl::OkStatus();
     case Effect::kSetSchedule:
+      // A reopened order's windows have passed: the team agrees a new time
+      // with the resident who reopened it.
+      if (p.before.reopen_count() == 0) {
+        RETURN_IF_ERROR(
+            CheckScheduleInWindows(*command.schedule, p.before.draft()));
+      }
       *order.mutable_schedule() = *command.schedule;
       return absl::OkStatus();
-    case Effect::kCheckIn: {
-      v1::CheckIn& check_in = *order.mutable_check_in();
-      *check_in.mutable_at() = ToProto(p.now);
-      if (command.check_in_location.has_value()) {
-        *check_in.mutable_location() = *command.check_in_location;
-      }
+    case Effect::kCheckIn:
+      RETURN_IF_ERROR(CheckInWindow(p.before, p.now, p.policy));
+      *order.mutable_check_in() =
+          MakeCheckIn(p.before, p.now, command.check_in_location, p.policy);
       return absl::OkStatus();
-    }
     case Effect::kComplete: {
       v1::Completion& completion = *order.mutable_completion();
       completion = command.completion;
       *completion.mutable_at() = ToProto(p.now);
       for (int i = 0; i < completion.hours_size(); ++i) {
         v1::VolunteerHours& hours = *completion.mutable_hours(i);
+        const std::string field = absl::StrCat("hours[", i, "]");
+        RETURN_IF_ERROR(CheckHours(
+            p.before, absl::StrCat(field, ".hours"),
+            absl::StrCat(field, ".reason"), hours.hours(), hours.reason(),
+            SignInOf(command, hours.volunteer_id()), p.now, p.policy));
+        *hours.mutable_recorded_by() = p.actor;
         hours.set_id(
             absl::StrCat(order.id(), "-", order.version(), "-", i + 1));
         hours.set_order_id(order.id());
@@ -304,6 +323,8 @@ absl::Status ApplyEffect(Effect effect, Planning& p) {
       order.set_reopen_count(p.before.reopen_count() + 1);
       order.clear_check_in();
       order.clear_completion();
+      // The team comes again: a new time must be confirmed before checking in.
+      order.clear_schedule();
       return absl::OkStatus();
     }
     case Effect::kEscalate:
@@ -354,8 +375,16 @@ void PlanRecords(uint32_t records, Planning& p) {
     }
   }
   if (records & kApproveHours) {
-    for (const v1::VolunteerHours& hours : p.before.completion().hours()) {
-      if (hours.status() != v1::VolunteerHours::STATUS_PENDING) continue;
+    const auto& ledger = p.command.ledger.has_value()
+                             ? *p.command.ledger
+                             : std::vector<v1::VolunteerHours>(
+                                   p.before.completion().hours().begin(),
+                                   p.before.completion().hours().end());
+    for (const v1::VolunteerHours& hours : ledger) {
+      if (hours.status() != v1::VolunteerHours::STATUS_PENDING ||
+          !IsCurrent(hours)) {
+        continue;
+      }
       v1::VolunteerHours approved = hours;
       approved.set_status(v1::VolunteerHours::STATUS_APPROVED);
       *approved.mutable_decided_at() = ToProto(p.now);

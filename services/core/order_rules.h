@@ -12,6 +12,7 @@
 #include "kepu/v1/common.pb.h"
 #include "kepu/v1/order.pb.h"
 #include "services/core/order_store.h"
+#include "services/core/service_record.h"
 #include "services/core/transition_table.h"
 
 namespace kepu {
@@ -56,11 +57,19 @@ struct Command {
   v1::Rating rating;
   std::string duplicate_of;
   int32_t escalation_level = 0;
+
+  // Read for the move by the workflow (the rule's references): the
+  // volunteers' sign-ins at the order (kSignIns), and the order's hours
+  // ledger (kHoursLedger; nullopt: the completion's hours stand for it).
+  std::vector<v1::VolunteerSignIn> sign_ins;
+  std::optional<std::vector<v1::VolunteerHours>> ledger;
 };
 
 // Rules of the lifecycle that depend on time: how long each waiting stage may
-// take (the SLA), and the ladder a missed deadline climbs.
-struct LifecyclePolicy {
+// take (the SLA), the ladder a missed deadline climbs, and (from
+// ServiceRecordPolicy) the check-in window, the check-in radius and the hours'
+// tolerance.
+struct LifecyclePolicy : ServiceRecordPolicy {
   absl::Duration awaiting_dispatch = absl::Hours(24);
   absl::Duration awaiting_info = absl::Hours(72);
   absl::Duration awaiting_claim = absl::Hours(24);

@@ -257,6 +257,29 @@ class OrderStore {
       const RequestKey& request, const v1::VolunteerHours& before,
       const v1::VolunteerHours& after) = 0;
 
+  // Appends `entry` to the hours ledger (a correction) and replaces the entry
+  // it corrects, if that is still exactly `before`, by `after` (marked
+  // superseded): one atomic write, idempotent under `request` (a replay
+  // returns the first result). Returns `entry` as stored.
+  //   kAborted:  the corrected entry changed meanwhile (nothing written);
+  //   kNotFound: there is no entry `before.id()`.
+  virtual absl::StatusOr<v1::VolunteerHours> AppendHours(
+      const RequestKey& request, const v1::VolunteerHours& before,
+      const v1::VolunteerHours& after, const v1::VolunteerHours& entry) = 0;
+
+  // Volunteers' own sign-ins at an order, one record per (order, volunteer),
+  // in the order they signed in. An order without any gives an empty list.
+  virtual absl::StatusOr<std::vector<v1::VolunteerSignIn>> ListSignIns(
+      absl::string_view order_id) = 0;
+  // Writes `after` as the (order, volunteer) sign-in if the stored one is still
+  // `before` (nullopt: there is none yet), idempotently under `request` (a
+  // replay returns the first result).
+  //   kAborted: the stored record is not `before` (nothing written).
+  virtual absl::StatusOr<v1::VolunteerSignIn> PutSignIn(
+      const RequestKey& request,
+      const std::optional<v1::VolunteerSignIn>& before,
+      const v1::VolunteerSignIn& after) = 0;
+
   // Follow-up visits of a community, newest first (done ones only with
   // `include_done`).
   virtual absl::StatusOr<v1::FollowUp> GetFollowUp(

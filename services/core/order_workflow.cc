@@ -11,6 +11,7 @@
 #include "services/core/field_checks.h"
 #include "services/core/fingerprint.h"
 #include "services/core/notification_table.h"
+#include "services/core/service_record.h"
 #include "services/core/status_macros.h"
 #include "services/core/text.h"
 #include "services/core/time_util.h"
@@ -40,18 +41,6 @@ int PageSize(const PageSpec& page) {
 bool Contains(const google::protobuf::RepeatedPtrField<std::string>& ids,
               absl::string_view id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
-}
-
-// Great-circle distance in km.
-double DistanceKm(const v1::GeoPoint& a, const v1::GeoPoint& b) {
-  constexpr double kEarthRadiusKm = 6371.0;
-  constexpr double kRadians = 3.14159265358979323846 / 180.0;
-  const double dlat = (b.lat() - a.lat()) * kRadians;
-  const double dlng = (b.lng() - a.lng()) * kRadians;
-  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(a.lat() * kRadians) * std::cos(b.lat() * kRadians) *
-                       std::sin(dlng / 2) * std::sin(dlng / 2);
-  return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
 // A directory record that must exist: its NotFound becomes a bad reference of
@@ -136,16 +125,66 @@ std::vector<v1::Role> RolesOf(OrderIndex index) {
   return {};
 }
 
+// The first result of `key` if the request was applied before.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> Replayed(OrderStore& store,
+                                                const RequestKey& key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> first, store.FindResult(key));
+  if (!first.has_value()) return std::nullopt;
+  Message replay;
+  if (!replay.ParseFromString(*first))
+    return absl::DataLossError("unreadable result");
+  return replay;
+}
+
+absl::Status HoursNotFound(absl::string_view hours_id) {
+  return absl::NotFoundError(absl::StrCat("hours ", hours_id, " not found"));
+}
+
+// A change of an hours entry by a team leader of the entry's team: the entry
+// (kNotFound for anyone else), the request's key, and the request's first
+// result if it was applied before.
+struct LeadersChange {
+  v1::VolunteerHours stored;
+  RequestKey key;
+  std::optional<v1::VolunteerHours> replay;
+};
+template <typename Request>
+absl::StatusOr<LeadersChange> StartLeadersChange(OrderStore& store,
+                                                 const v1::Principal& principal,
+                                                 const Request& request) {
+  LeadersChange change;
+  ASSIGN_OR_RETURN(change.stored, store.GetHours(request.hours_id()));
+  if (!HasRole(principal, v1::ROLE_TEAM_LEADER, change.stored.team_id())) {
+    return HoursNotFound(request.hours_id());
+  }
+  change.key = {principal.user_id(), request.request_id(),
+                Fingerprint(request)};
+  ASSIGN_OR_RETURN(change.replay,
+                   Replayed<v1::VolunteerHours>(store, change.key));
+  return change;
+}
+
+// The principal's grant of `role` over `scope_id`, as the Actor it records.
+v1::Actor ActorIn(const v1::Principal& principal, v1::Role role,
+                  absl::string_view scope_id) {
+  v1::RoleGrant grant;
+  grant.set_role(role);
+  grant.set_scope_id(std::string(scope_id));
+  return ActorOf(principal, grant);
+}
+
 }  // namespace
 
 OrderWorkflow::OrderWorkflow(OrderStore& store, DirectoryView& directory,
                              const Clock& clock, IdGenerator& ids,
-                             LifecyclePolicy policy)
+                             LifecyclePolicy policy, std::string sign_in_key)
     : store_(store),
       directory_(directory),
       clock_(clock),
       ids_(ids),
-      policy_(policy) {}
+      policy_(policy),
+      codes_(sign_in_key.empty() ? NewSignInKey() : std::move(sign_in_key)) {}
 
 absl::StatusOr<v1::Order> OrderWorkflow::Create(
     const v1::Principal& principal, const v1::CreateOrderRequest& request) {
@@ -344,6 +383,24 @@ absl::Status OrderWorkflow::CheckReferences(const TransitionRule& rule,
             field, absl::StrCat("team ", id, " is at capacity (", held, " of ",
                                 team.capacity(), ")"));
       }
+    }
+  }
+  if (rule.references & kSignIns) {
+    ASSIGN_OR_RETURN(command.sign_ins, store_.ListSignIns(order.id()));
+  }
+  if (rule.references & kHoursLedger) {
+    HoursQuery query;
+    query.order_id = order.id();
+    query.limit = 100;
+    std::vector<v1::VolunteerHours>& ledger = command.ledger.emplace();
+    // At most 50 volunteers and their corrections: a few pages at most.
+    for (int pages = 0; pages < 20; ++pages) {
+      ASSIGN_OR_RETURN(HoursPage page, store_.ListHours(query));
+      for (v1::VolunteerHours& hours : page.hours) {
+        ledger.push_back(std::move(hours));
+      }
+      if (page.next_cursor.empty()) break;
+      query.cursor = page.next_cursor;
     }
   }
   if (rule.references & kTeamMembers) {
@@ -554,7 +611,7 @@ absl::StatusOr<std::vector<v1::EligibleTeam>> OrderWorkflow::EligibleTeams(
     v1::EligibleTeam entry;
     entry.set_free_capacity(static_cast<int32_t>(team.capacity() - held));
     entry.set_distance_km(site.has_value() && team.has_base()
-                              ? DistanceKm(*site, team.base())
+                              ? DistanceMeters(*site, team.base()) / 1000
                               : -1);
     team.mutable_contact()->set_phone(MaskPhone(team.contact().phone()));
     *entry.mutable_team() = std::move(team);
@@ -621,29 +678,280 @@ absl::StatusOr<v1::ListHoursResponse> OrderWorkflow::ListHours(
 
 absl::StatusOr<v1::VolunteerHours> OrderWorkflow::DeclineHours(
     const v1::Principal& principal, const v1::DeclineHoursRequest& request) {
-  ASSIGN_OR_RETURN(v1::VolunteerHours stored,
-                   store_.GetHours(request.hours_id()));
-  if (!HasRole(principal, v1::ROLE_TEAM_LEADER, stored.team_id())) {
-    return absl::NotFoundError(
-        absl::StrCat("hours ", request.hours_id(), " not found"));
-  }
-  const RequestKey key{principal.user_id(), request.request_id(),
-                       Fingerprint(request)};
-  ASSIGN_OR_RETURN(std::optional<std::string> first, store_.FindResult(key));
-  if (first.has_value()) {
-    v1::VolunteerHours replay;
-    if (!replay.ParseFromString(*first))
-      return absl::DataLossError("unreadable result");
-    return replay;
-  }
+  ASSIGN_OR_RETURN(LeadersChange change,
+                   StartLeadersChange(store_, principal, request));
+  if (change.replay.has_value()) return *std::move(change.replay);
+  const v1::VolunteerHours& stored = change.stored;
+  const RequestKey& key = change.key;
   if (stored.status() == v1::VolunteerHours::STATUS_DECLINED) {
     return absl::FailedPreconditionError("these hours are declined already");
+  }
+  if (!IsCurrent(stored)) {
+    return absl::FailedPreconditionError(
+        "these hours were corrected or are disputed: decide the current entry");
   }
   v1::VolunteerHours declined = stored;
   declined.set_status(v1::VolunteerHours::STATUS_DECLINED);
   declined.set_decline_reason(request.reason());
   *declined.mutable_decided_at() = ToProto(clock_.Now());
   return store_.UpdateHours(key, stored, declined);
+}
+
+absl::StatusOr<std::optional<v1::VolunteerSignIn>> OrderWorkflow::SignInOf(
+    absl::string_view order_id, absl::string_view volunteer_id) {
+  ASSIGN_OR_RETURN(std::vector<v1::VolunteerSignIn> sign_ins,
+                   store_.ListSignIns(order_id));
+  for (v1::VolunteerSignIn& sign_in : sign_ins) {
+    if (sign_in.volunteer_id() == volunteer_id) return std::move(sign_in);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<v1::VolunteerHours> OrderWorkflow::Correction(
+    const v1::Principal& principal, const v1::VolunteerHours& stored,
+    double hours, const std::string& reason, absl::string_view hours_field,
+    absl::string_view reason_field) {
+  ASSIGN_OR_RETURN(v1::Order order, store_.Get(stored.order_id()));
+  ASSIGN_OR_RETURN(std::optional<v1::VolunteerSignIn> sign_in,
+                   SignInOf(order.id(), stored.volunteer_id()));
+  const absl::Time now = clock_.Now();
+  const absl::Time until =
+      order.has_completion() ? FromProto(order.completion().at()) : now;
+  RETURN_IF_ERROR(CheckHours(order, hours_field, reason_field, hours, reason,
+                             sign_in, until, policy_,
+                             /*always_reason=*/true));
+  v1::VolunteerHours entry;
+  entry.set_id(absl::StrCat(stored.order_id(), "-c", ids_.Next()));
+  entry.set_order_id(stored.order_id());
+  entry.set_volunteer_id(stored.volunteer_id());
+  entry.set_team_id(stored.team_id());
+  entry.set_hours(hours);
+  entry.set_status(v1::VolunteerHours::STATUS_PENDING);
+  *entry.mutable_recorded_at() = ToProto(now);
+  entry.set_corrects_hours_id(stored.id());
+  *entry.mutable_recorded_by() =
+      ActorIn(principal, v1::ROLE_TEAM_LEADER, stored.team_id());
+  entry.set_reason(reason);
+  return entry;
+}
+
+absl::StatusOr<v1::VolunteerHours> OrderWorkflow::CorrectHours(
+    const v1::Principal& principal, const v1::CorrectHoursRequest& request) {
+  ASSIGN_OR_RETURN(LeadersChange change,
+                   StartLeadersChange(store_, principal, request));
+  if (change.replay.has_value()) return *std::move(change.replay);
+  const v1::VolunteerHours& stored = change.stored;
+  const RequestKey& key = change.key;
+  if (!stored.superseded_by_id().empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("hours ", stored.id(), " were corrected by ",
+                     stored.superseded_by_id(), ": correct that entry"));
+  }
+  if (stored.status() == v1::VolunteerHours::STATUS_DISPUTED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("hours ", stored.id(),
+                     " are disputed: resolve the dispute (ResolveDispute)"));
+  }
+  if (stored.status() == v1::VolunteerHours::STATUS_DECLINED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("hours ", stored.id(), " are declined"));
+  }
+  ASSIGN_OR_RETURN(v1::VolunteerHours entry,
+                   Correction(principal, stored, request.hours(),
+                              request.reason(), "hours", "reason"));
+  v1::VolunteerHours superseded = stored;
+  superseded.set_superseded_by_id(entry.id());
+  return store_.AppendHours(key, stored, superseded, entry);
+}
+
+absl::StatusOr<v1::VolunteerHours> OrderWorkflow::DisputeHours(
+    const v1::Principal& principal, const v1::DisputeHoursRequest& request) {
+  ASSIGN_OR_RETURN(v1::VolunteerHours stored,
+                   store_.GetHours(request.hours_id()));
+  ASSIGN_OR_RETURN(std::optional<v1::Volunteer> volunteer,
+                   IfFound(directory_.GetVolunteer(stored.volunteer_id())));
+  if (!volunteer.has_value() || volunteer->user_id().empty() ||
+      volunteer->user_id() != principal.user_id()) {
+    return HoursNotFound(request.hours_id());
+  }
+  const RequestKey key{principal.user_id(), request.request_id(),
+                       Fingerprint(request)};
+  ASSIGN_OR_RETURN(std::optional<v1::VolunteerHours> replay,
+                   Replayed<v1::VolunteerHours>(store_, key));
+  if (replay.has_value()) return *std::move(replay);
+  if (!IsCurrent(stored)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "hours ", stored.id(),
+        stored.superseded_by_id().empty()
+            ? " are disputed already"
+            : absl::StrCat(" were corrected by ", stored.superseded_by_id(),
+                           ": dispute that entry")));
+  }
+  v1::VolunteerHours disputed = Effective(stored);
+  v1::HoursDispute& dispute = *disputed.mutable_dispute();
+  dispute.Clear();
+  dispute.set_reason(request.reason());
+  *dispute.mutable_disputed_at() = ToProto(clock_.Now());
+  *dispute.mutable_disputed_by() =
+      ActorIn(principal, v1::ROLE_VOLUNTEER, stored.team_id());
+  dispute.set_status_before(disputed.status());
+  disputed.set_status(v1::VolunteerHours::STATUS_DISPUTED);
+  return store_.UpdateHours(key, stored, disputed);
+}
+
+absl::StatusOr<v1::VolunteerHours> OrderWorkflow::ResolveDispute(
+    const v1::Principal& principal, const v1::ResolveDisputeRequest& request) {
+  ASSIGN_OR_RETURN(LeadersChange change,
+                   StartLeadersChange(store_, principal, request));
+  if (change.replay.has_value()) return *std::move(change.replay);
+  const v1::VolunteerHours& stored = change.stored;
+  const RequestKey& key = change.key;
+  if (stored.status() != v1::VolunteerHours::STATUS_DISPUTED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("hours ", stored.id(), " are not disputed"));
+  }
+  v1::VolunteerHours resolved = stored;
+  resolved.set_status(stored.dispute().status_before());
+  v1::HoursDispute& dispute = *resolved.mutable_dispute();
+  dispute.set_resolution(request.resolution());
+  dispute.set_resolution_reason(request.reason());
+  *dispute.mutable_resolved_at() = ToProto(clock_.Now());
+  *dispute.mutable_resolved_by() =
+      ActorIn(principal, v1::ROLE_TEAM_LEADER, stored.team_id());
+  if (request.resolution() == v1::HoursDispute::RESOLUTION_KEEP) {
+    return store_.UpdateHours(key, stored, resolved);
+  }
+  ASSIGN_OR_RETURN(v1::VolunteerHours entry,
+                   Correction(principal, stored, request.hours(),
+                              request.reason(), "hours", "reason"));
+  resolved.set_superseded_by_id(entry.id());
+  return store_.AppendHours(key, stored, resolved, entry);
+}
+
+absl::StatusOr<v1::SignInCode> OrderWorkflow::GetSignInCode(
+    const v1::Principal& principal, const v1::GetSignInCodeRequest& request) {
+  ASSIGN_OR_RETURN(v1::Order order, store_.Get(request.order_id()));
+  if (order.team_id().empty() ||
+      !HasRole(principal, v1::ROLE_TEAM_LEADER, order.team_id()) ||
+      !CanSee(principal, order)) {
+    return OrderNotFound(request.order_id());
+  }
+  const absl::Time now = clock_.Now();
+  if (order.state() == v1::ORDER_STATE_ACCEPTED) {
+    RETURN_IF_ERROR(CheckInWindow(order, now, policy_, "sign-in"));
+  } else if (order.state() != v1::ORDER_STATE_IN_SERVICE) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("volunteers sign in only while the order is accepted or "
+                     "in service; it is ",
+                     StateName(order.state())));
+  }
+  const MintedCode code = codes_.Mint(principal.tenant(), order.id(), now);
+  v1::SignInCode answer;
+  answer.set_token(code.token);
+  *answer.mutable_rotates_at() = ToProto(code.rotates_at);
+  *answer.mutable_expires_at() = ToProto(code.expires_at);
+  answer.set_path(absl::StrCat("/#/sign-in?t=", code.token));
+  return answer;
+}
+
+absl::StatusOr<v1::VolunteerSignIn> OrderWorkflow::SignInVolunteer(
+    const v1::Principal& principal, const v1::SignInVolunteerRequest& request) {
+  // A retry answers the first result even after its code expired.
+  const RequestKey key{principal.user_id(), request.request_id(),
+                       Fingerprint(request)};
+  ASSIGN_OR_RETURN(std::optional<v1::VolunteerSignIn> replay,
+                   Replayed<v1::VolunteerSignIn>(store_, key));
+  if (replay.has_value()) return *std::move(replay);
+  const absl::Time now = clock_.Now();
+  ASSIGN_OR_RETURN(std::string order_id,
+                   codes_.Verify(principal.tenant(), request.token(), now));
+  ASSIGN_OR_RETURN(v1::Order order, store_.Get(order_id));
+  std::optional<v1::Volunteer> volunteer;
+  if (!order.team_id().empty()) {
+    ASSIGN_OR_RETURN(v1::Team team, directory_.GetTeam(order.team_id()));
+    for (const std::string& member : team.member_volunteer_ids()) {
+      ASSIGN_OR_RETURN(std::optional<v1::Volunteer> record,
+                       IfFound(directory_.GetVolunteer(member)));
+      if (record.has_value() && !record->user_id().empty() &&
+          record->user_id() == principal.user_id()) {
+        volunteer = std::move(record);
+        break;
+      }
+    }
+  }
+  if (!volunteer.has_value()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("you are not a volunteer of team ", order.team_id(),
+                     ", which serves this order"));
+  }
+  if (order.state() == v1::ORDER_STATE_ACCEPTED) {
+    RETURN_IF_ERROR(CheckInWindow(order, now, policy_, "sign-in"));
+  } else if (order.state() != v1::ORDER_STATE_IN_SERVICE) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("volunteers sign in and out only while the order is "
+                     "accepted or in service; it is ",
+                     StateName(order.state())));
+  }
+  ASSIGN_OR_RETURN(std::optional<v1::VolunteerSignIn> before,
+                   SignInOf(order.id(), volunteer->id()));
+  v1::VolunteerSignIn after;
+  if (request.direction() == v1::SIGN_IN_DIRECTION_IN) {
+    if (before.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "you signed in at ", LocalTimeText(FromProto(before->signed_in_at())),
+          " already"));
+    }
+    after.set_order_id(order.id());
+    after.set_volunteer_id(volunteer->id());
+    after.set_team_id(order.team_id());
+    after.set_user_id(principal.user_id());
+    *after.mutable_signed_in_at() = ToProto(now);
+    if (request.has_location())
+      *after.mutable_in_location() = request.location();
+    after.set_version(1);
+  } else {
+    if (!before.has_value()) {
+      return absl::FailedPreconditionError(
+          "sign in first: you have not signed in at this order");
+    }
+    if (before->has_signed_out_at()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "you signed out at ",
+          LocalTimeText(FromProto(before->signed_out_at())), " already"));
+    }
+    after = *before;
+    *after.mutable_signed_out_at() = ToProto(now);
+    if (request.has_location()) {
+      *after.mutable_out_location() = request.location();
+    }
+    after.set_version(before->version() + 1);
+  }
+  return store_.PutSignIn(key, before, after);
+}
+
+absl::StatusOr<v1::ListSignInsResponse> OrderWorkflow::ListSignIns(
+    const v1::Principal& principal, const v1::ListSignInsRequest& request) {
+  ASSIGN_OR_RETURN(v1::Order order, store_.Get(request.order_id()));
+  const bool allowed =
+      CanSee(principal, order) &&
+      ((!order.team_id().empty() &&
+        (HasRole(principal, v1::ROLE_TEAM_LEADER, order.team_id()) ||
+         HasRole(principal, v1::ROLE_VOLUNTEER, order.team_id()))) ||
+       HasRole(principal, v1::ROLE_COMMUNITY_WORKER,
+               order.draft().community_id()));
+  if (!allowed) return OrderNotFound(request.order_id());
+  ASSIGN_OR_RETURN(std::vector<v1::VolunteerSignIn> sign_ins,
+                   store_.ListSignIns(order.id()));
+  const absl::Time until = order.has_completion()
+                               ? FromProto(order.completion().at())
+                               : clock_.Now();
+  v1::ListSignInsResponse response;
+  for (v1::VolunteerSignIn& sign_in : sign_ins) {
+    v1::SignInEntry& entry = *response.add_entries();
+    entry.set_proposed_hours(ProposedHours(order, sign_in, until));
+    *entry.mutable_sign_in() = std::move(sign_in);
+  }
+  return response;
 }
 
 absl::StatusOr<v1::VolunteerSummary> OrderWorkflow::VolunteerSummary(
@@ -690,6 +998,7 @@ absl::StatusOr<v1::VolunteerSummary> OrderWorkflow::VolunteerSummary(
     ASSIGN_OR_RETURN(HoursPage page, store_.ListHours(hours_query));
     for (v1::VolunteerHours& stored : page.hours) {
       const v1::VolunteerHours hours = Effective(std::move(stored));
+      if (!IsCurrent(hours)) continue;
       if (hours.status() == v1::VolunteerHours::STATUS_APPROVED) {
         summary.set_approved_hours(summary.approved_hours() + hours.hours());
         orders_served.insert(hours.order_id());
@@ -733,13 +1042,9 @@ absl::StatusOr<v1::FollowUp> OrderWorkflow::RecordFollowUp(
   }
   const RequestKey key{principal.user_id(), request.request_id(),
                        Fingerprint(request)};
-  ASSIGN_OR_RETURN(std::optional<std::string> first, store_.FindResult(key));
-  if (first.has_value()) {
-    v1::FollowUp replay;
-    if (!replay.ParseFromString(*first))
-      return absl::DataLossError("unreadable result");
-    return replay;
-  }
+  ASSIGN_OR_RETURN(std::optional<v1::FollowUp> replay,
+                   Replayed<v1::FollowUp>(store_, key));
+  if (replay.has_value()) return *std::move(replay);
   if (stored.version() != request.expected_version()) {
     return absl::AbortedError(absl::StrCat("follow-up ", stored.id(),
                                            " is at version ", stored.version(),

@@ -22,6 +22,7 @@
 #include "services/core/ids.h"
 #include "services/core/order_rules.h"
 #include "services/core/order_store.h"
+#include "services/core/sign_in_code.h"
 
 namespace kepu {
 
@@ -42,8 +43,11 @@ struct PageSpec {
 // when the store or directory is down (retry with the same request id).
 class OrderWorkflow {
  public:
+  // `sign_in_key`: the secret of the volunteers' sign-in codes (SignInCodes);
+  // empty: a random one (codes then work only on this process).
   OrderWorkflow(OrderStore& store, DirectoryView& directory, const Clock& clock,
-                IdGenerator& ids, LifecyclePolicy policy = {});
+                IdGenerator& ids, LifecyclePolicy policy = {},
+                std::string sign_in_key = {});
 
   // Places an order: for the principal as a resident, or, with on_behalf_of, as
   // a worker of the draft's community. The service line must be orderable and
@@ -126,6 +130,39 @@ class OrderWorkflow {
   absl::StatusOr<v1::VolunteerHours> DeclineHours(
       const v1::Principal& principal, const v1::DeclineHoursRequest& request);
 
+  // The hours ledger (order.proto, VolunteerHours). A team leader of the
+  // entry's team corrects a current entry (not superseded, disputed or
+  // declined): a new entry, bounded like the completion's hours (a reason is
+  // required), and the corrected one marked superseded. Answers the new entry.
+  absl::StatusOr<v1::VolunteerHours> CorrectHours(
+      const v1::Principal& principal, const v1::CorrectHoursRequest& request);
+  // The volunteer whose entry it is disputes a current entry: it is DISPUTED
+  // (and does not count) until a team leader resolves it.
+  absl::StatusOr<v1::VolunteerHours> DisputeHours(
+      const v1::Principal& principal, const v1::DisputeHoursRequest& request);
+  // A team leader resolves a dispute: KEEP restores the entry's status; CORRECT
+  // appends a correction (answered) as CorrectHours does.
+  absl::StatusOr<v1::VolunteerHours> ResolveDispute(
+      const v1::Principal& principal, const v1::ResolveDisputeRequest& request);
+
+  // Volunteers' sign-in (service_record.h). A team leader of the order's team
+  // gets the order's current code, from the check-in window's opening
+  // (ACCEPTED) and while IN_SERVICE (kFailedPrecondition otherwise).
+  absl::StatusOr<v1::SignInCode> GetSignInCode(
+      const v1::Principal& principal, const v1::GetSignInCodeRequest& request);
+  // The caller signs in or out at the code's order, as the volunteer record of
+  // the order's team whose user is the caller (kPermissionDenied: none). In:
+  // in the check-in window (ACCEPTED) or IN_SERVICE, once. Out: after signing
+  // in, once. The code must be genuine (kInvalidArgument naming `token`) and
+  // current (kFailedPrecondition naming `token`). Idempotent under request_id.
+  absl::StatusOr<v1::VolunteerSignIn> SignInVolunteer(
+      const v1::Principal& principal,
+      const v1::SignInVolunteerRequest& request);
+  // The order's sign-ins with their proposed hours, for a leader or volunteer
+  // of the order's team or a worker of its community.
+  absl::StatusOr<v1::ListSignInsResponse> ListSignIns(
+      const v1::Principal& principal, const v1::ListSignInsRequest& request);
+
   // The calling volunteer's record, current tasks and hours.
   absl::StatusOr<v1::VolunteerSummary> VolunteerSummary(
       const v1::Principal& principal);
@@ -159,12 +196,23 @@ class OrderWorkflow {
   absl::StatusOr<int64_t> HeldBy(absl::string_view team_id);
   // `hours` with the status it has now.
   v1::VolunteerHours Effective(v1::VolunteerHours hours) const;
+  // A correction of `stored` to `hours` with `reason`, checked against the
+  // order's schedule and the volunteer's sign-in (`hours_field`,
+  // `reason_field` name the request's fields).
+  absl::StatusOr<v1::VolunteerHours> Correction(
+      const v1::Principal& principal, const v1::VolunteerHours& stored,
+      double hours, const std::string& reason, absl::string_view hours_field,
+      absl::string_view reason_field);
+  // The volunteer's sign-in at the order; nullopt when they never signed in.
+  absl::StatusOr<std::optional<v1::VolunteerSignIn>> SignInOf(
+      absl::string_view order_id, absl::string_view volunteer_id);
 
   OrderStore& store_;
   DirectoryView& directory_;
   const Clock& clock_;
   IdGenerator& ids_;
   const LifecyclePolicy policy_;
+  const SignInCodes codes_;
 };
 
 }  // namespace kepu

@@ -63,13 +63,17 @@ enum class Effect {
                        // the department)
   kReleaseTeamsRetry,  // as kReleaseTeams, but always back to matching when
                        // matching chose the team (a withdrawal)
-  kSetSchedule,        // the service window
-  kCheckIn,            // when (and where) the team arrived
+  kSetSchedule,        // the service window, inside one of the resident's
+                       // preferred windows (after a reopening, any time:
+                       // those have passed)
+  kCheckIn,            // when (and where, off site or not) the team arrived,
+                       // only in the check-in window around the schedule
   kComplete,           // attendance, summary and hours (each hours record
-                       // pending, with its id)
+                       // pending, with its id), each bounded by the
+                       // volunteer's sign-in and the schedule
   kRate,               // the rating
-  kReopen,             // check-in and completion cleared, reopen_count + 1,
-                       // only within the reopen window
+  kReopen,             // check-in, completion and schedule cleared,
+                       // reopen_count + 1, only within the reopen window
   kEscalate,           // escalation_level = the command's
 };
 
@@ -114,8 +118,9 @@ struct Tally {
 enum Record : uint32_t {
   kNoRecord = 0,
   kHoursRecords = 1u << 0,  // one volunteer-hours record per volunteer
-  kApproveHours = 1u << 1,  // the completion's pending hours become approved
-                            // (unless declined meanwhile)
+  kApproveHours = 1u << 1,  // the current pending hours of the order's ledger
+                            // become approved (unless declined, disputed or
+                            // corrected meanwhile)
   kFollowUpOnLowRating = 1u << 2,  // a follow-up visit for the community when
                                    // the rating is low (LifecyclePolicy)
   kFollowUp = 1u << 3,             // a follow-up visit for the community
@@ -142,6 +147,10 @@ enum Reference : uint32_t {
   kUsableTeams = 1u << 2,    // active teams covering the line, serving the
                              // area, with free capacity
   kTeamMembers = 1u << 3,    // the hours' volunteers are the team's members
+  kSignIns = 1u << 4,        // the volunteers' sign-ins at the order, which
+                             // bound the hours (service_record.h)
+  kHoursLedger = 1u << 5,    // the order's hours ledger, whose current
+                             // pending entries the move approves
 };
 
 struct TransitionRule {

@@ -49,6 +49,28 @@ absl::Status CheckReason(absl::string_view value, absl::string_view path) {
   return CheckText(value, path, 1, kReasonChars, /*multiline=*/true);
 }
 
+// Volunteer hours: 0.5 to 24 in steps of 0.5 (written so that NaN fails too).
+absl::Status CheckHoursValue(double value, absl::string_view path) {
+  if (!(value >= kMinHours && value <= kMaxHours) ||
+      std::floor(value * 2) != value * 2) {
+    return FieldError(path, "must be 0.5 to 24 in steps of 0.5");
+  }
+  return absl::OkStatus();
+}
+
+// A sign-in code as SignInCodes makes them: 1 to 128 characters of
+// [A-Za-z0-9.].
+absl::Status CheckSignInToken(absl::string_view value, absl::string_view path) {
+  if (value.empty()) return FieldError(path, "is required");
+  if (value.size() > 128 ||
+      !std::all_of(value.begin(), value.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.';
+      })) {
+    return FieldError(path, "is not a valid sign-in code");
+  }
+  return absl::OkStatus();
+}
+
 // Whether element `i` of `values` equals an earlier one.
 template <typename Container>
 bool RepeatsEarlier(const Container& values, int i) {
@@ -869,12 +891,9 @@ absl::Status Validate(const v1::CompleteServiceRequest& request,
         return FieldError(volunteer, "is listed twice");
       }
     }
-    // Written so that NaN fails too.
-    const double value = hours.hours();
-    if (!(value >= kMinHours && value <= kMaxHours) ||
-        std::floor(value * 2) != value * 2) {
-      return FieldError(FieldPath(entry, "hours"),
-                        "must be 0.5 to 24 in steps of 0.5");
+    RETURN_IF_ERROR(CheckHoursValue(hours.hours(), FieldPath(entry, "hours")));
+    if (!hours.reason().empty()) {
+      RETURN_IF_ERROR(CheckReason(hours.reason(), FieldPath(entry, "reason")));
     }
   }
   return absl::OkStatus();
@@ -907,6 +926,58 @@ absl::Status Validate(const v1::DeclineHoursRequest& request,
   RETURN_IF_ERROR(CheckRequestId(request.request_id(), "request_id"));
   RETURN_IF_ERROR(CheckId(request.hours_id(), "hours_id"));
   return CheckReason(request.reason(), "reason");
+}
+
+absl::Status Validate(const v1::CorrectHoursRequest& request,
+                      const ValidationContext&) {
+  RETURN_IF_ERROR(CheckRequestId(request.request_id(), "request_id"));
+  RETURN_IF_ERROR(CheckId(request.hours_id(), "hours_id"));
+  RETURN_IF_ERROR(CheckHoursValue(request.hours(), "hours"));
+  return CheckReason(request.reason(), "reason");
+}
+
+absl::Status Validate(const v1::DisputeHoursRequest& request,
+                      const ValidationContext&) {
+  RETURN_IF_ERROR(CheckRequestId(request.request_id(), "request_id"));
+  RETURN_IF_ERROR(CheckId(request.hours_id(), "hours_id"));
+  return CheckReason(request.reason(), "reason");
+}
+
+absl::Status Validate(const v1::ResolveDisputeRequest& request,
+                      const ValidationContext&) {
+  RETURN_IF_ERROR(CheckRequestId(request.request_id(), "request_id"));
+  RETURN_IF_ERROR(CheckId(request.hours_id(), "hours_id"));
+  RETURN_IF_ERROR(CheckEnum(request.resolution(),
+                            v1::HoursDispute::Resolution_IsValid,
+                            "resolution"));
+  if (request.resolution() == v1::HoursDispute::RESOLUTION_CORRECT) {
+    RETURN_IF_ERROR(CheckHoursValue(request.hours(), "hours"));
+  } else if (request.hours() != 0) {
+    return FieldError("hours", "is set only to correct the entry");
+  }
+  return CheckReason(request.reason(), "reason");
+}
+
+absl::Status Validate(const v1::GetSignInCodeRequest& request,
+                      const ValidationContext&) {
+  return CheckOrderId(request.order_id(), "order_id");
+}
+
+absl::Status Validate(const v1::SignInVolunteerRequest& request,
+                      const ValidationContext&) {
+  RETURN_IF_ERROR(CheckRequestId(request.request_id(), "request_id"));
+  RETURN_IF_ERROR(CheckSignInToken(request.token(), "token"));
+  RETURN_IF_ERROR(
+      CheckEnum(request.direction(), v1::SignInDirection_IsValid, "direction"));
+  if (request.has_location()) {
+    RETURN_IF_ERROR(CheckGeoPoint(request.location(), "location"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const v1::ListSignInsRequest& request,
+                      const ValidationContext&) {
+  return CheckOrderId(request.order_id(), "order_id");
 }
 
 absl::Status Validate(const v1::GetMyVolunteerSummaryRequest&,

@@ -187,6 +187,18 @@ absl::Status Validate(const v1::ListHoursRequest& request,
                       const ValidationContext& context);
 absl::Status Validate(const v1::DeclineHoursRequest& request,
                       const ValidationContext& context);
+absl::Status Validate(const v1::CorrectHoursRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::DisputeHoursRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::ResolveDisputeRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::GetSignInCodeRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::SignInVolunteerRequest& request,
+                      const ValidationContext& context);
+absl::Status Validate(const v1::ListSignInsRequest& request,
+                      const ValidationContext& context);
 absl::Status Validate(const v1::GetMyVolunteerSummaryRequest& request,
                       const ValidationContext& context);
 absl::Status Validate(const v1::WatchTeamRequest& request,

@@ -101,6 +101,66 @@ grpc::ServerUnaryReactor* FulfilmentServiceImpl::DeclineHours(
                     });
 }
 
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::CorrectHours(
+    grpc::CallbackServerContext* context,
+    const v1::CorrectHoursRequest* request, v1::VolunteerHours* response) {
+  return ServeQuery(context, "kepu.v1.FulfilmentService/CorrectHours", request,
+                    response, env_, orders_,
+                    [request](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.CorrectHours(caller.principal, *request);
+                    });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::DisputeHours(
+    grpc::CallbackServerContext* context,
+    const v1::DisputeHoursRequest* request, v1::VolunteerHours* response) {
+  return ServeQuery(context, "kepu.v1.FulfilmentService/DisputeHours", request,
+                    response, env_, orders_,
+                    [request](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.DisputeHours(caller.principal, *request);
+                    });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::ResolveDispute(
+    grpc::CallbackServerContext* context,
+    const v1::ResolveDisputeRequest* request, v1::VolunteerHours* response) {
+  return ServeQuery(
+      context, "kepu.v1.FulfilmentService/ResolveDispute", request, response,
+      env_, orders_, [request](OrderWorkflow& workflow, const Caller& caller) {
+        return workflow.ResolveDispute(caller.principal, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::GetSignInCode(
+    grpc::CallbackServerContext* context,
+    const v1::GetSignInCodeRequest* request, v1::SignInCode* response) {
+  return ServeQuery(context, "kepu.v1.FulfilmentService/GetSignInCode", request,
+                    response, env_, orders_,
+                    [request](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.GetSignInCode(caller.principal, *request);
+                    });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::SignInVolunteer(
+    grpc::CallbackServerContext* context,
+    const v1::SignInVolunteerRequest* request, v1::VolunteerSignIn* response) {
+  return ServeQuery(
+      context, "kepu.v1.FulfilmentService/SignInVolunteer", request, response,
+      env_, orders_, [request](OrderWorkflow& workflow, const Caller& caller) {
+        return workflow.SignInVolunteer(caller.principal, *request);
+      });
+}
+
+grpc::ServerUnaryReactor* FulfilmentServiceImpl::ListSignIns(
+    grpc::CallbackServerContext* context, const v1::ListSignInsRequest* request,
+    v1::ListSignInsResponse* response) {
+  return ServeQuery(context, "kepu.v1.FulfilmentService/ListSignIns", request,
+                    response, env_, orders_,
+                    [request](OrderWorkflow& workflow, const Caller& caller) {
+                      return workflow.ListSignIns(caller.principal, *request);
+                    });
+}
+
 grpc::ServerUnaryReactor* FulfilmentServiceImpl::GetMyVolunteerSummary(
     grpc::CallbackServerContext* context,
     const v1::GetMyVolunteerSummaryRequest* request,

@@ -47,6 +47,28 @@ class FulfilmentServiceImpl final
   grpc::ServerUnaryReactor* DeclineHours(grpc::CallbackServerContext* context,
                                          const v1::DeclineHoursRequest* request,
                                          v1::VolunteerHours* response) override;
+  grpc::ServerUnaryReactor* CorrectHours(grpc::CallbackServerContext* context,
+                                         const v1::CorrectHoursRequest* request,
+                                         v1::VolunteerHours* response) override;
+  grpc::ServerUnaryReactor* DisputeHours(grpc::CallbackServerContext* context,
+                                         const v1::DisputeHoursRequest* request,
+                                         v1::VolunteerHours* response) override;
+  grpc::ServerUnaryReactor* ResolveDispute(
+      grpc::CallbackServerContext* context,
+      const v1::ResolveDisputeRequest* request,
+      v1::VolunteerHours* response) override;
+  grpc::ServerUnaryReactor* GetSignInCode(
+      grpc::CallbackServerContext* context,
+      const v1::GetSignInCodeRequest* request,
+      v1::SignInCode* response) override;
+  grpc::ServerUnaryReactor* SignInVolunteer(
+      grpc::CallbackServerContext* context,
+      const v1::SignInVolunteerRequest* request,
+      v1::VolunteerSignIn* response) override;
+  grpc::ServerUnaryReactor* ListSignIns(
+      grpc::CallbackServerContext* context,
+      const v1::ListSignInsRequest* request,
+      v1::ListSignInsResponse* response) override;
   grpc::ServerUnaryReactor* GetMyVolunteerSummary(
       grpc::CallbackServerContext* context,
       const v1::GetMyVolunteerSummaryRequest* request,

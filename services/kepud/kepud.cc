@@ -46,6 +46,7 @@
 #include "services/core/redis/record_write.h"
 #include "services/core/redis/redis_client.h"
 #include "services/core/redis/redis_sessions.h"
+#include "services/core/sign_in_code.h"
 #include "services/core/stop_signals.h"
 #include "services/core/text.h"
 #include "services/directory/directory_domain.h"
@@ -155,6 +156,15 @@ ABSL_FLAG(absl::Duration, sla_auto_close, absl::Hours(24 * 7),
           "COMPLETED: an order left unrated this long closes");
 ABSL_FLAG(absl::Duration, reopen_window, absl::Hours(24 * 7),
           "how long after completion a resident may reopen an order");
+ABSL_FLAG(absl::Duration, check_in_lead, absl::Minutes(60),
+          "check-in and volunteers' sign-in open this long before the "
+          "confirmed service time");
+ABSL_FLAG(double, check_in_radius_m, 500,
+          "a check-in farther than this many metres from the order's place "
+          "is recorded as off-site");
+ABSL_FLAG(absl::Duration, hours_tolerance, absl::Minutes(30),
+          "volunteer hours may exceed the time on site (and the scheduled "
+          "service's length) by this much");
 ABSL_FLAG(int, max_offer_attempts, 3,
           "after this many offers by the matching engine without an "
           "acceptance, the order goes to its department to assign directly");
@@ -184,6 +194,10 @@ namespace {
 
 constexpr char kTokenKeyEnv[] = "KEPU_TOKEN_KEY";
 constexpr char kRedisPasswordEnv[] = "KEPU_REDIS_PASSWORD";
+// 64 hex characters: the secret of the volunteers' rotating sign-in codes.
+// Unset: derived from the session token key (so it is as stable, across
+// restarts and replicas, as the sessions are).
+constexpr char kSignInKeyEnv[] = "KEPU_SIGN_IN_KEY";
 
 const std::vector<std::string>& AllServiceNames() {
   static const auto* const kNames = new std::vector<std::string>{
@@ -300,6 +314,9 @@ absl::StatusOr<LifecyclePolicy> PolicyFromFlags() {
   policy.awaiting_rating = absl::GetFlag(FLAGS_sla_auto_close);
   policy.reopen_window = absl::GetFlag(FLAGS_reopen_window);
   policy.max_offer_attempts = absl::GetFlag(FLAGS_max_offer_attempts);
+  policy.check_in_lead = absl::GetFlag(FLAGS_check_in_lead);
+  policy.check_in_radius_m = absl::GetFlag(FLAGS_check_in_radius_m);
+  policy.hours_tolerance = absl::GetFlag(FLAGS_hours_tolerance);
   for (const auto& [flag, value] :
        std::vector<std::pair<const char*, absl::Duration>>{
            {"sla_awaiting_dispatch", policy.awaiting_dispatch},
@@ -309,11 +326,17 @@ absl::StatusOr<LifecyclePolicy> PolicyFromFlags() {
            {"sla_awaiting_service", policy.awaiting_service},
            {"sla_offer_ttl", policy.default_offer_ttl},
            {"sla_auto_close", policy.awaiting_rating},
-           {"reopen_window", policy.reopen_window}}) {
+           {"reopen_window", policy.reopen_window},
+           {"check_in_lead", policy.check_in_lead},
+           {"hours_tolerance", policy.hours_tolerance}}) {
     if (value <= absl::ZeroDuration() || value == absl::InfiniteDuration()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", flag, " must be a positive, finite duration"));
     }
+  }
+  if (!(policy.check_in_radius_m > 0)) {
+    return absl::InvalidArgumentError(
+        "--check_in_radius_m must be a positive number of metres");
   }
   if (policy.max_offer_attempts < 1) {
     return absl::InvalidArgumentError(
@@ -408,6 +431,14 @@ int Run() {
   }
   absl::StatusOr<std::string> token_key = ParseTokenKey(token_key_hex);
   if (!token_key.ok()) return Fail(token_key.status().message());
+  std::string sign_in_key = DeriveSignInKey(*token_key);
+  if (const char* key = std::getenv(kSignInKeyEnv)) {
+    absl::StatusOr<std::string> parsed = ParseSignInKey(key);
+    if (!parsed.ok()) {
+      return Fail(absl::StrCat(kSignInKeyEnv, ": ", parsed.status().message()));
+    }
+    sign_in_key = *std::move(parsed);
+  }
   absl::StatusOr<Tenants> tenants = Tenants::Make(
       absl::GetFlag(FLAGS_tenants), absl::GetFlag(FLAGS_default_tenant));
   if (!tenants.ok()) {
@@ -438,7 +469,7 @@ int Run() {
   if (!policy.ok()) return Fail(policy.status().message());
   OrderDomains orders(*tenants, [&](const std::string& tenant) {
     return std::make_unique<OrderDomain>(redis, tenant, view_of(tenant), clock,
-                                         ids, *policy);
+                                         ids, *policy, sign_in_key);
   });
   EventFeeds feeds(*tenants, [&](const std::string& tenant) {
     return std::make_unique<RedisEventFeed>(*redis_options, tenant);

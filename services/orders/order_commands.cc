@@ -119,6 +119,7 @@ Command CommandOf(const v1::CompleteServiceRequest& request) {
     v1::VolunteerHours* hours = command.completion.add_hours();
     hours->set_volunteer_id(entry.volunteer_id());
     hours->set_hours(entry.hours());
+    hours->set_reason(entry.reason());
   }
   return command;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "services/core/clock.h"
 #include "services/core/directory_view.h"
@@ -17,9 +18,11 @@ namespace kepu {
 struct OrderDomain {
   OrderDomain(RedisClient& redis, const std::string& tenant,
               DirectoryView& directory_view, const Clock& clock,
-              IdGenerator& ids, LifecyclePolicy policy = {})
+              IdGenerator& ids, LifecyclePolicy policy = {},
+              std::string sign_in_key = {})
       : store(redis, tenant),
-        workflow(store, directory_view, clock, ids, policy),
+        workflow(store, directory_view, clock, ids, policy,
+                 std::move(sign_in_key)),
         directory(directory_view) {}
 
   RedisOrderStore store;

@@ -94,8 +94,15 @@ std::map<std::string, RpcPolicy, std::less<>> BuildTable() {
 
   add("FulfilmentService",
       {"ListOffers", "AcceptOffer", "DeclineOffer", "ScheduleService",
-       "CheckIn", "CompleteService", "WithdrawOrder", "DeclineHours"},
+       "CheckIn", "CompleteService", "WithdrawOrder", "DeclineHours",
+       "CorrectHours", "ResolveDispute", "GetSignInCode"},
       leader);
+  // A volunteer signs in and disputes their own hours; a team leader may be
+  // a volunteer of the team too.
+  add("FulfilmentService", {"SignInVolunteer", "DisputeHours"},
+      Roles({kVolunteer, kLeader}));
+  add("FulfilmentService", {"ListSignIns"},
+      Roles({kLeader, kVolunteer, kWorker}));
   add("FulfilmentService", {"ListTasks", "WatchTeam"},
       Roles({kLeader, kVolunteer}));
   add("FulfilmentService", {"ListHours"}, Roles({kLeader, kVolunteer, kAdmin}));

@@ -202,6 +202,25 @@ class TimedStore : public OrderStore {
     return Timed(other,
                  [&] { return store_.UpdateHours(request, before, after); });
   }
+  absl::StatusOr<v1::VolunteerHours> AppendHours(
+      const RequestKey& request, const v1::VolunteerHours& before,
+      const v1::VolunteerHours& after,
+      const v1::VolunteerHours& entry) override {
+    return Timed(other, [&] {
+      return store_.AppendHours(request, before, after, entry);
+    });
+  }
+  absl::StatusOr<std::vector<v1::VolunteerSignIn>> ListSignIns(
+      absl::string_view order_id) override {
+    return Timed(other, [&] { return store_.ListSignIns(order_id); });
+  }
+  absl::StatusOr<v1::VolunteerSignIn> PutSignIn(
+      const RequestKey& request,
+      const std::optional<v1::VolunteerSignIn>& before,
+      const v1::VolunteerSignIn& after) override {
+    return Timed(other,
+                 [&] { return store_.PutSignIn(request, before, after); });
+  }
   absl::StatusOr<v1::FollowUp> GetFollowUp(absl::string_view id) override {
     return Timed(other, [&] { return store_.GetFollowUp(id); });
   }

@@ -18,8 +18,8 @@
 //   write ceiling — the same with a one-write script (INCR), which waits for
 //   the AOF like a move;
 // and prints moves per second and the ratios. Each order goes create → dispatch
-// → claim → assign → accept → check in → complete → rate (8 moves), then a new
-// order starts.
+// → claim → assign → accept → schedule → check in → complete → rate (9 moves),
+// then a new order starts.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -75,7 +75,7 @@ v1::Principal Person(const std::string& id, v1::Role role,
   return principal;
 }
 
-// The eight moves of one order's life, and who makes them.
+// The nine moves of one order's life, and who makes them.
 struct Step {
   v1::OrderAction action;
   const v1::Principal* who;
@@ -102,6 +102,7 @@ class Walker {
         {v1::ORDER_ACTION_CLAIM, &clerk_, v1::ROLE_DEPARTMENT_STAFF},
         {v1::ORDER_ACTION_ASSIGN_TEAM, &clerk_, v1::ROLE_DEPARTMENT_STAFF},
         {v1::ORDER_ACTION_ACCEPT, &leader_, v1::ROLE_TEAM_LEADER},
+        {v1::ORDER_ACTION_SCHEDULE, &leader_, v1::ROLE_TEAM_LEADER},
         {v1::ORDER_ACTION_CHECK_IN, &leader_, v1::ROLE_TEAM_LEADER},
         {v1::ORDER_ACTION_COMPLETE, &leader_, v1::ROLE_TEAM_LEADER},
         {v1::ORDER_ACTION_RATE, &resident_, v1::ROLE_RESIDENT}};
@@ -116,6 +117,11 @@ class Walker {
     if (index == 0) {
       command.action = v1::ORDER_ACTION_CREATE;
       command.draft = testing::SmallJiningDraft(now, kCommunity);
+      // Starting in minutes, so the check-in a few moves later is in its
+      // window.
+      v1::TimeWindow& window = *command.draft.mutable_preferred_windows(0);
+      *window.mutable_start() = ToProto(now + absl::Minutes(10));
+      *window.mutable_end() = ToProto(now + absl::Minutes(130));
       return command;
     }
     const Step& step = steps_[index - 1];
@@ -125,6 +131,9 @@ class Walker {
     command.department_id = "kexie";
     command.team_id = team_;
     command.offer_expires_at = now + absl::Hours(24);
+    if (order.draft().preferred_windows_size() > 0) {
+      command.schedule = order.draft().preferred_windows(0);
+    }
     command.completion.set_actual_attendees(28);
     command.completion.set_summary("讲解了常见电信诈骗手法");
     command.rating.set_overall(5);
@@ -133,7 +142,7 @@ class Walker {
 
   const Step& step(int index) const { return steps_[index - 1]; }
   const v1::Principal& resident() const { return resident_; }
-  static constexpr int kSteps = 8;
+  static constexpr int kSteps = 9;
 
  private:
   int thread_;

@@ -618,6 +618,119 @@ TEST_P(OrderStoreContract, RecordsAreWrittenWithTheMoveAndListedNewestFirst) {
   EXPECT_THAT(store().ListEscalations(other)->escalations, IsEmpty());
 }
 
+TEST_P(OrderStoreContract, ACorrectionAppendsAndSupersedesAtomically) {
+  const Applied created = MustApply(store(), Create(NewOrder("o1"), "c-1"));
+  Transition complete =
+      Move(created.order, v1::ORDER_STATE_COMPLETED, kT0 + absl::Hours(1),
+           "done-1", [](v1::Order& o) { o.set_team_id("t1"); });
+  v1::VolunteerHours original;
+  original.set_id("o1-h1");
+  original.set_order_id("o1");
+  original.set_team_id("t1");
+  original.set_volunteer_id("v1");
+  original.set_hours(2);
+  original.set_status(v1::VolunteerHours::STATUS_PENDING);
+  *original.mutable_recorded_at() = ToProto(kT0);
+  complete.hours.push_back(original);
+  MustApply(store(), complete);
+
+  v1::VolunteerHours entry = original;
+  entry.set_id("o1-c1");
+  entry.set_hours(1);
+  entry.set_corrects_hours_id("o1-h1");
+  entry.set_reason("arrived late");
+  *entry.mutable_recorded_at() = ToProto(kT0 + absl::Minutes(5));
+  v1::VolunteerHours superseded = original;
+  superseded.set_superseded_by_id("o1-c1");
+
+  // Refused when the corrected entry changed meanwhile: nothing written.
+  v1::VolunteerHours stale = original;
+  stale.set_hours(3);
+  EXPECT_EQ(store()
+                .AppendHours(Request("fix-0"), stale, superseded, entry)
+                .status()
+                .code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(store().GetHours("o1-c1").status().code(),
+            absl::StatusCode::kNotFound);
+
+  absl::StatusOr<v1::VolunteerHours> appended =
+      store().AppendHours(Request("fix-1"), original, superseded, entry);
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(appended->SerializeAsString(), entry.SerializeAsString());
+  EXPECT_EQ(store().GetHours("o1-h1")->SerializeAsString(),
+            superseded.SerializeAsString());
+  EXPECT_EQ(store().GetHours("o1-c1")->SerializeAsString(),
+            entry.SerializeAsString());
+  for (HoursQuery query :
+       {HoursQuery{"v1", "", "", 20, ""}, HoursQuery{"", "t1", "", 20, ""},
+        HoursQuery{"", "", "o1", 20, ""}}) {
+    absl::StatusOr<HoursPage> page = store().ListHours(query);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->hours.size(), 2u);
+    EXPECT_EQ(page->hours[0].id(), "o1-c1");  // newest first
+  }
+  // A retry answers the first result even though the original moved on; the
+  // request id with other content is refused.
+  absl::StatusOr<v1::VolunteerHours> replay =
+      store().AppendHours(Request("fix-1"), original, superseded, entry);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->SerializeAsString(), entry.SerializeAsString());
+  v1::VolunteerHours other = entry;
+  other.set_hours(1.5);
+  EXPECT_EQ(
+      store()
+          .AppendHours(Request("fix-1", "other"), original, superseded, other)
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(OrderStoreContract, SignInsAreOnePerVolunteerAndCompareAndSet) {
+  EXPECT_THAT(*store().ListSignIns("o1"), IsEmpty());
+  v1::VolunteerSignIn in;
+  in.set_order_id("o1");
+  in.set_volunteer_id("v2");
+  in.set_team_id("t1");
+  in.set_user_id("u2");
+  *in.mutable_signed_in_at() = ToProto(kT0);
+  in.set_version(1);
+  absl::StatusOr<v1::VolunteerSignIn> written =
+      store().PutSignIn(Request("in-1"), std::nullopt, in);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->SerializeAsString(), in.SerializeAsString());
+  // A second first sign-in of the same volunteer is refused; a retry is not.
+  EXPECT_EQ(
+      store().PutSignIn(Request("in-2"), std::nullopt, in).status().code(),
+      absl::StatusCode::kAborted);
+  EXPECT_TRUE(store().PutSignIn(Request("in-1"), std::nullopt, in).ok());
+
+  v1::VolunteerSignIn first = in;
+  first.set_volunteer_id("v1");
+  first.set_user_id("u1");
+  *first.mutable_signed_in_at() = ToProto(kT0 + absl::Minutes(1));
+  ASSERT_TRUE(store().PutSignIn(Request("in-3"), std::nullopt, first).ok());
+
+  v1::VolunteerSignIn out = in;
+  *out.mutable_signed_out_at() = ToProto(kT0 + absl::Hours(1));
+  out.set_version(2);
+  // Against a stale `before`, nothing is written.
+  v1::VolunteerSignIn stale = in;
+  stale.set_version(7);
+  EXPECT_EQ(store().PutSignIn(Request("out-0"), stale, out).status().code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE(store().PutSignIn(Request("out-1"), in, out).ok());
+
+  absl::StatusOr<std::vector<v1::VolunteerSignIn>> listed =
+      store().ListSignIns("o1");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  // In the order they signed in.
+  EXPECT_EQ((*listed)[0].SerializeAsString(), out.SerializeAsString());
+  EXPECT_EQ((*listed)[1].volunteer_id(), "v1");
+  EXPECT_THAT(*store().ListSignIns("o2"), IsEmpty());
+}
+
 TEST_P(OrderStoreContract, HoursChangesApplyOnlyToRecordsThatDidNotChange) {
   const Applied created = MustApply(store(), Create(NewOrder("o1"), "c-1"));
   Transition complete = Move(created.order, v1::ORDER_STATE_COMPLETED,

@@ -46,6 +46,32 @@ v1::CreateOrderRequest NewOrderRequest(absl::Time now,
   return request;
 }
 
+// Confirms the service time of `order` (ACCEPTED) as its first preferred
+// window, moves `clock` to the window's start and checks in as `leader`.
+v1::Order ScheduleAndCheckIn(OrderWorkflow& workflow, FakeClock& clock,
+                             const v1::Principal& leader, v1::Order order,
+                             const std::string& id) {
+  Command schedule;
+  schedule.action = v1::ORDER_ACTION_SCHEDULE;
+  schedule.order_id = order.id();
+  schedule.request_id = id + "-schedule";
+  schedule.fingerprint = schedule.request_id;
+  schedule.expected_version = order.version();
+  schedule.schedule = order.draft().preferred_windows(0);
+  absl::StatusOr<v1::Order> scheduled = workflow.Act(leader, schedule);
+  EXPECT_TRUE(scheduled.ok()) << scheduled.status();
+  clock.Set(FromProto(order.draft().preferred_windows(0).start()));
+  Command check_in = schedule;
+  check_in.action = v1::ORDER_ACTION_CHECK_IN;
+  check_in.request_id = id + "-in";
+  check_in.fingerprint = check_in.request_id;
+  check_in.expected_version = scheduled->version();
+  check_in.schedule.reset();
+  absl::StatusOr<v1::Order> checked_in = workflow.Act(leader, check_in);
+  EXPECT_TRUE(checked_in.ok()) << checked_in.status();
+  return *checked_in;
+}
+
 class OrderWorkflowTest : public ::testing::Test {
  protected:
   OrderWorkflowTest()
@@ -75,6 +101,12 @@ class OrderWorkflowTest : public ::testing::Test {
     order = *workflow_.Act(worker_, dispatch);
     return *workflow_.Act(department_,
                           Make(v1::ORDER_ACTION_CLAIM, order, "claim-1"));
+  }
+
+  // Confirms the service time of `order` (ACCEPTED by team-a) as its first
+  // preferred window, moves the clock to the window's start and checks in.
+  v1::Order ScheduleAndCheckIn(v1::Order order, const std::string& id) {
+    return kepu::ScheduleAndCheckIn(workflow_, clock_, leader_, order, id);
   }
 
   FakeClock clock_;
@@ -177,6 +209,9 @@ TEST_F(OrderWorkflowTest, AnOrderTravelsThroughEveryRole) {
       *workflow_.Act(leader_, Make(v1::ORDER_ACTION_ACCEPT, order, "accept-1"));
   EXPECT_EQ(order.state(), v1::ORDER_STATE_ACCEPTED);
 
+  Command schedule = Make(v1::ORDER_ACTION_SCHEDULE, order, "schedule-1");
+  schedule.schedule = order.draft().preferred_windows(0);
+  order = *workflow_.Act(leader_, schedule);
   clock_.Advance(absl::Hours(48));
   Command check_in = Make(v1::ORDER_ACTION_CHECK_IN, order, "checkin-1");
   v1::GeoPoint site;
@@ -195,6 +230,7 @@ TEST_F(OrderWorkflowTest, AnOrderTravelsThroughEveryRole) {
   v1::VolunteerHours* hours = complete.completion.add_hours();
   hours->set_volunteer_id("vol-a1");
   hours->set_hours(2.5);
+  hours->set_reason("signed the paper list");
   order = *workflow_.Act(leader_, complete);
   EXPECT_EQ(order.state(), v1::ORDER_STATE_COMPLETED);
   EXPECT_EQ(order.completion().actual_attendees(), 28);
@@ -211,7 +247,7 @@ TEST_F(OrderWorkflowTest, AnOrderTravelsThroughEveryRole) {
   rate.rating.set_attitude(5);
   order = *workflow_.Act(resident_, rate);
   EXPECT_EQ(order.state(), v1::ORDER_STATE_RATED);
-  EXPECT_EQ(order.version(), 10);
+  EXPECT_EQ(order.version(), 11);
 
   auto history = workflow_.History(resident_, order.id(), "", 100);
   ASSERT_TRUE(history.ok());
@@ -223,9 +259,10 @@ TEST_F(OrderWorkflowTest, AnOrderTravelsThroughEveryRole) {
       ElementsAre(v1::ORDER_ACTION_CREATE, v1::ORDER_ACTION_REQUEST_INFO,
                   v1::ORDER_ACTION_RESUBMIT, v1::ORDER_ACTION_DISPATCH,
                   v1::ORDER_ACTION_CLAIM, v1::ORDER_ACTION_ASSIGN_TEAM,
-                  v1::ORDER_ACTION_ACCEPT, v1::ORDER_ACTION_CHECK_IN,
-                  v1::ORDER_ACTION_COMPLETE, v1::ORDER_ACTION_RATE));
-  EXPECT_EQ(history->back().version(), 10);
+                  v1::ORDER_ACTION_ACCEPT, v1::ORDER_ACTION_SCHEDULE,
+                  v1::ORDER_ACTION_CHECK_IN, v1::ORDER_ACTION_COMPLETE,
+                  v1::ORDER_ACTION_RATE));
+  EXPECT_EQ(history->back().version(), 11);
   EXPECT_EQ(history->back().rating().overall(), 5);
 
   // The team's history counted each of its moves once.
@@ -380,8 +417,7 @@ TEST_F(OrderWorkflowTest, ReopenOnlyWithinTheWindow) {
   order = *workflow_.Act(department_, assign);
   order =
       *workflow_.Act(leader_, Make(v1::ORDER_ACTION_ACCEPT, order, "accept-1"));
-  order = *workflow_.Act(leader_,
-                         Make(v1::ORDER_ACTION_CHECK_IN, order, "checkin-1"));
+  order = ScheduleAndCheckIn(order, "checkin-1");
   Command complete = Make(v1::ORDER_ACTION_COMPLETE, order, "complete-1");
   complete.completion.set_summary("done");
   order = *workflow_.Act(leader_, complete);
@@ -398,6 +434,26 @@ TEST_F(OrderWorkflowTest, ReopenOnlyWithinTheWindow) {
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_EQ(reopened->state(), v1::ORDER_STATE_ACCEPTED);
   EXPECT_EQ(reopened->team_id(), "team-a");
+  // The team comes again: a new time (the resident's windows have passed),
+  // confirmed before checking in.
+  EXPECT_FALSE(reopened->has_schedule());
+  EXPECT_EQ(workflow_
+                .Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, *reopened,
+                                   "checkin-again"))
+                .status()
+                .message(),
+            "confirm the service time first (ScheduleService)");
+  Command again = Make(v1::ORDER_ACTION_SCHEDULE, *reopened, "schedule-again");
+  v1::TimeWindow window;
+  *window.mutable_start() = ToProto(clock_.Now() + absl::Minutes(30));
+  *window.mutable_end() = ToProto(clock_.Now() + absl::Minutes(90));
+  again.schedule = window;
+  absl::StatusOr<v1::Order> rescheduled = workflow_.Act(leader_, again);
+  ASSERT_TRUE(rescheduled.ok()) << rescheduled.status();
+  EXPECT_TRUE(workflow_
+                  .Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, *rescheduled,
+                                     "checkin-again-2"))
+                  .ok());
   EXPECT_EQ(reopened->reopen_count(), 1);
   EXPECT_FALSE(reopened->has_completion());
 }
@@ -653,7 +709,7 @@ TEST_F(OrderWorkflowTest, TeamsOutsideTheAreaOrAtCapacityAreRefused) {
 // Takes `order` (CLAIMED) to COMPLETED by team-a with hours for vol-a1 and
 // vol-a2.
 v1::Order Complete(
-    OrderWorkflow& workflow, const v1::Principal& clerk,
+    OrderWorkflow& workflow, FakeClock& clock, const v1::Principal& clerk,
     const v1::Principal& leader, v1::Order order,
     const std::function<Command(v1::OrderAction, const v1::Order&,
                                 const std::string&)>& make) {
@@ -663,8 +719,7 @@ v1::Order Complete(
   order = *workflow.Act(clerk, assign);
   order = *workflow.Act(
       leader, make(v1::ORDER_ACTION_ACCEPT, order, order.id() + "-accept"));
-  order = *workflow.Act(
-      leader, make(v1::ORDER_ACTION_CHECK_IN, order, order.id() + "-in"));
+  order = ScheduleAndCheckIn(workflow, clock, leader, order, order.id());
   Command complete =
       make(v1::ORDER_ACTION_COMPLETE, order, order.id() + "-complete");
   complete.completion.set_actual_attendees(20);
@@ -672,9 +727,11 @@ v1::Order Complete(
   v1::VolunteerHours* hours = complete.completion.add_hours();
   hours->set_volunteer_id("vol-a1");
   hours->set_hours(2);
+  hours->set_reason("signed the paper list");
   hours = complete.completion.add_hours();
   hours->set_volunteer_id("vol-a2");
   hours->set_hours(1.5);
+  hours->set_reason("signed the paper list");
   return *workflow.Act(leader, complete);
 }
 
@@ -682,7 +739,8 @@ TEST_F(OrderWorkflowTest,
        HoursAreConfirmedByTheRatingOrByTimeAndCanBeDeclined) {
   auto make = [this](v1::OrderAction action, const v1::Order& order,
                      const std::string& id) { return Make(action, order, id); };
-  v1::Order order = Complete(workflow_, department_, leader_, Claimed(), make);
+  v1::Order order =
+      Complete(workflow_, clock_, department_, leader_, Claimed(), make);
   v1::ListHoursRequest by_order;
   by_order.set_order_id(order.id());
   absl::StatusOr<v1::ListHoursResponse> hours =
@@ -738,7 +796,7 @@ TEST_F(OrderWorkflowTest,
   unrated = *workflow_.Act(worker_, dispatch);
   unrated = *workflow_.Act(department_,
                            Make(v1::ORDER_ACTION_CLAIM, unrated, "cl-2"));
-  unrated = Complete(workflow_, department_, leader_, unrated, make);
+  unrated = Complete(workflow_, clock_, department_, leader_, unrated, make);
   by_order.set_order_id(unrated.id());
   clock_.Advance(absl::Hours(71));
   EXPECT_EQ(workflow_.ListHours(leader_, by_order)->hours(0).status(),
@@ -760,7 +818,7 @@ TEST_F(OrderWorkflowTest,
 TEST_F(OrderWorkflowTest, AdminsReadTheHoursOfTheTeamsTheyAdministerOnly) {
   auto make = [this](v1::OrderAction action, const v1::Order& order,
                      const std::string& id) { return Make(action, order, id); };
-  Complete(workflow_, department_, leader_, Claimed(), make);
+  Complete(workflow_, clock_, department_, leader_, Claimed(), make);
   auto read = [this](const v1::Principal& who, const std::string& volunteer,
                      const std::string& team) {
     v1::ListHoursRequest request;
@@ -793,8 +851,7 @@ TEST_F(OrderWorkflowTest, CompletionHoursMustBeForMembersOfTheTeam) {
   order = *workflow_.Act(department_, assign);
   order =
       *workflow_.Act(leader_, Make(v1::ORDER_ACTION_ACCEPT, order, "accept-1"));
-  order =
-      *workflow_.Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, order, "in-1"));
+  order = ScheduleAndCheckIn(order, "in-1");
   Command complete = Make(v1::ORDER_ACTION_COMPLETE, order, "complete-1");
   complete.completion.set_summary("done");
   complete.completion.add_hours()->set_volunteer_id("vol-d1");
@@ -808,7 +865,8 @@ TEST_F(OrderWorkflowTest,
        ALowRatingOrAReopeningAsksTheCommunityForAFollowUpVisit) {
   auto make = [this](v1::OrderAction action, const v1::Order& order,
                      const std::string& id) { return Make(action, order, id); };
-  v1::Order order = Complete(workflow_, department_, leader_, Claimed(), make);
+  v1::Order order =
+      Complete(workflow_, clock_, department_, leader_, Claimed(), make);
   Command rate = Make(v1::ORDER_ACTION_RATE, order, "rate-1");
   rate.rating.set_overall(2);
   rate.rating.set_comment("讲得太快");
@@ -944,8 +1002,7 @@ TEST_F(OrderWorkflowTest, EveryWaitingStageHasADeadline) {
   EXPECT_EQ(order.next_deadline().stage(), v1::STAGE_AWAITING_SERVICE);
   EXPECT_EQ(order.next_deadline().due_at().seconds(),
             order.draft().preferred_windows(0).end().seconds());
-  order =
-      *workflow_.Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, order, "in-1"));
+  order = ScheduleAndCheckIn(order, "in-1");
   EXPECT_FALSE(order.has_next_deadline());
   Command complete = Make(v1::ORDER_ACTION_COMPLETE, order, "complete-1");
   complete.completion.set_summary("done");
@@ -976,6 +1033,499 @@ TEST_F(OrderWorkflowTest, SuggestionsAndEligibleTeamsComeFromTheCatalog) {
   EXPECT_EQ((*teams)[0].free_capacity(), 1);
   EXPECT_GE((*teams)[0].distance_km(), 0);
   EXPECT_EQ((*teams)[0].team().contact().phone(), "139****0001");
+}
+
+// A service record that is true (issue 12): the agreed time, check-in around
+// it, volunteers' own sign-in, bounded hours and the hours ledger.
+class ServiceRecordTest : public OrderWorkflowTest {
+ protected:
+  // A fresh order ACCEPTED by team-a, its window 48 to 50 hours from now, at
+  // `site` when given.
+  v1::Order Accepted(const std::string& id,
+                     std::optional<v1::GeoPoint> site = std::nullopt) {
+    v1::CreateOrderRequest request = NewOrderRequest(clock_.Now(), id + "-c");
+    if (site.has_value()) *request.mutable_draft()->mutable_location() = *site;
+    v1::Order order = *workflow_.Create(resident_, request);
+    Command dispatch = Make(v1::ORDER_ACTION_DISPATCH, order, id + "-d");
+    dispatch.department_id = "kexie";
+    order = *workflow_.Act(worker_, dispatch);
+    order = *workflow_.Act(department_,
+                           Make(v1::ORDER_ACTION_CLAIM, order, id + "-cl"));
+    Command assign = Make(v1::ORDER_ACTION_ASSIGN_TEAM, order, id + "-as");
+    assign.team_id = "team-a";
+    order = *workflow_.Act(department_, assign);
+    return *workflow_.Act(leader_,
+                          Make(v1::ORDER_ACTION_ACCEPT, order, id + "-ac"));
+  }
+
+  v1::Order Scheduled(const v1::Order& order, const std::string& id) {
+    Command schedule = Make(v1::ORDER_ACTION_SCHEDULE, order, id);
+    schedule.schedule = order.draft().preferred_windows(0);
+    return *workflow_.Act(leader_, schedule);
+  }
+
+  absl::StatusOr<v1::VolunteerSignIn> SignIn(const v1::Principal& who,
+                                             const std::string& token,
+                                             v1::SignInDirection direction,
+                                             const std::string& request_id) {
+    v1::SignInVolunteerRequest request;
+    request.set_request_id(request_id);
+    request.set_token(token);
+    request.set_direction(direction);
+    return workflow_.SignInVolunteer(who, request);
+  }
+
+  std::string Code(const v1::Order& order) {
+    v1::GetSignInCodeRequest request;
+    request.set_order_id(order.id());
+    absl::StatusOr<v1::SignInCode> code =
+        workflow_.GetSignInCode(leader_, request);
+    EXPECT_TRUE(code.ok()) << code.status();
+    return code.ok() ? code->token() : "";
+  }
+
+  absl::StatusOr<v1::Order> CompleteWith(const v1::Order& order,
+                                         const std::string& id, double hours,
+                                         const std::string& reason = "") {
+    Command complete = Make(v1::ORDER_ACTION_COMPLETE, order, id);
+    complete.completion.set_summary("done");
+    v1::VolunteerHours* entry = complete.completion.add_hours();
+    entry->set_volunteer_id("vol-a1");
+    entry->set_hours(hours);
+    entry->set_reason(reason);
+    return workflow_.Act(leader_, complete);
+  }
+
+  v1::Principal volunteer_ =
+      Person("user-vol-a1", v1::ROLE_VOLUNTEER, "team-a");
+};
+
+TEST_F(ServiceRecordTest, AScheduleOutsideTheResidentsWindowsIsRefused) {
+  v1::Order order = Accepted("o1");
+  Command schedule = Make(v1::ORDER_ACTION_SCHEDULE, order, "schedule-1");
+  v1::TimeWindow window = order.draft().preferred_windows(0);
+  *window.mutable_start() = ToProto(FromProto(window.start()) + absl::Hours(1));
+  *window.mutable_end() = ToProto(FromProto(window.end()) + absl::Hours(1));
+  schedule.schedule = window;
+  absl::Status refused = workflow_.Act(leader_, schedule).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::StartsWith("schedule: must lie inside one of the "
+                                    "times the resident asked for: "));
+  // Inside the window (the second hour of it) is fine.
+  *window.mutable_start() = ToProto(
+      FromProto(order.draft().preferred_windows(0).start()) + absl::Hours(1));
+  *window.mutable_end() = order.draft().preferred_windows(0).end();
+  schedule.schedule = window;
+  schedule.request_id = "schedule-2";
+  EXPECT_TRUE(workflow_.Act(leader_, schedule).ok());
+}
+
+TEST_F(ServiceRecordTest, CheckInWithoutAConfirmedTimeIsRefused) {
+  v1::Order order = Accepted("o1");
+  clock_.Set(FromProto(order.draft().preferred_windows(0).start()));
+  absl::Status refused =
+      workflow_.Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, order, "in-1"))
+          .status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.message(),
+            "confirm the service time first (ScheduleService)");
+}
+
+TEST_F(ServiceRecordTest, CheckInAWeekEarlyOrAfterTheServiceIsRefused) {
+  v1::Order order = Scheduled(Accepted("o1"), "schedule-1");
+  const absl::Time start = FromProto(order.schedule().start());
+  clock_.Set(start - absl::Hours(24 * 7));
+  absl::Status early =
+      workflow_.Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, order, "in-1"))
+          .status();
+  EXPECT_EQ(early.code(), absl::StatusCode::kFailedPrecondition);
+  // Times in China Standard Time.
+  const absl::TimeZone cst = absl::FixedTimeZone(8 * 3600);
+  const std::string opens =
+      absl::FormatTime("%Y-%m-%d %H:%M", start - absl::Minutes(60), cst);
+  const std::string closes = absl::FormatTime(
+      "%Y-%m-%d %H:%M", FromProto(order.schedule().end()), cst);
+  EXPECT_EQ(early.message(),
+            absl::StrCat("check-in opens at ", opens,
+                         " (60 minutes before the service) and closes at ",
+                         closes, ": too early"));
+  EXPECT_EQ(store_.Get(order.id())->state(), v1::ORDER_STATE_ACCEPTED);
+
+  clock_.Set(FromProto(order.schedule().end()) + absl::Minutes(1));
+  absl::Status late =
+      workflow_.Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, order, "in-2"))
+          .status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(late.message()), HasSubstr("too late"));
+
+  clock_.Set(start - absl::Minutes(60));  // the window opens
+  EXPECT_TRUE(
+      workflow_.Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, order, "in-3"))
+          .ok());
+}
+
+TEST_F(ServiceRecordTest, CompletionBeforeCheckInIsRefused) {
+  v1::Order order = Scheduled(Accepted("o1"), "schedule-1");
+  clock_.Set(FromProto(order.schedule().start()));
+  absl::Status refused =
+      CompleteWith(order, "complete-1", 2, "paper list").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_.Get(order.id())->state(), v1::ORDER_STATE_ACCEPTED);
+}
+
+TEST_F(ServiceRecordTest, AnOffSiteCheckInIsRecordedWithItsDistance) {
+  v1::GeoPoint site;
+  site.set_lat(35.4100);
+  site.set_lng(116.5800);
+  v1::Order order = Scheduled(Accepted("o1", site), "schedule-1");
+  clock_.Set(FromProto(order.schedule().start()));
+  Command check_in = Make(v1::ORDER_ACTION_CHECK_IN, order, "in-1");
+  v1::GeoPoint away = site;
+  away.set_lat(35.4190);  // about 1 km north
+  check_in.check_in_location = away;
+  absl::StatusOr<v1::Order> checked_in = workflow_.Act(leader_, check_in);
+  ASSERT_TRUE(checked_in.ok()) << checked_in.status();  // recorded, not refused
+  EXPECT_TRUE(checked_in->check_in().off_site());
+  EXPECT_NEAR(checked_in->check_in().distance_m(), 1001, 5);
+
+  v1::Order near = Scheduled(Accepted("o2", site), "schedule-2");
+  clock_.Set(FromProto(near.schedule().start()));
+  check_in = Make(v1::ORDER_ACTION_CHECK_IN, near, "in-2");
+  away.set_lat(35.4120);  // about 220 m
+  check_in.check_in_location = away;
+  checked_in = workflow_.Act(leader_, check_in);
+  ASSERT_TRUE(checked_in.ok()) << checked_in.status();
+  EXPECT_FALSE(checked_in->check_in().off_site());
+  EXPECT_NEAR(checked_in->check_in().distance_m(), 222, 5);
+}
+
+TEST_F(ServiceRecordTest, HoursBeyondTheScheduleAreRefusedNamingTheField) {
+  v1::Order order = ScheduleAndCheckIn(Accepted("o1"), "o1");  // 2 hours
+  clock_.Advance(absl::Hours(2));
+  absl::Status refused =
+      CompleteWith(order, "complete-1", 3, "paper list").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::StartsWith("hours[0].hours: at most 2.5 hours"));
+  // Without a sign-in, only with a reason.
+  refused = CompleteWith(order, "complete-2", 2).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::StartsWith("hours[0].reason: is required for a "
+                                    "volunteer who did not sign in"));
+  EXPECT_TRUE(CompleteWith(order, "complete-3", 2.5, "paper list").ok());
+}
+
+TEST_F(ServiceRecordTest, VolunteersSignInWithTheCurrentCodeOnly) {
+  v1::Order order = Scheduled(Accepted("o1"), "schedule-1");
+  v1::GetSignInCodeRequest get;
+  get.set_order_id(order.id());
+  // Not yet: the window opens an hour before the service.
+  EXPECT_EQ(workflow_.GetSignInCode(leader_, get).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  clock_.Set(FromProto(order.schedule().start()) - absl::Minutes(30));
+  absl::StatusOr<v1::SignInCode> code = workflow_.GetSignInCode(leader_, get);
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(code->path(), "/#/sign-in?t=" + code->token());
+  EXPECT_EQ(FromProto(code->expires_at()) - FromProto(code->rotates_at()),
+            absl::Minutes(1));
+  // Only the order's team leader gets it.
+  EXPECT_EQ(workflow_.GetSignInCode(volunteer_, get).status().code(),
+            absl::StatusCode::kNotFound);
+
+  // A code of the previous minute is still good, one of two minutes ago not.
+  clock_.Advance(absl::Minutes(1));
+  const std::string old_code = Code(order);
+  clock_.Advance(absl::Minutes(2));
+  absl::Status expired =
+      SignIn(volunteer_, old_code, v1::SIGN_IN_DIRECTION_IN, "in-0").status();
+  EXPECT_EQ(expired.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(expired.message()), ::testing::StartsWith("token:"));
+
+  // A forged code (another order's id, or a changed minute) is not ours.
+  std::string forged = Code(order);
+  forged[forged.size() - 1] = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(SignIn(volunteer_, forged, v1::SIGN_IN_DIRECTION_IN, "in-1")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // Another tenant's code is not ours either.
+  v1::Principal elsewhere = volunteer_;
+  elsewhere.set_tenant("qufu");
+  EXPECT_EQ(SignIn(elsewhere, Code(order), v1::SIGN_IN_DIRECTION_IN, "in-2")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // Out before in is refused; a volunteer of another team is refused.
+  const std::string current = Code(order);
+  absl::Status out_first =
+      SignIn(volunteer_, current, v1::SIGN_IN_DIRECTION_OUT, "out-0").status();
+  EXPECT_EQ(out_first.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(out_first.message()), HasSubstr("sign in first"));
+  const v1::Principal stranger =
+      Person("user-vol-b1", v1::ROLE_VOLUNTEER, "team-b");
+  EXPECT_EQ(SignIn(stranger, current, v1::SIGN_IN_DIRECTION_IN, "in-3")
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(store_.ListSignIns(order.id())->empty());
+
+  // The current code signs in, once; a retry answers the first result.
+  const int writes = store_.writes();
+  absl::StatusOr<v1::VolunteerSignIn> in =
+      SignIn(volunteer_, current, v1::SIGN_IN_DIRECTION_IN, "in-4");
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->volunteer_id(), "vol-a1");
+  EXPECT_EQ(FromProto(in->signed_in_at()), clock_.Now());
+  clock_.Advance(absl::Seconds(20));
+  absl::StatusOr<v1::VolunteerSignIn> replay =
+      SignIn(volunteer_, current, v1::SIGN_IN_DIRECTION_IN, "in-4");
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->SerializeAsString(), in->SerializeAsString());
+  EXPECT_EQ(store_.writes(), writes + 1);
+  EXPECT_EQ(SignIn(volunteer_, current, v1::SIGN_IN_DIRECTION_IN, "in-5")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ServiceRecordTest, SignInsProposeAndBoundTheHours) {
+  v1::Order order = Scheduled(Accepted("o1"), "schedule-1");
+  const absl::Time start = FromProto(order.schedule().start());
+  clock_.Set(start - absl::Minutes(10));
+  ASSERT_TRUE(
+      SignIn(volunteer_, Code(order), v1::SIGN_IN_DIRECTION_IN, "in-1").ok());
+  clock_.Set(start);
+  order = *workflow_.Act(leader_,
+                         Make(v1::ORDER_ACTION_CHECK_IN, order, "check-in"));
+  clock_.Set(start + absl::Minutes(70));
+  ASSERT_TRUE(
+      SignIn(volunteer_, Code(order), v1::SIGN_IN_DIRECTION_OUT, "out-1").ok());
+  EXPECT_EQ(SignIn(volunteer_, Code(order), v1::SIGN_IN_DIRECTION_OUT, "out-2")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);  // signed out already
+
+  // 80 minutes on site propose 1 hour (rounded down to half hours).
+  clock_.Set(start + absl::Hours(2));
+  v1::ListSignInsRequest list;
+  list.set_order_id(order.id());
+  absl::StatusOr<v1::ListSignInsResponse> sign_ins =
+      workflow_.ListSignIns(leader_, list);
+  ASSERT_TRUE(sign_ins.ok()) << sign_ins.status();
+  ASSERT_EQ(sign_ins->entries_size(), 1);
+  EXPECT_EQ(sign_ins->entries(0).sign_in().volunteer_id(), "vol-a1");
+  EXPECT_DOUBLE_EQ(sign_ins->entries(0).proposed_hours(), 1);
+
+  // At most 80 min + 30 min tolerance: 1.5 hours; 2 is refused.
+  absl::Status refused = CompleteWith(order, "complete-1", 2, "more").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::StartsWith("hours[0].hours: at most 1.5 hours: "
+                                    "vol-a1 was on site 1 h 20 min"));
+  // Within half an hour of the proposal no reason is needed.
+  absl::StatusOr<v1::Order> completed = CompleteWith(order, "complete-2", 1.5);
+  ASSERT_TRUE(completed.ok()) << completed.status();
+  EXPECT_EQ(completed->completion().hours(0).recorded_by().user_id(),
+            "leader-1");
+}
+
+TEST_F(ServiceRecordTest, HoursDifferingFromTheSignedTimeNeedAReason) {
+  v1::Order order = ScheduleAndCheckIn(Accepted("o1"), "o1");
+  ASSERT_TRUE(
+      SignIn(volunteer_, Code(order), v1::SIGN_IN_DIRECTION_IN, "in-1").ok());
+  clock_.Advance(absl::Hours(2));  // still signed in: on site until now
+  absl::Status refused = CompleteWith(order, "complete-1", 1).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::StartsWith("hours[0].reason: is required when the "
+                                    "hours differ from the signed time (2 "
+                                    "hours)"));
+  EXPECT_TRUE(CompleteWith(order, "complete-2", 1, "left early").ok());
+}
+
+// The order completed by team-a with 2 hours for vol-a1 and 1.5 for vol-a2
+// (without sign-ins, so with reasons), and the ids of those entries.
+struct CompletedOrder {
+  v1::Order order;
+  std::string a1;
+  std::string a2;
+};
+
+class HoursLedgerTest : public ServiceRecordTest {
+ protected:
+  CompletedOrder Completed() {
+    auto make = [this](v1::OrderAction action, const v1::Order& order,
+                       const std::string& id) {
+      return Make(action, order, id);
+    };
+    CompletedOrder done;
+    done.order =
+        Complete(workflow_, clock_, department_, leader_, Claimed(), make);
+    for (const v1::VolunteerHours& h : done.order.completion().hours()) {
+      (h.volunteer_id() == "vol-a1" ? done.a1 : done.a2) = h.id();
+    }
+    return done;
+  }
+
+  absl::StatusOr<v1::VolunteerHours> Correct(const std::string& hours_id,
+                                             double hours,
+                                             const std::string& request_id) {
+    v1::CorrectHoursRequest request;
+    request.set_request_id(request_id);
+    request.set_hours_id(hours_id);
+    request.set_hours(hours);
+    request.set_reason("arrived late");
+    return workflow_.CorrectHours(leader_, request);
+  }
+
+  absl::StatusOr<v1::VolunteerHours> Dispute(const v1::Principal& who,
+                                             const std::string& hours_id,
+                                             const std::string& request_id) {
+    v1::DisputeHoursRequest request;
+    request.set_request_id(request_id);
+    request.set_hours_id(hours_id);
+    request.set_reason("I stayed to the end");
+    return workflow_.DisputeHours(who, request);
+  }
+
+  std::vector<v1::VolunteerHours> Ledger(const std::string& order_id) {
+    v1::ListHoursRequest request;
+    request.set_order_id(order_id);
+    absl::StatusOr<v1::ListHoursResponse> hours =
+        workflow_.ListHours(leader_, request);
+    EXPECT_TRUE(hours.ok()) << hours.status();
+    return {hours->hours().begin(), hours->hours().end()};
+  }
+};
+
+TEST_F(HoursLedgerTest, ACorrectionAppendsAndSupersedesTheOriginal) {
+  CompletedOrder done = Completed();
+  const v1::VolunteerHours original = *store_.GetHours(done.a1);
+  clock_.Advance(absl::Minutes(5));
+  absl::StatusOr<v1::VolunteerHours> correction = Correct(done.a1, 1, "fix-1");
+  ASSERT_TRUE(correction.ok()) << correction.status();
+  EXPECT_EQ(correction->corrects_hours_id(), done.a1);
+  EXPECT_EQ(correction->hours(), 1);
+  EXPECT_EQ(correction->reason(), "arrived late");
+  EXPECT_EQ(correction->recorded_by().user_id(), "leader-1");
+  EXPECT_EQ(correction->status(), v1::VolunteerHours::STATUS_PENDING);
+  // A retry answers the first result and writes nothing.
+  const int writes = store_.writes();
+  EXPECT_EQ(Correct(done.a1, 1, "fix-1")->SerializeAsString(),
+            correction->SerializeAsString());
+  EXPECT_EQ(store_.writes(), writes);
+
+  // The original is marked superseded and otherwise unchanged.
+  v1::VolunteerHours superseded = *store_.GetHours(done.a1);
+  EXPECT_EQ(superseded.superseded_by_id(), correction->id());
+  superseded.clear_superseded_by_id();
+  EXPECT_EQ(superseded.SerializeAsString(), original.SerializeAsString());
+  // The whole history is listed; a superseded entry cannot be corrected again.
+  EXPECT_EQ(Ledger(done.order.id()).size(), 3u);
+  EXPECT_EQ(Correct(done.a1, 1.5, "fix-2").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Bounded as at completion: the 2-hour service allows 2.5 at most.
+  absl::Status refused = Correct(correction->id(), 3, "fix-3").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::StartsWith("hours: at most 2.5 hours"));
+  // Only a leader of the entry's team corrects.
+  v1::CorrectHoursRequest other;
+  other.set_request_id("fix-4");
+  other.set_hours_id(correction->id());
+  other.set_hours(1);
+  other.set_reason("x");
+  EXPECT_EQ(workflow_
+                .CorrectHours(
+                    Person("leader-b", v1::ROLE_TEAM_LEADER, "team-b"), other)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(HoursLedgerTest, ADisputeIsResolvedByKeepingOrCorrecting) {
+  CompletedOrder done = Completed();
+  // Only the volunteer whose entry it is disputes it.
+  EXPECT_EQ(Dispute(volunteer_, done.a2, "dispute-0").status().code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<v1::VolunteerHours> disputed =
+      Dispute(volunteer_, done.a1, "dispute-1");
+  ASSERT_TRUE(disputed.ok()) << disputed.status();
+  EXPECT_EQ(disputed->status(), v1::VolunteerHours::STATUS_DISPUTED);
+  EXPECT_EQ(disputed->dispute().status_before(),
+            v1::VolunteerHours::STATUS_PENDING);
+  EXPECT_EQ(disputed->dispute().disputed_by().user_id(), "user-vol-a1");
+  // Disputed hours are not corrected directly, nor disputed twice.
+  EXPECT_EQ(Correct(done.a1, 1, "fix-1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Dispute(volunteer_, done.a1, "dispute-2").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  v1::ResolveDisputeRequest keep;
+  keep.set_request_id("resolve-1");
+  keep.set_hours_id(done.a1);
+  keep.set_resolution(v1::HoursDispute::RESOLUTION_KEEP);
+  keep.set_reason("the sign-in list says 2 hours");
+  absl::StatusOr<v1::VolunteerHours> kept =
+      workflow_.ResolveDispute(leader_, keep);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->status(), v1::VolunteerHours::STATUS_PENDING);
+  EXPECT_EQ(kept->dispute().resolution(), v1::HoursDispute::RESOLUTION_KEEP);
+  keep.set_request_id("resolve-2");
+  EXPECT_EQ(workflow_.ResolveDispute(leader_, keep).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // not disputed now
+
+  // Disputed again, and resolved by a correction.
+  ASSERT_TRUE(Dispute(volunteer_, done.a1, "dispute-3").ok());
+  v1::ResolveDisputeRequest correct;
+  correct.set_request_id("resolve-3");
+  correct.set_hours_id(done.a1);
+  correct.set_resolution(v1::HoursDispute::RESOLUTION_CORRECT);
+  correct.set_hours(2.5);
+  correct.set_reason("stayed for questions");
+  absl::StatusOr<v1::VolunteerHours> corrected =
+      workflow_.ResolveDispute(leader_, correct);
+  ASSERT_TRUE(corrected.ok()) << corrected.status();
+  EXPECT_EQ(corrected->corrects_hours_id(), done.a1);
+  EXPECT_EQ(corrected->hours(), 2.5);
+  const v1::VolunteerHours original = *store_.GetHours(done.a1);
+  EXPECT_EQ(original.superseded_by_id(), corrected->id());
+  EXPECT_EQ(original.dispute().resolution(),
+            v1::HoursDispute::RESOLUTION_CORRECT);
+  EXPECT_EQ(original.hours(), 2);
+}
+
+TEST_F(HoursLedgerTest, TheRatingApprovesOnlyCurrentEntriesAndTotalsCountThem) {
+  CompletedOrder done = Completed();
+  // vol-a1: 2 h corrected to 1 h; vol-a2 (1.5 h) disputed.
+  absl::StatusOr<v1::VolunteerHours> correction = Correct(done.a1, 1, "fix-1");
+  ASSERT_TRUE(correction.ok()) << correction.status();
+  const v1::Principal a2 = Person("user-vol-a2", v1::ROLE_VOLUNTEER, "team-a");
+  ASSERT_TRUE(Dispute(a2, done.a2, "dispute-1").ok());
+
+  v1::Order order = *store_.Get(done.order.id());
+  Command rate = Make(v1::ORDER_ACTION_RATE, order, "rate-1");
+  rate.rating.set_overall(5);
+  ASSERT_TRUE(workflow_.Act(resident_, rate).ok());
+  EXPECT_EQ(store_.GetHours(correction->id())->status(),
+            v1::VolunteerHours::STATUS_APPROVED);
+  EXPECT_EQ(store_.GetHours(done.a1)->status(),
+            v1::VolunteerHours::STATUS_PENDING);  // superseded: left as it was
+  EXPECT_EQ(store_.GetHours(done.a2)->status(),
+            v1::VolunteerHours::STATUS_DISPUTED);
+
+  absl::StatusOr<v1::VolunteerSummary> summary =
+      workflow_.VolunteerSummary(volunteer_);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_DOUBLE_EQ(summary->approved_hours(), 1);
+  EXPECT_DOUBLE_EQ(summary->pending_hours(), 0);
+  // Even after the auto-approval period, neither counts.
+  clock_.Advance(absl::Hours(100));
+  EXPECT_DOUBLE_EQ(workflow_.VolunteerSummary(volunteer_)->approved_hours(), 1);
+  EXPECT_DOUBLE_EQ(workflow_.VolunteerSummary(a2)->approved_hours(), 0);
 }
 
 TEST(FingerprintTest, EqualForEqualContentDifferentOtherwise) {

@@ -2463,6 +2463,113 @@ TEST(ValidateDeclineHoursTest, RejectsEachBadField) {
       .Run();
 }
 
+v1::CorrectHoursRequest ValidCorrectHours() {
+  v1::CorrectHoursRequest request;
+  request.set_request_id(std::string(kRequestId));
+  request.set_hours_id("hours-01");
+  request.set_hours(1.5);
+  request.set_reason("迟到半小时");
+  return request;
+}
+
+TEST(ValidateCorrectHoursTest, RejectsEachBadField) {
+  ExpectValid(ValidCorrectHours());
+  Cases<v1::CorrectHoursRequest>(ValidCorrectHours())
+      .RequestId()
+      .RequiredId("hours_id", SET_FIELD(set_hours_id))
+      .Reason()
+      .Bad("hours 0.3", "hours", [](auto& r) { r.set_hours(0.3); })
+      .Bad("hours missing", "hours", [](auto& r) { r.clear_hours(); })
+      .Bad("hours NaN", "hours", [](auto& r) { r.set_hours(kNaN); })
+      .Run();
+}
+
+TEST(ValidateDisputeHoursTest, RejectsEachBadField) {
+  v1::DisputeHoursRequest valid;
+  valid.set_request_id(std::string(kRequestId));
+  valid.set_hours_id("hours-01");
+  valid.set_reason("我一直在场");
+  ExpectValid(valid);
+  Cases<v1::DisputeHoursRequest>(valid)
+      .RequestId()
+      .RequiredId("hours_id", SET_FIELD(set_hours_id))
+      .Reason()
+      .Run();
+}
+
+TEST(ValidateResolveDisputeTest, HoursOnlyToCorrect) {
+  v1::ResolveDisputeRequest valid;
+  valid.set_request_id(std::string(kRequestId));
+  valid.set_hours_id("hours-01");
+  valid.set_resolution(v1::HoursDispute::RESOLUTION_KEEP);
+  valid.set_reason("签到表为准");
+  ExpectValid(valid);
+  Cases<v1::ResolveDisputeRequest>(valid)
+      .RequestId()
+      .RequiredId("hours_id", SET_FIELD(set_hours_id))
+      .Reason()
+      .Bad("no resolution", "resolution", [](auto& r) { r.clear_resolution(); })
+      .Bad("hours to keep", "hours", [](auto& r) { r.set_hours(2); })
+      .Bad("a correction without hours", "hours",
+           [](auto& r) {
+             r.set_resolution(v1::HoursDispute::RESOLUTION_CORRECT);
+           })
+      .Good("a correction with hours",
+            [](auto& r) {
+              r.set_resolution(v1::HoursDispute::RESOLUTION_CORRECT);
+              r.set_hours(2.5);
+            })
+      .Run();
+}
+
+TEST(ValidateSignInTest, TheCodeAndTheDirectionAreNamed) {
+  v1::SignInVolunteerRequest valid;
+  valid.set_request_id(std::string(kRequestId));
+  valid.set_token(absl::StrCat(kOrderId, ".29000000.", std::string(32, 'a')));
+  valid.set_direction(v1::SIGN_IN_DIRECTION_OUT);
+  ExpectValid(valid);
+  Cases<v1::SignInVolunteerRequest>(valid)
+      .RequestId()
+      .Bad("no token", "token", [](auto& r) { r.clear_token(); })
+      .Bad("a token with a space", "token",
+           [](auto& r) { r.set_token("has space"); })
+      .Bad("a token of 129 characters", "token",
+           [](auto& r) { r.set_token(std::string(129, 'a')); })
+      .Bad("no direction", "direction", [](auto& r) { r.clear_direction(); })
+      .Bad(
+          "an unknown direction", "direction",
+          [](auto& r) { r.set_direction(static_cast<v1::SignInDirection>(9)); })
+      .Bad("a location off the globe", "location.lat",
+           [](auto& r) { r.mutable_location()->set_lat(91); })
+      .Run();
+  v1::GetSignInCodeRequest code;
+  code.set_order_id(std::string(kOrderId));
+  ExpectValid(code);
+  EXPECT_THAT(
+      std::string(Validate(v1::GetSignInCodeRequest(), Context()).message()),
+      ::testing::StartsWith("order_id:"));
+  v1::ListSignInsRequest list;
+  list.set_order_id("not-an-order");
+  EXPECT_THAT(std::string(Validate(list, Context()).message()),
+              ::testing::StartsWith("order_id:"));
+}
+
+TEST(ValidateCompleteServiceTest, AnHoursReasonIsAReason) {
+  v1::CompleteServiceRequest request;
+  request.set_request_id(std::string(kRequestId));
+  request.set_order_id(std::string(kOrderId));
+  request.set_expected_version(3);
+  request.set_summary("完成");
+  v1::HoursEntry* hours = request.add_hours();
+  hours->set_volunteer_id("vol-a1");
+  hours->set_hours(2);
+  hours->set_reason("纸质签到表");
+  ExpectValid(request);
+  hours->set_reason(std::string(501, 'a'));
+  EXPECT_THAT(std::string(Validate(request, Context()).message()),
+              ::testing::StartsWith("hours[0].reason:"));
+}
+
 TEST(ValidateGetMyVolunteerSummaryTest, AcceptsValidRequest) {
   ExpectValid(v1::GetMyVolunteerSummaryRequest());
 }

@@ -191,7 +191,8 @@ struct Fixture {
   // worker-other, claimed by jiaoyu, OFFERED to team-d.
   std::string other_order;
   // The resident's order done by team-a: vol-a1's hours on it declined by the
-  // leader, rated 2/5 (so the community owes a follow-up visit).
+  // leader and then disputed by the volunteer, rated 2/5 (so the community
+  // owes a follow-up visit).
   std::string done_order;
   std::string hours_id;
   std::string follow_up_id;
@@ -1159,7 +1160,80 @@ void AddFulfilment(std::vector<Case>& rows) {
          r.set_order_id(ctx.fixture->done_order);
        }),
        team_a});
-  // The hours are declined already: the leader is admitted and refused.
+  // The hours are declined and disputed: the leader is admitted and refused
+  // (decline, correct); resolving the dispute by a correction beyond the
+  // service's length is refused too.
+  const Expectations leaders_refused = Only({{"leader", kRefused},
+                                             {"leader2", kNotFound},
+                                             {"leader-other", kNotFound}});
+  rows.push_back({s + "CorrectHours", "hours disputed",
+                  Make<v1::CorrectHoursRequest>(
+                      [](v1::CorrectHoursRequest& r, const Ctx& ctx) {
+                        r.set_request_id(ctx.request_id);
+                        r.set_hours_id(ctx.fixture->hours_id);
+                        r.set_hours(1);
+                        r.set_reason("迟到");
+                      }),
+                  leaders_refused});
+  rows.push_back({s + "ResolveDispute", "a correction beyond the service",
+                  Make<v1::ResolveDisputeRequest>(
+                      [](v1::ResolveDisputeRequest& r, const Ctx& ctx) {
+                        r.set_request_id(ctx.request_id);
+                        r.set_hours_id(ctx.fixture->hours_id);
+                        r.set_resolution(v1::HoursDispute::RESOLUTION_CORRECT);
+                        r.set_hours(24);
+                        r.set_reason("全天");
+                      }),
+                  leaders_refused});
+  // Only the volunteer whose entry it is disputes it (a leader may volunteer
+  // too, but these leaders are not vol-a1): disputed already.
+  rows.push_back({s + "DisputeHours", "hours disputed already",
+                  Make<v1::DisputeHoursRequest>(
+                      [](v1::DisputeHoursRequest& r, const Ctx& ctx) {
+                        r.set_request_id(ctx.request_id);
+                        r.set_hours_id(ctx.fixture->hours_id);
+                        r.set_reason("我到场了");
+                      }),
+                  Only({{"volunteer", kRefused},
+                        {"leader", kNotFound},
+                        {"leader2", kNotFound},
+                        {"leader-other", kNotFound}})});
+  // The sign-in code: only the leader of the order's team, and only once the
+  // service time is confirmed (the fixture's order has none).
+  rows.push_back({s + "GetSignInCode", "no confirmed time",
+                  Make<v1::GetSignInCodeRequest>(
+                      [](v1::GetSignInCodeRequest& r, const Ctx& ctx) {
+                        r.set_order_id(ctx.fixture->order);
+                      }),
+                  Only({{"leader", kRefused},
+                        {"leader2", kNotFound},
+                        {"leader-other", kNotFound}})});
+  // A volunteer (or a leader volunteering) signs in with a code; a forged one
+  // is refused whoever brings it.
+  rows.push_back({s + "SignInVolunteer", "a forged code",
+                  Make<v1::SignInVolunteerRequest>(
+                      [](v1::SignInVolunteerRequest& r, const Ctx& ctx) {
+                        r.set_request_id(ctx.request_id);
+                        r.set_token(absl::StrCat(ctx.fixture->order, ".1.",
+                                                 std::string(32, '0')));
+                        r.set_direction(v1::SIGN_IN_DIRECTION_IN);
+                      }),
+                  Only({{"volunteer", kInvalid},
+                        {"leader", kInvalid},
+                        {"leader2", kInvalid},
+                        {"leader-other", kInvalid}})});
+  // The sign-ins of an order: its team and its community's workers.
+  rows.push_back({s + "ListSignIns", "an order team-a did",
+                  Make<v1::ListSignInsRequest>(
+                      [](v1::ListSignInsRequest& r, const Ctx& ctx) {
+                        r.set_order_id(ctx.fixture->done_order);
+                      }),
+                  Only({{"leader", kOk},
+                        {"volunteer", kOk},
+                        {"worker", kOk},
+                        {"leader2", kNotFound},
+                        {"leader-other", kNotFound},
+                        {"worker-other", kNotFound}})});
   rows.push_back({s + "DeclineHours", "hours declined already",
                   Make<v1::DeclineHoursRequest>(
                       [](v1::DeclineHoursRequest& r, const Ctx& ctx) {
@@ -1703,11 +1777,13 @@ class AuthorizationMatrixTest : public ::testing::Test {
     return request;
   }
 
+  // Places an order two days ahead, or with `soon` one the team can check in
+  // to at once.
   void Place(const std::string& who, const std::string& community,
-             v1::Order& order) {
+             v1::Order& order, bool soon = false) {
     v1::CreateOrderRequest request;
     request.set_request_id(world_->NextRequestId());
-    *request.mutable_draft() = World::Draft();
+    *request.mutable_draft() = soon ? World::SoonDraft() : World::Draft();
     request.mutable_draft()->set_community_id(community);
     ASSERT_NO_FATAL_FAILURE(Ok(
         world_->orders()->CreateOrder(world_->As(who).get(), request, &order),
@@ -1754,11 +1830,17 @@ class AuthorizationMatrixTest : public ::testing::Test {
   void MakeOrders() {
     // The done order first: team-a holds at most two at a time.
     v1::Order done;
-    ASSERT_NO_FATAL_FAILURE(Place("resident", "rencheng-guhuai-zhuyuan", done));
+    ASSERT_NO_FATAL_FAILURE(
+        Place("resident", "rencheng-guhuai-zhuyuan", done, /*soon=*/true));
     ASSERT_NO_FATAL_FAILURE(Dispatch("worker", {"kexie"}, done));
     ASSERT_NO_FATAL_FAILURE(Claim("clerk", done));
     ASSERT_NO_FATAL_FAILURE(Assign("clerk", {"team-a"}, done));
     ASSERT_NO_FATAL_FAILURE(Accept("leader", done));
+    auto schedule = For<v1::ScheduleServiceRequest>(done);
+    *schedule.mutable_schedule() = done.draft().preferred_windows(0);
+    ASSERT_NO_FATAL_FAILURE(Ok(world_->fulfilment()->ScheduleService(
+                                   world_->As("leader").get(), schedule, &done),
+                               "schedule"));
     auto check_in = For<v1::CheckInRequest>(done);
     ASSERT_NO_FATAL_FAILURE(Ok(world_->fulfilment()->CheckIn(
                                    world_->As("leader").get(), check_in, &done),
@@ -1768,6 +1850,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     v1::HoursEntry* entry = complete.add_hours();
     entry->set_volunteer_id("vol-a1");
     entry->set_hours(2);
+    entry->set_reason("签到表");
     ASSERT_NO_FATAL_FAILURE(Ok(world_->fulfilment()->CompleteService(
                                    world_->As("leader").get(), complete, &done),
                                "complete"));
@@ -1789,6 +1872,15 @@ class AuthorizationMatrixTest : public ::testing::Test {
         Ok(world_->fulfilment()->DeclineHours(world_->As("leader").get(),
                                               decline, &declined),
            "decline hours"));
+    v1::DisputeHoursRequest dispute;
+    dispute.set_request_id(world_->NextRequestId());
+    dispute.set_hours_id(fixture_.hours_id);
+    dispute.set_reason("我到场了");
+    v1::VolunteerHours disputed;
+    ASSERT_NO_FATAL_FAILURE(
+        Ok(world_->fulfilment()->DisputeHours(world_->As("volunteer").get(),
+                                              dispute, &disputed),
+           "dispute hours"));
     auto rate = For<v1::RateOrderRequest>(done);
     rate.mutable_rating()->set_overall(2);
     rate.mutable_rating()->set_punctuality(3);

@@ -1145,6 +1145,64 @@ void DefineFulfilment(Specs& specs) {
       .Bad("hours_id", "missing", [](auto& r) { r.clear_hours_id(); })
       .Bad("reason", "missing", [](auto& r) { r.clear_reason(); });
 
+  v1::CorrectHoursRequest correct_hours;
+  correct_hours.set_request_id("bad-input-correct-hours");
+  correct_hours.set_hours_id("hours-1");
+  correct_hours.set_hours(1.5);
+  correct_hours.set_reason("迟到半小时");
+  Define(specs, "FulfilmentService/CorrectHours", "leader", correct_hours,
+         "request_id")
+      .Bad("hours", "0.3", [](auto& r) { r.set_hours(0.3); })
+      .Bad("hours", "missing", [](auto& r) { r.clear_hours(); })
+      .Bad("reason", "missing", [](auto& r) { r.clear_reason(); });
+
+  v1::DisputeHoursRequest dispute_hours;
+  dispute_hours.set_request_id("bad-input-dispute-hours");
+  dispute_hours.set_hours_id("hours-1");
+  dispute_hours.set_reason("我一直在场");
+  Define(specs, "FulfilmentService/DisputeHours", "volunteer", dispute_hours,
+         "request_id")
+      .Bad("reason", "missing", [](auto& r) { r.clear_reason(); });
+
+  v1::ResolveDisputeRequest resolve;
+  resolve.set_request_id("bad-input-resolve-dispute");
+  resolve.set_hours_id("hours-1");
+  resolve.set_resolution(v1::HoursDispute::RESOLUTION_CORRECT);
+  resolve.set_hours(2);
+  resolve.set_reason("核对签到表");
+  Define(specs, "FulfilmentService/ResolveDispute", "leader", resolve,
+         "request_id")
+      .Bad("resolution", "missing", [](auto& r) { r.clear_resolution(); })
+      .Bad("hours", "a correction without hours",
+           [](auto& r) { r.clear_hours(); })
+      .Bad("hours", "hours to keep the entry", [](auto& r) {
+        r.set_resolution(v1::HoursDispute::RESOLUTION_KEEP);
+      });
+
+  v1::GetSignInCodeRequest sign_in_code;
+  sign_in_code.set_order_id(kOrderId);
+  Define(specs, "FulfilmentService/GetSignInCode", "leader", sign_in_code,
+         "order_id");
+
+  v1::SignInVolunteerRequest sign_in;
+  sign_in.set_request_id("bad-input-sign-in");
+  sign_in.set_token(absl::StrCat(kOrderId, ".29000000.", std::string(32, 'a')));
+  sign_in.set_direction(v1::SIGN_IN_DIRECTION_IN);
+  sign_in.mutable_location()->set_lat(35.412);
+  sign_in.mutable_location()->set_lng(116.583);
+  Define(specs, "FulfilmentService/SignInVolunteer", "volunteer", sign_in,
+         "request_id")
+      .Bad("token", "missing", [](auto& r) { r.clear_token(); })
+      .Bad("token", "129 characters",
+           [](auto& r) { r.set_token(std::string(129, 'a')); })
+      .Bad("direction", "missing", [](auto& r) { r.clear_direction(); })
+      .RefusedByDomain("token", "forged", [](auto&) {});
+
+  v1::ListSignInsRequest list_sign_ins;
+  list_sign_ins.set_order_id(kOrderId);
+  Define(specs, "FulfilmentService/ListSignIns", "leader", list_sign_ins,
+         "order_id");
+
   Define(specs, "FulfilmentService/GetMyVolunteerSummary", "volunteer",
          v1::GetMyVolunteerSummaryRequest(), "");
 

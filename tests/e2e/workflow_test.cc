@@ -35,11 +35,11 @@ class WorkflowTest : public ::testing::Test {
     world_ = std::move(*world);
   }
 
-  // Places an order as the resident.
+  // Places an order as the resident, its window starting in minutes.
   v1::Order Place() {
     v1::CreateOrderRequest request;
     request.set_request_id(world_->NextRequestId());
-    *request.mutable_draft() = World::Draft();
+    *request.mutable_draft() = World::SoonDraft();
     v1::Order order;
     grpc::Status status = world_->orders()->CreateOrder(
         world_->As("resident").get(), request, &order);
@@ -124,6 +124,26 @@ class WorkflowTest : public ::testing::Test {
     return Accept("leader", order);
   }
 
+  // Confirms the order's first preferred window as its service time.
+  v1::Order Scheduled(const v1::Order& order) {
+    auto schedule = For<v1::ScheduleServiceRequest>(order);
+    *schedule.mutable_schedule() = order.draft().preferred_windows(0);
+    v1::Order out;
+    return Ok(world_->fulfilment()->ScheduleService(world_->As("leader").get(),
+                                                    schedule, &out),
+              out);
+  }
+
+  // ACCEPTED → scheduled → IN_SERVICE (the window starts in minutes).
+  v1::Order CheckedIn(const v1::Order& order) {
+    const v1::Order scheduled = Scheduled(order);
+    auto check_in = For<v1::CheckInRequest>(scheduled);
+    v1::Order out;
+    return Ok(world_->fulfilment()->CheckIn(world_->As("leader").get(),
+                                            check_in, &out),
+              out);
+  }
+
   std::vector<v1::OrderAction> History(const std::string& who,
                                        const std::string& id) {
     v1::GetOrderHistoryRequest request;
@@ -165,7 +185,7 @@ TEST_F(WorkflowTest, OneOrderThroughEveryRole) {
       order);
   EXPECT_EQ(order.state(), v1::ORDER_STATE_NEEDS_INFO);
   auto edit = For<v1::UpdateOrderRequest>(order);
-  *edit.mutable_draft() = World::Draft();
+  *edit.mutable_draft() = World::SoonDraft();
   edit.mutable_draft()->set_expected_attendees(45);
   order = Ok(
       world_->orders()->UpdateOrder(world_->As("resident").get(), edit, &order),
@@ -249,6 +269,7 @@ TEST_F(WorkflowTest, OneOrderThroughEveryRole) {
   v1::HoursEntry* hours = complete.add_hours();
   hours->set_volunteer_id("vol-a1");
   hours->set_hours(2.5);
+  hours->set_reason("签到表");  // did not sign in on the phone
   order = Ok(world_->fulfilment()->CompleteService(world_->As("leader").get(),
                                                    complete, &order),
              order);
@@ -324,6 +345,117 @@ TEST_F(WorkflowTest, OneOrderThroughEveryRole) {
   }
 }
 
+TEST_F(WorkflowTest, ATrueServiceRecordSignInCheckInAndBoundedHours) {
+  v1::Order order = Accepted();
+  // Check-in needs the confirmed time first.
+  auto early = For<v1::CheckInRequest>(order);
+  v1::Order unchanged;
+  grpc::Status status = world_->fulfilment()->CheckIn(
+      world_->As("leader").get(), early, &unchanged);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("ScheduleService"));
+  order = Scheduled(order);
+
+  // The leader shows the code; the volunteer signs in with their own account.
+  v1::GetSignInCodeRequest get;
+  get.set_order_id(order.id());
+  v1::SignInCode code;
+  status = world_->fulfilment()->GetSignInCode(world_->As("leader").get(), get,
+                                               &code);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(code.path(), "/#/sign-in?t=" + code.token());
+  v1::SignInVolunteerRequest sign_in;
+  sign_in.set_request_id(world_->NextRequestId());
+  sign_in.set_token(code.token());
+  sign_in.set_direction(v1::SIGN_IN_DIRECTION_IN);
+  v1::VolunteerSignIn signed_in;
+  status = world_->fulfilment()->SignInVolunteer(world_->As("volunteer").get(),
+                                                 sign_in, &signed_in);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(signed_in.volunteer_id(), "vol-a1");
+  // A retry answers the same; a forged code is refused naming the field.
+  v1::VolunteerSignIn again;
+  ASSERT_TRUE(
+      world_->fulfilment()
+          ->SignInVolunteer(world_->As("volunteer").get(), sign_in, &again)
+          .ok());
+  EXPECT_EQ(again.SerializeAsString(), signed_in.SerializeAsString());
+  sign_in.set_request_id(world_->NextRequestId());
+  sign_in.set_token(code.token().substr(0, code.token().size() - 1) + "x");
+  status = world_->fulfilment()->SignInVolunteer(world_->As("volunteer").get(),
+                                                 sign_in, &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("token:"));
+
+  // The leader checks in; the sign-ins propose the hours.
+  auto check_in = For<v1::CheckInRequest>(order);
+  order = Ok(world_->fulfilment()->CheckIn(world_->As("leader").get(), check_in,
+                                           &order),
+             order);
+  EXPECT_EQ(order.state(), v1::ORDER_STATE_IN_SERVICE);
+  v1::ListSignInsRequest list;
+  list.set_order_id(order.id());
+  v1::ListSignInsResponse sign_ins;
+  status = world_->fulfilment()->ListSignIns(world_->As("leader").get(), list,
+                                             &sign_ins);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ASSERT_EQ(sign_ins.entries_size(), 1);
+  EXPECT_EQ(sign_ins.entries(0).proposed_hours(), 0);
+
+  // Three hours for minutes on site are refused naming the field; half an
+  // hour (the tolerance) is recorded.
+  auto complete = For<v1::CompleteServiceRequest>(order);
+  complete.set_summary("讲解常见电信诈骗手法");
+  v1::HoursEntry* hours = complete.add_hours();
+  hours->set_volunteer_id("vol-a1");
+  hours->set_hours(3);
+  hours->set_reason("stayed long");
+  status = world_->fulfilment()->CompleteService(world_->As("leader").get(),
+                                                 complete, &unchanged);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              ::testing::StartsWith("hours[0].hours: at most"));
+  complete.set_request_id(world_->NextRequestId());
+  hours->set_hours(0.5);
+  hours->clear_reason();
+  order = Ok(world_->fulfilment()->CompleteService(world_->As("leader").get(),
+                                                   complete, &order),
+             order);
+  EXPECT_EQ(order.state(), v1::ORDER_STATE_COMPLETED);
+
+  // The volunteer disputes the entry; the leader corrects it to 1 hour (the
+  // bound after completion: minutes on site plus the tolerance, so refused),
+  // then keeps it.
+  const std::string entry = order.completion().hours(0).id();
+  v1::DisputeHoursRequest dispute;
+  dispute.set_request_id(world_->NextRequestId());
+  dispute.set_hours_id(entry);
+  dispute.set_reason("我一直在场");
+  v1::VolunteerHours disputed;
+  status = world_->fulfilment()->DisputeHours(world_->As("volunteer").get(),
+                                              dispute, &disputed);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(disputed.status(), v1::VolunteerHours::STATUS_DISPUTED);
+  v1::ResolveDisputeRequest resolve;
+  resolve.set_request_id(world_->NextRequestId());
+  resolve.set_hours_id(entry);
+  resolve.set_resolution(v1::HoursDispute::RESOLUTION_CORRECT);
+  resolve.set_hours(1);
+  resolve.set_reason("到场时间");
+  v1::VolunteerHours resolved;
+  status = world_->fulfilment()->ResolveDispute(world_->As("leader").get(),
+                                                resolve, &resolved);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("hours: at most"));
+  resolve.set_request_id(world_->NextRequestId());
+  resolve.set_resolution(v1::HoursDispute::RESOLUTION_KEEP);
+  resolve.clear_hours();
+  status = world_->fulfilment()->ResolveDispute(world_->As("leader").get(),
+                                                resolve, &resolved);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(resolved.status(), v1::VolunteerHours::STATUS_PENDING);
+}
+
 TEST_F(WorkflowTest, TheOtherWaysAnOrderGoes) {
   // Rejected by the community.
   v1::Order rejected = Place();
@@ -371,11 +503,7 @@ TEST_F(WorkflowTest, TheOtherWaysAnOrderGoes) {
       << Describe(status);
 
   // Reopened by the resident after completion: back to the same team.
-  order = Accepted();
-  auto check_in = For<v1::CheckInRequest>(order);
-  order = Ok(world_->fulfilment()->CheckIn(world_->As("leader").get(), check_in,
-                                           &order),
-             order);
+  order = CheckedIn(Accepted());
   auto complete = For<v1::CompleteServiceRequest>(order);
   complete.set_summary("完成");
   order = Ok(world_->fulfilment()->CompleteService(world_->As("leader").get(),
@@ -610,7 +738,7 @@ TEST_F(TwoReplicasTest,
   context->TryCancel();
   (void)reader->Finish();
   auto edit = For<v1::UpdateOrderRequest>(order);
-  *edit.mutable_draft() = World::Draft();
+  *edit.mutable_draft() = World::SoonDraft();
   ASSERT_TRUE(world_->orders(1)
                   ->UpdateOrder(world_->As("resident").get(), edit, &order)
                   .ok());

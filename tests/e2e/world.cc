@@ -153,6 +153,15 @@ std::string World::NextRequestId() {
 
 v1::OrderDraft World::Draft() { return SmallJiningDraft(absl::Now()); }
 
+v1::OrderDraft World::SoonDraft() {
+  v1::OrderDraft draft = Draft();
+  const absl::Time start = absl::Now() + absl::Minutes(10);
+  *draft.mutable_preferred_windows(0)->mutable_start() = ToProto(start);
+  *draft.mutable_preferred_windows(0)->mutable_end() =
+      ToProto(start + absl::Hours(2));
+  return draft;
+}
+
 absl::StatusOr<v1::Session> World::SignIn(const std::string& phone) {
   grpc::ClientContext context;
   v1::LoginRequest login;

@@ -93,6 +93,9 @@ class World {
   // A valid order draft for rencheng-guhuai-zhuyuan, elderly-smart-help, two
   // days ahead.
   static v1::OrderDraft Draft();
+  // The same, its window starting in 10 minutes and 2 hours long: the team can
+  // confirm it and check in (and volunteers sign in) at once.
+  static v1::OrderDraft SoonDraft();
 
  private:
   World() = default;

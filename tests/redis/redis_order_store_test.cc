@@ -94,6 +94,22 @@ class RedisOrderStoreTest : public ::testing::Test {
     return *stored;
   }
 
+  // Checks `order` in as `leader`: confirms its first preferred window as the
+  // service time when it has none, and moves the clock to the window's start
+  // when before it (check-in happens only around the service).
+  v1::Order CheckIn(const v1::Principal& leader, v1::Order order,
+                    const std::string& request_id) {
+    if (!order.has_schedule()) {
+      Command schedule =
+          Make(v1::ORDER_ACTION_SCHEDULE, order, request_id + "-schedule");
+      schedule.schedule = order.draft().preferred_windows(0);
+      order = Do(leader, schedule);
+    }
+    const absl::Time start = FromProto(order.schedule().start());
+    if (clock_.Now() < start) clock_.Set(start);
+    return Do(leader, Make(v1::ORDER_ACTION_CHECK_IN, order, request_id));
+  }
+
   v1::Order Create(const v1::Principal& who, const std::string& request_id) {
     absl::StatusOr<v1::Order> result =
         workflow_->Create(who, NewOrderRequest(clock_.Now(), request_id));
@@ -250,14 +266,14 @@ TEST_F(RedisOrderStoreTest,
   v1::Principal team_e = Person("leader-e", v1::ROLE_TEAM_LEADER, "team-e");
   a = Do(clerk_, Offer(a, "a-assign-2", "team-e"));
   a = Do(team_e, Make(v1::ORDER_ACTION_ACCEPT, a, "a-accept-2"));
-  a = Do(team_e, Make(v1::ORDER_ACTION_CHECK_IN, a, "a-checkin"));
+  a = CheckIn(team_e, a, "a-checkin");
   Command complete = Make(v1::ORDER_ACTION_COMPLETE, a, "a-complete");
   complete.completion.set_actual_attendees(55);
   complete.completion.set_summary("健康讲座");
   a = Do(team_e, complete);
   a = Do(resident_,
          WithReason(Make(v1::ORDER_ACTION_REOPEN, a, "a-reopen"), "没讲完"));
-  a = Do(team_e, Make(v1::ORDER_ACTION_CHECK_IN, a, "a-checkin-2"));
+  a = CheckIn(team_e, a, "a-checkin-2");
   complete = Make(v1::ORDER_ACTION_COMPLETE, a, "a-complete-2");
   complete.completion.set_actual_attendees(58);
   complete.completion.set_summary("补讲完成");
@@ -322,7 +338,7 @@ TEST_F(RedisOrderStoreTest,
   e = Do(clerk_, Make(v1::ORDER_ACTION_CLAIM, e, "e-claim"));
   e = Do(clerk_, Offer(e, "e-assign", "team-a"));
   e = Do(team_a_, Make(v1::ORDER_ACTION_ACCEPT, e, "e-accept"));
-  e = Do(team_a_, Make(v1::ORDER_ACTION_CHECK_IN, e, "e-checkin"));
+  e = CheckIn(team_a_, e, "e-checkin");
   complete = Make(v1::ORDER_ACTION_COMPLETE, e, "e-complete");
   complete.completion.set_summary("完成");
   e = Do(team_a_, complete);

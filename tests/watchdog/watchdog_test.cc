@@ -351,6 +351,11 @@ TEST_P(WatchdogTest, ACompletedOrderLeftUnratedClosesAfterTheRatingPeriod) {
   assign.offer_expires_at = clock_.Now() + absl::Hours(1);
   order = Act(department_, assign);
   order = Act(leader_, Make(v1::ORDER_ACTION_ACCEPT, order, Id("accept")));
+  // Check-in only around the confirmed service time.
+  Command schedule = Make(v1::ORDER_ACTION_SCHEDULE, order, Id("schedule"));
+  schedule.schedule = order.draft().preferred_windows(0);
+  order = Act(leader_, schedule);
+  clock_.Set(FromProto(order.schedule().start()));
   order = Act(leader_, Make(v1::ORDER_ACTION_CHECK_IN, order, Id("in")));
   Command complete = Make(v1::ORDER_ACTION_COMPLETE, order, Id("complete"));
   complete.completion.set_summary("讲座完成");

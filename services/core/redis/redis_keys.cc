@@ -95,6 +95,15 @@ std::string RedisKeys::HoursByOrder(absl::string_view order_id) const {
   return absl::StrCat(prefix_, "index:hours:order:", order_id);
 }
 
+std::string RedisKeys::SignIn(absl::string_view order_id,
+                              absl::string_view volunteer_id) const {
+  return absl::StrCat(prefix_, "sign-in:", order_id, ":", volunteer_id);
+}
+
+std::string RedisKeys::SignInsByOrder(absl::string_view order_id) const {
+  return absl::StrCat(prefix_, "index:sign-ins:order:", order_id);
+}
+
 std::string RedisKeys::FollowUp(absl::string_view follow_up_id) const {
   return absl::StrCat(prefix_, "followup:", follow_up_id);
 }

@@ -68,6 +68,11 @@ class RedisKeys {
   std::string HoursByVolunteer(absl::string_view volunteer_id) const;
   std::string HoursByTeam(absl::string_view team_id) const;
   std::string HoursByOrder(absl::string_view order_id) const;
+  // String: a serialized VolunteerSignIn of (order, volunteer); sorted set of
+  // an order's signed-in volunteer ids by sign-in time (ms).
+  std::string SignIn(absl::string_view order_id,
+                     absl::string_view volunteer_id) const;
+  std::string SignInsByOrder(absl::string_view order_id) const;
   // String: a serialized FollowUp; a community's follow-up ids by creation time
   // (ms).
   std::string FollowUp(absl::string_view follow_up_id) const;

@@ -52,6 +52,16 @@ class RedisOrderStore : public OrderStore {
   absl::StatusOr<v1::VolunteerHours> UpdateHours(
       const RequestKey& request, const v1::VolunteerHours& before,
       const v1::VolunteerHours& after) override;
+  absl::StatusOr<v1::VolunteerHours> AppendHours(
+      const RequestKey& request, const v1::VolunteerHours& before,
+      const v1::VolunteerHours& after,
+      const v1::VolunteerHours& entry) override;
+  absl::StatusOr<std::vector<v1::VolunteerSignIn>> ListSignIns(
+      absl::string_view order_id) override;
+  absl::StatusOr<v1::VolunteerSignIn> PutSignIn(
+      const RequestKey& request,
+      const std::optional<v1::VolunteerSignIn>& before,
+      const v1::VolunteerSignIn& after) override;
   absl::StatusOr<v1::FollowUp> GetFollowUp(
       absl::string_view follow_up_id) override;
   absl::StatusOr<FollowUpPage> ListFollowUps(absl::string_view community_id,

@@ -387,6 +387,75 @@ absl::StatusOr<v1::VolunteerHours> FakeOrderStore::UpdateHours(
   return CompareAndSet(hours_, request, before, after);
 }
 
+absl::StatusOr<v1::VolunteerHours> FakeOrderStore::AppendHours(
+    const RequestKey& request, const v1::VolunteerHours& before,
+    const v1::VolunteerHours& after, const v1::VolunteerHours& entry) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(CheckAvailable());
+  ASSIGN_OR_RETURN(std::optional<std::string> prior, Prior(request));
+  if (prior.has_value()) {
+    v1::VolunteerHours replay;
+    replay.ParseFromString(*prior);
+    return replay;
+  }
+  auto it = hours_.find(before.id());
+  if (it == hours_.end()) return absl::NotFoundError("record not found");
+  if (it->second.SerializeAsString() != before.SerializeAsString()) {
+    return absl::AbortedError(
+        "the record changed meanwhile: read it again and retry");
+  }
+  it->second = after;
+  hours_[entry.id()] = entry;
+  requests_[RequestMapKey(request)] = {request.fingerprint,
+                                       entry.SerializeAsString()};
+  ++writes_;
+  return entry;
+}
+
+absl::StatusOr<std::vector<v1::VolunteerSignIn>> FakeOrderStore::ListSignIns(
+    absl::string_view order_id) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(CheckAvailable());
+  auto it = sign_ins_.find(std::string(order_id));
+  if (it == sign_ins_.end()) return std::vector<v1::VolunteerSignIn>();
+  return it->second;
+}
+
+absl::StatusOr<v1::VolunteerSignIn> FakeOrderStore::PutSignIn(
+    const RequestKey& request, const std::optional<v1::VolunteerSignIn>& before,
+    const v1::VolunteerSignIn& after) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(CheckAvailable());
+  ASSIGN_OR_RETURN(std::optional<std::string> prior, Prior(request));
+  if (prior.has_value()) {
+    v1::VolunteerSignIn replay;
+    replay.ParseFromString(*prior);
+    return replay;
+  }
+  std::vector<v1::VolunteerSignIn>& order = sign_ins_[after.order_id()];
+  auto it = std::find_if(order.begin(), order.end(),
+                         [&after](const v1::VolunteerSignIn& stored) {
+                           return stored.volunteer_id() == after.volunteer_id();
+                         });
+  const bool matches =
+      it == order.end() ? !before.has_value()
+                        : before.has_value() && it->SerializeAsString() ==
+                                                    before->SerializeAsString();
+  if (!matches) {
+    return absl::AbortedError(
+        "the sign-in changed meanwhile: read it again and retry");
+  }
+  if (it == order.end()) {
+    order.push_back(after);
+  } else {
+    *it = after;
+  }
+  requests_[RequestMapKey(request)] = {request.fingerprint,
+                                       after.SerializeAsString()};
+  ++writes_;
+  return after;
+}
+
 absl::StatusOr<v1::FollowUp> FakeOrderStore::GetFollowUp(
     absl::string_view follow_up_id) {
   absl::MutexLock lock(&mu_);

@@ -31,6 +31,16 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<v1::VolunteerHours> UpdateHours(
       const RequestKey& request, const v1::VolunteerHours& before,
       const v1::VolunteerHours& after) override;
+  absl::StatusOr<v1::VolunteerHours> AppendHours(
+      const RequestKey& request, const v1::VolunteerHours& before,
+      const v1::VolunteerHours& after,
+      const v1::VolunteerHours& entry) override;
+  absl::StatusOr<std::vector<v1::VolunteerSignIn>> ListSignIns(
+      absl::string_view order_id) override;
+  absl::StatusOr<v1::VolunteerSignIn> PutSignIn(
+      const RequestKey& request,
+      const std::optional<v1::VolunteerSignIn>& before,
+      const v1::VolunteerSignIn& after) override;
   absl::StatusOr<v1::FollowUp> GetFollowUp(
       absl::string_view follow_up_id) override;
   absl::StatusOr<FollowUpPage> ListFollowUps(absl::string_view community_id,
@@ -98,6 +108,9 @@ class FakeOrderStore : public OrderStore {
   std::vector<OutboxEntry> outbox_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::VolunteerHours> hours_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::FollowUp> follow_ups_ ABSL_GUARDED_BY(mu_);
+  // Sign-ins by order id, in the order they were first written.
+  std::map<std::string, std::vector<v1::VolunteerSignIn>> sign_ins_
+      ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Escalation> escalations_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::map<TeamTally::Counter, int64_t>> team_history_

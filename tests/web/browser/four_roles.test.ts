@@ -119,6 +119,18 @@ describe.sequential("the phone client", () => {
       (await r.getByTestId("order-window-0-start").inputValue()) === "09:00"
         && (await r.getByTestId("order-window-0-end").inputValue()) === "11:00",
       "the first time window prefilled 09:00–11:00");
+    // The service is to start at the next half hour at least five minutes away (China time), two
+    // hours long, so the team can confirm it and check in during this test (check-in opens an hour
+    // before the confirmed time). Near midnight the window would cross the day: not run then.
+    const halfHour = 30 * 60_000;
+    const soon = new Date(Math.ceil((Date.now() + 5 * 60_000) / halfHour) * halfHour);
+    const later = new Date(soon.getTime() + 2 * 3_600_000);
+    const china = (d: Date, o: Intl.DateTimeFormatOptions = {}) =>
+      new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", ...o }).format(d);
+    const clock = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } as const;
+    await r.getByTestId("order-window-0-date").fill(china(soon));
+    await r.getByTestId("order-window-0-start").fill(china(soon, clock));
+    await r.getByTestId("order-window-0-end").fill(china(later, clock));
     await p.shot(resident, "03-order-form", true);
 
     await r.getByTestId("order-submit").click();
@@ -207,6 +219,10 @@ describe.sequential("the phone client", () => {
     await p.shot(leader, "11-leader-offer");
     await l.getByTestId("action-accept").click();
     await seeState(leader, "ACCEPTED", "已接单");
+    // The resident's window starts in minutes: the leader confirms it, then checks in (check-in
+    // opens an hour before the confirmed time).
+    await l.getByTestId("action-schedule").click();
+    await p.see(leader, l.getByTestId("action-checkin"), "the check-in button once the time is confirmed");
     await l.getByTestId("action-checkin").click();
     await seeState(leader, "IN_SERVICE", "服务中");
     await p.see(leader, l.getByTestId("complete-form"), "the completion form");
@@ -219,6 +235,8 @@ describe.sequential("the phone client", () => {
       await p.see(leader, hours, `the hours field of volunteer ${TEAM}-${v}`);
       await hours.fill("2.5");
     }
+    // They did not sign in on their phones: the hours need a reason.
+    await l.getByTestId("complete-hours-reason").fill("纸质签到表");
     await p.shot(leader, "12-completion", true);
     await l.getByTestId("complete-submit").click();
     await seeState(leader, "COMPLETED", "已完成");
@@ -241,7 +259,7 @@ describe.sequential("the phone client", () => {
     await p.see(resident, r.getByTestId("order-rating").filter({ hasText: "★★★★★" }), "their 5-star rating on the order");
 
     // The timeline of who did what.
-    const actions = ["CREATE", "DISPATCH", "CLAIM", "ASSIGN_TEAM", "ACCEPT", "CHECK_IN", "COMPLETE", "RATE"];
+    const actions = ["CREATE", "DISPATCH", "CLAIM", "ASSIGN_TEAM", "ACCEPT", "SCHEDULE", "CHECK_IN", "COMPLETE", "RATE"];
     await p.see(resident, r.locator(`[data-testid=timeline-item-${actions.length - 1}][data-action=RATE]`),
       "评价 as the last step of the timeline");
     const items = r.locator("[data-testid^=timeline-item-]");

@@ -20,6 +20,12 @@ export function window(days = 7): { start: Date; end: Date } {
   };
 }
 
+// [start, end) of a window starting in ten minutes, two hours long.
+export function soonWindow(): { start: Date; end: Date } {
+  const start = new Date(Date.now() + 10 * 60_000);
+  return { start, end: new Date(start.getTime() + 2 * 3_600_000) };
+}
+
 // Fields of the draft to replace (init shapes, as create() takes them).
 export type DraftOverrides = Record<string, unknown>;
 

@@ -8,7 +8,7 @@ import { FulfilmentService } from "../gen/kepu/v1/fulfilment_pb.js";
 import type { Order } from "../gen/kepu/v1/order_pb.js";
 import { OrderService } from "../gen/kepu/v1/orders_pb.js";
 import { client, requestId } from "./connect.js";
-import { COMMUNITY, DEPARTMENT, type DraftOverrides, TEAM, draft, window } from "./drafts.js";
+import { COMMUNITY, DEPARTMENT, type DraftOverrides, TEAM, draft, soonWindow, window } from "./drafts.js";
 import type { WorldFixture } from "./fixture.js";
 
 export interface People {
@@ -44,11 +44,14 @@ export function nextDay(): number {
   return 3 + (orders % 150);
 }
 
+// With `soon`, the order's window starts in ten minutes (two hours long), so the team can confirm
+// it and check in at once: check-in opens an hour before the confirmed time.
 export async function place(
   p: People,
   overrides: DraftOverrides = {},
+  soon = false,
 ): Promise<Order> {
-  const { start, end } = window(nextDay());
+  const { start, end } = soon ? soonWindow() : window(nextDay());
   return p.resident.createOrder({
     requestId: requestId("create"),
     draft: draft({
@@ -78,6 +81,15 @@ export const moves = {
     }),
   accept: (p: People, o: Order) =>
     p.leader.acceptOffer({ requestId: requestId("accept"), orderId: o.id, expectedVersion: o.version }),
+  // Confirms the order's first preferred window as the service time.
+  schedule: (p: People, o: Order) =>
+    p.leader.scheduleService({
+      requestId: requestId("schedule"),
+      orderId: o.id,
+      expectedVersion: o.version,
+      schedule: o.draft?.preferredWindows[0],
+    }),
+  // Only from an hour before the confirmed time to its end: place the order `soon`.
   checkIn: (p: People, o: Order) =>
     p.leader.checkIn({ requestId: requestId("checkin"), orderId: o.id, expectedVersion: o.version }),
   complete: (p: People, o: Order) =>
@@ -87,9 +99,11 @@ export const moves = {
       expectedVersion: o.version,
       actualAttendees: 28,
       summary: "讲解常见诈骗手法，现场演练识别诈骗电话",
+      // The volunteers did not sign in on their phones: the hours need a reason, and are at most
+      // the scheduled two hours plus half an hour.
       hours: [
-        { volunteerId: `${TEAM}-v1`, hours: 2.5 },
-        { volunteerId: `${TEAM}-v2`, hours: 2.5 },
+        { volunteerId: `${TEAM}-v1`, hours: 2.5, reason: "纸质签到表" },
+        { volunteerId: `${TEAM}-v2`, hours: 2.5, reason: "纸质签到表" },
       ],
     }),
   rate: (p: People, o: Order) =>
@@ -107,6 +121,7 @@ export const walkthrough = [
   moves.claim,
   moves.assign,
   moves.accept,
+  moves.schedule,
   moves.checkIn,
   moves.complete,
   moves.rate,

@@ -19,7 +19,7 @@ test("an order goes resident → worker → department → team → rated, throu
   const line = await client(fx.world, DirectoryService, { token: p.tokens.resident })
     .getServiceLine({ id: LINE });
   expect(line.orderable).toBe(true);
-  let order = await place(p);
+  let order = await place(p, {}, /*soon=*/ true);
   expect(order.state).toBe(OrderState.SUBMITTED);
   expect(order.version).toBe(1n);
   expect(order.id).toMatch(/^[0-9A-Z]{26}$/);
@@ -49,11 +49,12 @@ test("an order goes resident → worker → department → team → rated, throu
   expect(order.teamId).toBe(TEAM);
   expect(order.offer?.directAssignment).toBe(true);
 
-  // 接单 — the leader sees the offer, accepts, checks in and completes with hours.
+  // 接单 — the leader sees the offer, accepts, confirms the time, checks in and completes with hours.
   const offers = await p.leader.listOffers({ teamId: TEAM });
   expect(offers.orders.map((o) => o.id)).toContain(order.id);
   order = await moves.accept(p, order);
   expect(order.state).toBe(OrderState.ACCEPTED);
+  order = await moves.schedule(p, order);
   order = await moves.checkIn(p, order);
   expect(order.state).toBe(OrderState.IN_SERVICE);
   order = await moves.complete(p, order);
@@ -74,6 +75,7 @@ test("an order goes resident → worker → department → team → rated, throu
     OrderAction.CLAIM,
     OrderAction.ASSIGN_TEAM,
     OrderAction.ACCEPT,
+    OrderAction.SCHEDULE,
     OrderAction.CHECK_IN,
     OrderAction.COMPLETE,
     OrderAction.RATE,

@@ -81,7 +81,7 @@ describe("WatchOrder over SSE", () => {
 
   test("dropped mid-stream and resumed with Last-Event-ID: nothing missed, nothing repeated", async () => {
     const p = await people(fx);
-    let order = await place(p);
+    let order = await place(p, {}, /*soon=*/ true);
     const url = sseUrl("OrderService/WatchOrder", { order_id: order.id });
     const received: OrderEvent[] = [];
 
@@ -99,13 +99,13 @@ describe("WatchOrder over SSE", () => {
     first.close();
 
     // Moves while nobody watches.
-    for (const move of [moves.assign, moves.accept, moves.checkIn]) order = await move(p, order);
+    for (const move of [moves.assign, moves.accept, moves.schedule, moves.checkIn]) order = await move(p, order);
 
     // EventSource reconnects to the same URL with Last-Event-ID.
     const second = await SseStream.open(url, { headers: bearer(p.tokens.resident), lastEventId: lastSeen });
     try {
       expect(second.status).toBe(200);
-      for (let i = 0; i < 3; ++i) received.push(await nextOrderEvent(second));
+      for (let i = 0; i < 4; ++i) received.push(await nextOrderEvent(second));
       for (const move of [moves.complete, moves.rate]) {
         order = await move(p, order);
         received.push(await nextOrderEvent(second));
