@@ -196,6 +196,7 @@ TEST_F(NotificationsTest, EachPersonIsToldWhatTheTableSaysOnceForEachMove) {
   v1::HoursEntry* hours = complete.add_hours();
   hours->set_volunteer_id("vol-a1");
   hours->set_hours(1);
+  hours->set_reason("没有带手机，队长代签");
   order = Ok(world_->fulfilment()->CompleteService(world_->As("leader").get(),
                                                    complete, &order),
              order);

@@ -151,7 +151,9 @@ describe('OrderDetailView', () => {
     await flushPromises();
     expect(accepted).toEqual([expect.objectContaining({ orderId: 'o-1', expectedVersion: 5n })]);
     expect(wrapper.get('[data-testid=order-state]').attributes('data-state')).toBe('ACCEPTED');
-    expect(wrapper.find('[data-testid=action-checkin]').exists()).toBe(true);
+    // No time agreed yet: the next step is to confirm it, not to check in.
+    expect(wrapper.find('[data-testid=action-schedule]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=action-checkin]').exists()).toBe(false);
     wrapper.unmount();
   });
 
