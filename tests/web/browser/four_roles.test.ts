@@ -269,7 +269,8 @@ describe.sequential("the phone client", () => {
     const timeline = await r.getByTestId("order-timeline").innerText();
     for (const [step, who] of [
       [0, residentAccount.name], [1, workerAccount.name], [2, deptAccount.name], [3, deptAccount.name],
-      [4, leaderAccount.name], [5, leaderAccount.name], [6, leaderAccount.name], [7, residentAccount.name],
+      [4, leaderAccount.name], [5, leaderAccount.name], [6, leaderAccount.name], [7, leaderAccount.name],
+      [8, residentAccount.name],
     ] as const) {
       const text = await r.getByTestId(`timeline-item-${step}`).innerText();
       await p.expect(resident, text.includes(who), `${who} named on timeline step ${step} (${actions[step]})`,
