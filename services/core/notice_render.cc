@@ -91,6 +91,14 @@ NoticeVars DisplayVars(
       shown[name] = value;
     }
   }
+  // In English, a name the directory also has in English ("<name>_en").
+  if (language == Language::kEn) {
+    for (const auto& [name, value] : vars) {
+      if (name.size() > 3 && absl::EndsWith(name, "_en") && !value.empty()) {
+        shown[name.substr(0, name.size() - 3)] = value;
+      }
+    }
+  }
   return shown;
 }
 

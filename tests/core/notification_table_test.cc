@@ -246,6 +246,21 @@ TEST(RenderTest, TimesReadInLocalTimeWithTheWeekday) {
   EXPECT_TRUE(en.read());
 }
 
+TEST(RenderTest, EnglishUsesTheDirectorysEnglishName) {
+  v1::InboxItem item;
+  item.set_event("order.rejected");
+  item.set_recipient_role(v1::ROLE_RESIDENT);
+  (*item.mutable_vars())["order_no"] = "ST8318";
+  (*item.mutable_vars())["service"] = "实施智慧助老行动";
+  (*item.mutable_vars())["service_en"] = "Smart help for the elderly";
+  (*item.mutable_vars())["reason"] = "重复";
+  EXPECT_EQ(RenderInboxItem(item, false, Language::kEn).body(),
+            "Your order ST8318 (Smart help for the elderly) was not accepted. "
+            "Reason: 重复");
+  EXPECT_EQ(RenderInboxItem(item, false, Language::kZh).body(),
+            "您的订单 ST8318（实施智慧助老行动）未通过审核。原因：重复");
+}
+
 TEST(RenderTest, AMissingValueShowsAsADash) {
   v1::InboxItem item;
   item.set_event("order.rejected");
