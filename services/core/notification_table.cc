@@ -278,9 +278,6 @@ bool Fires(When when, const Transition& t) {
                                       t.before->offered_team_ids_size() > 0);
     case When::kDepartmentInvolved:
       return !after.department_id().empty();
-    case When::kAtCommunity:
-      return after.state() == v1::ORDER_STATE_SUBMITTED ||
-             after.state() == v1::ORDER_STATE_NEEDS_INFO;
     case When::kAtTeam:
       return after.state() == v1::ORDER_STATE_ACCEPTED;
   }

@@ -85,7 +85,6 @@ enum class When {
   kFollowUp,            // the move asked the community for a follow-up visit
   kTeamInvolved,        // a team held or was offered the order before the move
   kDepartmentInvolved,  // a department held the order (after the move)
-  kAtCommunity,         // the order waits on the community or the resident
   kAtTeam,              // the order waits on its team (ACCEPTED)
 };
 
